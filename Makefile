@@ -1,0 +1,72 @@
+# The one entry point. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-dev assets messages migrate demo run test lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.built: node_modules/.package-lock.json scripts/build_assets.py
+	$(BIN)/python scripts/build_assets.py
+	touch $@
+
+assets: static/vendor/.built ## Install front-end packages (npm) and copy them into static/vendor
+
+messages: ## Compile the translations (locale/*.po -> .mo)
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv' --ignore 'node_modules' -v0
+
+setup: $(VENV)/.runtime-installed assets messages ## Install everything `make run` needs
+
+setup-dev: $(VENV)/.dev-installed assets messages ## Install everything `make test` and `make lint` need
+
+migrate: setup ## Create or update the SQLite database in var/
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input -v0
+
+demo: migrate ## Load the demo data (idempotent)
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+
+run: demo ## Start web + Celery worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
+	PORT=$(PORT) bash scripts/run.sh
+
+test: setup-dev ## Run the whole suite: SQLite leg (+ browser), then PostgreSQL + Redis + worker leg
+	$(BIN)/python scripts/test_legs.py $(ARGS)
+
+lint: setup-dev ## ruff, mypy, makemigrations --check, import-linter, translations complete
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/mypy .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/lint-imports
+	DEBUG=1 $(BIN)/python scripts/check_translations.py
+
+format: setup-dev ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup-dev ## Print speed figures (tree writes, dashboard); DATABASE_URL picks the database
+	DEBUG=1 $(BIN)/python scripts/bench.py
+
+clean: ## Remove the virtualenv, installed assets and build output (keeps var/ data)
+	rm -rf $(VENV) node_modules static/vendor staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,19 @@
+"""Infrastructure rows with no domain knowledge."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Heartbeat(models.Model):
+    """The last time a background process proved it was alive (the worker, via beat)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    beat_at = models.DateTimeField(_("last heartbeat"))
+    hostname = models.CharField(_("host"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,28 @@
+"""Infrastructure pages: health check."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from governance.models import Heartbeat
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database reachable, and when the worker last proved alive (through beat)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    heartbeat = Heartbeat.objects.filter(name="worker").first()
+    age = (timezone.now() - heartbeat.beat_at).total_seconds() if heartbeat else None
+    worker_ok = age is not None and age < 3 * settings.HEARTBEAT_INTERVAL_SECONDS
+    return JsonResponse(
+        {
+            "database": "ok",
+            "worker": "ok" if worker_ok else "stale",
+            "worker_heartbeat_at": heartbeat.beat_at.isoformat() if heartbeat else None,
+        }
+    )

@@ -1,0 +1,232 @@
+"""The access policy: the one place that says which rows a user sees and what they may do.
+
+* ``policy(user, resource)`` returns the queryset of rows of ``resource`` the user may see.
+  Outside it a row does not exist for them: pages and the API answer 404, the admin treats
+  the row as missing.
+* ``can(user, action, obj)`` says whether the user may take ``action`` on ``obj``;
+  ``require(user, action, obj)`` raises ``OutOfScope`` (404) when the row is not visible and
+  ``NotAllowed`` (403) when it is visible but the role may not act.
+
+Resources are named by model label (``"orgchart.OrgUnit"``) or given as the model class. The
+apps above ``orgchart`` (grids, petitions, volunteers) get their rules here too, written against
+model labels and field paths so this module never imports them (DESIGN §3 layers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import Q
+
+from governance.errors import NotAllowed, OutOfScope
+from orgchart.models import Department, OrgUnit, User
+
+Role = User.Role
+AnyUser = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the tree a user works in: one subtree (or all of it, for superusers)."""
+
+    everything: bool = False
+    tree_id: int | None = None
+    lft: int | None = None
+    rght: int | None = None
+    department_id: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.everything and self.tree_id is None
+
+    def units_q(self, path: str = "") -> Q:
+        """Rows whose unit (reached by ``path``; "" for OrgUnit itself) lies in the subtree."""
+        if self.everything:
+            return Q()
+        if self.empty:
+            return Q(pk__in=[])
+        prefix = f"{path}__" if path else ""
+        return Q(
+            **{
+                f"{prefix}tree_id": self.tree_id,
+                f"{prefix}lft__gte": self.lft,
+                f"{prefix}lft__lte": self.rght,
+            }
+        )
+
+    def covers_unit_q(self, path: str) -> Q:
+        """Rows whose unit (by ``path``) is the scope root or one of its ancestors."""
+        if self.everything:
+            return Q()
+        if self.empty:
+            return Q(pk__in=[])
+        return Q(
+            **{
+                f"{path}__tree_id": self.tree_id,
+                f"{path}__lft__lte": self.lft,
+                f"{path}__rght__gte": self.rght,
+            }
+        )
+
+    def contains(self, unit: OrgUnit) -> bool:
+        if self.everything:
+            return True
+        if self.empty or self.lft is None or self.rght is None:
+            return False
+        return unit.tree_id == self.tree_id and self.lft <= unit.lft <= self.rght
+
+
+def scope_of(user: AnyUser) -> Scope:
+    """The user's subtree, from their anchor (cached on the user object for the request)."""
+    cached = getattr(user, "_policy_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    if isinstance(user, User):
+        user._policy_scope = scope  # type: ignore[attr-defined]
+    return scope
+
+
+def _compute_scope(user: AnyUser) -> Scope:
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    if not isinstance(user, User):
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True)
+    if user.role == Role.DEPARTMENT_HANDLER:
+        department = (
+            Department.objects.select_related("jurisdiction")
+            .filter(pk=user.anchor_department_id, is_active=True)
+            .first()
+        )
+        if department is None:
+            return Scope()
+        root = department.jurisdiction
+        return Scope(
+            tree_id=root.tree_id, lft=root.lft, rght=root.rght, department_id=department.pk
+        )
+    if user.anchor_unit_id is None:
+        return Scope()
+    # Read lft/rght fresh: a move elsewhere in the tree may have shifted them.
+    anchor = OrgUnit.objects.only("tree_id", "lft", "rght").get(pk=user.anchor_unit_id)
+    return Scope(tree_id=anchor.tree_id, lft=anchor.lft, rght=anchor.rght)
+
+
+# --- Visibility rules, one per resource ------------------------------------------------------
+
+VisibilityRule = Callable[[AnyUser, Scope], Q]
+
+
+def _orgunit_rule(user: AnyUser, scope: Scope) -> Q:
+    return scope.units_q()
+
+
+def _department_rule(user: AnyUser, scope: Scope) -> Q:
+    if scope.department_id is not None:
+        return Q(pk=scope.department_id)
+    # Departments serving any part of my subtree: their jurisdiction lies inside it, or
+    # covers it from above (a district's 城管 serves every community in the district).
+    return scope.units_q("jurisdiction") | scope.covers_unit_q("jurisdiction")
+
+
+def _user_rule(user: AnyUser, scope: Scope) -> Q:
+    own = Q(pk=user.pk) if user.is_authenticated else Q(pk__in=[])
+    if scope.everything:
+        return Q()
+    if isinstance(user, User) and user.role == Role.ADMIN:
+        return own | scope.units_q("anchor_unit") | scope.units_q("anchor_department__jurisdiction")
+    return own
+
+
+VISIBILITY_RULES: dict[str, VisibilityRule] = {
+    "orgchart.OrgUnit": _orgunit_rule,
+    "orgchart.Department": _department_rule,
+    "orgchart.User": _user_rule,
+}
+
+
+def _label(resource: str | type[models.Model]) -> str:
+    return resource if isinstance(resource, str) else resource._meta.label
+
+
+def policy(user: AnyUser, resource: str | type[models.Model]) -> models.QuerySet[Any]:
+    """The rows of ``resource`` that ``user`` may see (an unevaluated queryset)."""
+    label = _label(resource)
+    rule = VISIBILITY_RULES[label]
+    model = apps.get_model(label)
+    scope = scope_of(user)
+    if not user.is_authenticated:
+        return model._default_manager.none()
+    return model._default_manager.filter(rule(user, scope))
+
+
+def is_visible(user: AnyUser, obj: models.Model) -> bool:
+    if isinstance(obj, OrgUnit):
+        return user.is_authenticated and scope_of(user).contains(obj)
+    return policy(user, type(obj)).filter(pk=obj.pk).exists()
+
+
+# --- Actions ---------------------------------------------------------------------------------
+
+ActionRule = Callable[[User, Any], bool]
+
+
+def _is_admin(user: User, obj: Any) -> bool:
+    return user.role == Role.ADMIN
+
+
+def _may_change_department(user: User, obj: Department) -> bool:
+    # An admin edits departments whose jurisdiction lies inside their own subtree, not the
+    # district departments that merely serve it.
+    return user.role == Role.ADMIN and scope_of(user).contains(obj.jurisdiction)
+
+
+def _may_move_or_delete(user: User, obj: OrgUnit) -> bool:
+    # An admin may restructure below their anchor, never the anchor itself.
+    return user.role == Role.ADMIN and obj.pk != user.anchor_unit_id
+
+
+ACTION_RULES: dict[str, ActionRule] = {
+    "orgunit.view": lambda user, obj: True,
+    "orgunit.change": _is_admin,
+    "orgunit.add_child": _is_admin,
+    "orgunit.move": _may_move_or_delete,
+    "orgunit.delete": _may_move_or_delete,
+    "department.view": lambda user, obj: True,
+    "department.change": _may_change_department,
+    "department.add": _is_admin,
+    "user.view": lambda user, obj: True,
+    "user.change": _is_admin,
+}
+
+
+def can(user: AnyUser, action: str, obj: models.Model) -> bool:
+    """True when ``obj`` is in the user's scope and their role may take ``action`` on it."""
+    if not user.is_authenticated or not user.is_active or not is_visible(user, obj):
+        return False
+    if not isinstance(user, User):
+        return False
+    if user.is_superuser:
+        return True
+    return ACTION_RULES[action](user, obj)
+
+
+def require(user: AnyUser, action: str, obj: models.Model) -> None:
+    """Raise ``OutOfScope`` (404) or ``NotAllowed`` (403) unless ``can(user, action, obj)``."""
+    if action not in ACTION_RULES:
+        raise KeyError(action)
+    if not user.is_authenticated or not is_visible(user, obj):
+        raise OutOfScope()
+    if not can(user, action, obj):
+        raise NotAllowed()
+
+
+def actions_for(user: AnyUser, obj: models.Model, actions: list[str]) -> set[str]:
+    """The subset of ``actions`` the user may take on ``obj`` (for showing buttons)."""
+    return {action for action in actions if can(user, action, obj)}
