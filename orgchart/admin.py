@@ -206,13 +206,13 @@ class OrgUnitAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
             self.message_user(request, detail or str(error.message), level=messages.ERROR)
             return http.HttpResponse("FAIL, invalid move.")
         LogEntry.objects.log_actions(
-            user_id=request.user.pk,
+            user_id=int(request.user.pk or 0),
             queryset=[moved],
             action_flag=CHANGE,
             change_message=[{"changed": {"fields": ["parent"]}}],
             single_object=True,
         )
-        self.message_user(request, _("%s has been successfully moved.") % moved)
+        self.message_user(request, _("%(unit)s has been moved.") % {"unit": moved})
         return http.HttpResponse("OK, moved.")
 
 
@@ -321,7 +321,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     list_filter = ["role", "is_active", "is_staff"]
     list_select_related = ["anchor_unit", "anchor_department"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (gettext_lazy("Role and area"), {"fields": ("role", "anchor_unit", "anchor_department")}),
     )
     add_fieldsets = (

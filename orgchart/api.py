@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.errors import OutOfScope
 from orgchart import selectors, services
 from orgchart.models import Department, OrgUnit
 from orgchart.serializers import (
@@ -41,9 +41,9 @@ def validated_body(request: Request, serializer_class: type, **kwargs: Any) -> d
 
 
 UNIT_FILTERS = [
-    OpenApiParameter("unit", int, description="Only units inside this unit's subtree."),
+    OpenApiParameter("unit", int, description=_("Only units inside this unit's subtree.")),
     OpenApiParameter("kind", str, enum=OrgUnit.Kind.values),
-    OpenApiParameter("q", str, description="Part of the name."),
+    OpenApiParameter("q", str, description=_("Part of the name.")),
 ]
 
 
@@ -131,7 +131,7 @@ class DepartmentViewSet(viewsets.GenericViewSet[Department]):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("unit", int, description="Departments serving this unit."),
+            OpenApiParameter("unit", int, description=_("Departments serving this unit.")),
             OpenApiParameter("q", str),
         ]
     )

@@ -6,7 +6,7 @@ only: they take the tree lock and re-read the nodes first (STYLE 14).
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -23,10 +23,10 @@ class OrgUnit(MPTTModel):
 
     class Kind(models.TextChoices):
         CITY = "city", _("city")
-        DISTRICT = "district", _("district")
-        STREET = "street", _("street")
-        COMMUNITY = "community", _("community")
-        COMPOUND = "compound", _("compound")
+        DISTRICT = "district", _("district / county")
+        STREET = "street", _("street / township")
+        COMMUNITY = "community", _("community / village")
+        COMPOUND = "compound", _("compound / villagers' group")
         BUILDING = "building", _("building")
         BRANCH = "branch", _("functional party branch")
 
@@ -215,8 +215,6 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="handlers",
     )
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("account")

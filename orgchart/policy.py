@@ -92,6 +92,16 @@ def scope_of(user: AnyUser) -> Scope:
     return scope
 
 
+def refresh_scope(user: AnyUser) -> Scope:
+    """Recompute the scope from the database (for writers holding the tree lock: a move that
+    committed since the request began may have shifted the anchor's lft/rght)."""
+    if isinstance(user, User):
+        user.__dict__.pop("_policy_scope", None)
+        if user.anchor_unit_id is not None:
+            user.anchor_unit = OrgUnit.objects.get(pk=user.anchor_unit_id)
+    return scope_of(user)
+
+
 def _compute_scope(user: AnyUser) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return Scope()
@@ -100,6 +110,8 @@ def _compute_scope(user: AnyUser) -> Scope:
     if user.is_superuser:
         return Scope(everything=True)
     if user.role == Role.DEPARTMENT_HANDLER:
+        if user.anchor_department_id is None:
+            return Scope()
         department = (
             Department.objects.select_related("jurisdiction")
             .filter(pk=user.anchor_department_id, is_active=True)
@@ -113,8 +125,10 @@ def _compute_scope(user: AnyUser) -> Scope:
         )
     if user.anchor_unit_id is None:
         return Scope()
-    # Read lft/rght fresh: a move elsewhere in the tree may have shifted them.
-    anchor = OrgUnit.objects.only("tree_id", "lft", "rght").get(pk=user.anchor_unit_id)
+    # The anchor is loaded with the user at the start of each request (orgchart.auth), so its
+    # lft/rght are current; loaded lazily otherwise.
+    anchor = user.anchor_unit
+    assert anchor is not None  # noqa: S101 - anchor_unit_id is set
     return Scope(tree_id=anchor.tree_id, lft=anchor.lft, rght=anchor.rght)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, QuerySet
 
 from governance.errors import OutOfScope
@@ -21,7 +23,7 @@ def orgunit_list_visible(
     return units
 
 
-def orgunit_get(*, user: AnyUser, pk: object) -> OrgUnit:
+def orgunit_get(*, user: AnyUser, pk: Any) -> OrgUnit:
     """One unit the user may see; ``OutOfScope`` (404) otherwise, also for a malformed id."""
     try:
         return policy(user, OrgUnit).select_related("parent").get(pk=pk)
@@ -74,7 +76,7 @@ def department_list_visible(*, user: AnyUser) -> QuerySet[Department]:
     )
 
 
-def department_get(*, user: AnyUser, pk: object) -> Department:
+def department_get(*, user: AnyUser, pk: Any) -> Department:
     try:
         return department_list_visible(user=user).get(pk=pk)
     except (Department.DoesNotExist, ValueError, TypeError) as error:

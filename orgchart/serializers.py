@@ -60,7 +60,7 @@ class OrgUnitPathSerializer(serializers.ModelSerializer[OrgUnit]):
 
 
 class OrgUnitCreateSerializer(serializers.Serializer[Any]):
-    parent = ScopedUnitField(
+    parent = ScopedUnitField(  # type: ignore[assignment]
         allow_null=True, required=True, help_text=_("Parent unit id; null for a root.")
     )
     name = serializers.CharField(max_length=100)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -82,7 +83,7 @@ class Tree:
                 setattr(self, name, type(value).objects.get(pk=value.pk))
 
 
-def make_unit(parent: OrgUnit | None, name: str, kind: str, **fields: object) -> OrgUnit:
+def make_unit(parent: OrgUnit | None, name: str, kind: str, **fields: Any) -> OrgUnit:
     return services.orgunit_create(actor=None, parent=parent, name=name, kind=kind, **fields)
 
 

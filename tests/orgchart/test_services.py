@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from governance.errors import NotAllowed, OutOfScope, ValidationFailed
@@ -23,7 +25,7 @@ def tree_snapshot() -> list[tuple[str, int | None, int, int, int, int]]:
 @pytest.mark.parametrize("kind", K.values)
 @pytest.mark.parametrize("parent_kind", [None, *K.values])
 def test_parent_kind_rules(tree: Tree, kind: str, parent_kind: str | None) -> None:
-    parents = {
+    parents: dict[str | None, OrgUnit | None] = {
         None: None,
         K.CITY: tree.city,
         K.DISTRICT: tree.district,
@@ -102,7 +104,7 @@ def test_area_type_is_inherited_and_labels_follow_it(tree: Tree) -> None:
     ],
 )
 def test_invalid_fields_are_rejected_with_field_messages(
-    tree: Tree, kind: str, parent_name: str, fields: dict[str, str], field: str
+    tree: Tree, kind: str, parent_name: str, fields: dict[str, Any], field: str
 ) -> None:
     before = tree_snapshot()
     values = {"name": "新单位", **fields}

@@ -1,0 +1,165 @@
+"""The Django admin goes through the policy and the services, like every other entry point."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from orgchart.models import OrgUnit, User
+from orgchart.services import orgtree_check
+from tests.conftest import Personas, Tree, client_for, make_user
+from tests.orgchart.test_services import tree_snapshot
+
+CHANGELIST = "/admin/orgchart/orgunit/"
+
+
+def change_url(unit: OrgUnit) -> str:
+    return f"{CHANGELIST}{unit.pk}/change/"
+
+
+def move(client: Client, unit: OrgUnit, target: OrgUnit, position: str = "last-child") -> str:
+    response = client.post(
+        CHANGELIST,
+        {"cmd": "move_node", "cut_item": unit.pk, "pasted_on": target.pk, "position": position},
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_non_staff_roles_have_no_admin(tree: Tree, people: Personas) -> None:
+    response = client_for(people.worker).get(change_url(tree.guangming))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_changelist_shows_only_the_admins_subtree(tree: Tree, people: Personas) -> None:
+    response = client_for(people.street_admin).get(CHANGELIST)
+    assert response.status_code == 200
+    shown = {unit.name for unit in response.context["cl"].result_list}
+    assert shown == {
+        "东城街道",
+        "光明社区",
+        "光明小区",
+        "1号楼",
+        "2号楼",
+        "下沉党员支部",
+        "和平社区",
+    }
+
+
+def test_outside_rows_are_missing_404(tree: Tree, people: Personas) -> None:
+    community_admin = make_user("gm_admin", User.Role.ADMIN, unit=tree.guangming, is_staff=True)
+    client = client_for(community_admin)
+    assert client.get(change_url(tree.guangming)).status_code == 200
+    for unit in (tree.xinhua, tree.heping, tree.east):
+        assert client.get(change_url(unit)).status_code == 404
+        assert client.get(f"{CHANGELIST}{unit.pk}/delete/").status_code == 404
+        assert client.get(f"{CHANGELIST}{unit.pk}/history/").status_code == 404
+    assert client.get(f"/admin/orgchart/department/{tree.police.pk}/change/").status_code == 200
+    outsider = client_for(make_user("west_admin", User.Role.ADMIN, unit=tree.west, is_staff=True))
+    assert outsider.get(f"/admin/orgchart/department/{tree.police.pk}/change/").status_code == 404
+    assert outsider.get(f"/admin/orgchart/user/{people.worker.pk}/change/").status_code == 404
+
+
+def test_parent_is_read_only_and_there_is_no_bulk_delete(tree: Tree, people: Personas) -> None:
+    client = client_for(people.street_admin)
+    html = client.get(change_url(tree.heping)).content.decode()
+    assert 'name="parent"' not in html
+    assert 'name="kind"' not in html
+    assert 'name="name"' in html
+    # Bulk delete was the only bulk action: without it the changelist offers none.
+    assert client.get(CHANGELIST).context["action_form"] is None
+
+
+def test_add_goes_through_the_service_and_its_rules(tree: Tree, people: Personas) -> None:
+    client = client_for(people.street_admin)
+    form = {"name": "和平新苑", "kind": "compound", "parent": tree.heping.pk, "area_type": "urban"}
+    response = client.post(f"{CHANGELIST}add/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = OrgUnit.objects.get(name="和平新苑")
+    assert created.parent_id == tree.heping.pk
+    assert orgtree_check() == []
+
+    before = tree_snapshot()
+    bad = client.post(f"{CHANGELIST}add/", {**form, "name": "错层", "kind": "building"})
+    assert bad.status_code == 200
+    assert "parent" in bad.context["adminform"].form.errors
+    outside = client.post(f"{CHANGELIST}add/", {**form, "name": "外区", "parent": tree.xinhua.pk})
+    assert outside.status_code == 200
+    assert "parent" in outside.context["adminform"].form.errors
+    assert tree_snapshot() == before
+
+
+def test_edit_changes_plain_fields(tree: Tree, people: Personas) -> None:
+    client = client_for(people.street_admin)
+    response = client.post(
+        change_url(tree.heping),
+        {
+            "name": "和平社区",
+            "area_type": "urban",
+            "division_code": "139902001002",
+            "rating": "D",
+            "is_weak": "on",
+            "party_org_name": "中共和平社区委员会",
+        },
+    )
+    assert response.status_code == 302
+    heping = OrgUnit.objects.get(pk=tree.heping.pk)
+    assert (heping.rating, heping.is_weak, heping.parent_id) == ("D", True, tree.east.pk)
+
+
+def test_drag_and_drop_moves_through_the_service(tree: Tree, people: Personas) -> None:
+    client = client_for(people.street_admin)
+    assert move(client, tree.heping, tree.guangming, "left") == "OK, moved."
+    assert list(tree.east.get_children().values_list("name", flat=True)) == ["和平社区", "光明社区"]
+    assert orgtree_check() == []
+
+    before = tree_snapshot()
+    assert move(client, tree.building_1, tree.heping) == "FAIL, invalid move."  # kind rule
+    assert move(client, tree.heping, tree.xinhua) == "FAIL, invalid objects."  # outside scope
+    assert move(client, tree.east, tree.guangming) == "FAIL, invalid move."  # own anchor
+    assert tree_snapshot() == before
+
+
+def test_delete_through_the_service(tree: Tree, people: Personas) -> None:
+    client = client_for(people.street_admin)
+    # A unit with children is protected: the admin lists what protects it and deletes nothing.
+    kept = client.post(f"{CHANGELIST}{tree.guangming_compound.pk}/delete/", {"post": "yes"})
+    assert kept.status_code == 200
+    assert "1号楼" in kept.content.decode()
+    assert OrgUnit.objects.filter(pk=tree.guangming_compound.pk).exists()
+    gone = client.post(f"{CHANGELIST}{tree.building_2.pk}/delete/", {"post": "yes"})
+    assert gone.status_code == 302
+    assert not OrgUnit.objects.filter(pk=tree.building_2.pk).exists()
+    assert orgtree_check() == []
+
+
+def test_user_admin_keeps_role_and_anchor_consistent(tree: Tree, people: Personas) -> None:
+    client = client_for(people.street_admin)
+    users = {u.username for u in client.get("/admin/orgchart/user/").context["cl"].result_list}
+    assert users == {"street_admin", "official", "worker", "grid", "volunteer"}
+    response = client.post(
+        "/admin/orgchart/user/add/",
+        {
+            "username": "new_worker",
+            "password1": "Zx9-long-pass",
+            "password2": "Zx9-long-pass",
+            "usable_password": "true",
+            "role": "community_worker",
+            "anchor_unit": tree.east.pk,
+        },
+    )
+    assert response.status_code == 200  # a community worker is anchored at a community
+    assert not User.objects.filter(username="new_worker").exists()
+    response = client.post(
+        "/admin/orgchart/user/add/",
+        {
+            "username": "new_worker",
+            "password1": "Zx9-long-pass",
+            "password2": "Zx9-long-pass",
+            "usable_password": "true",
+            "role": "community_worker",
+            "anchor_unit": tree.heping.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="new_worker").anchor_unit_id == tree.heping.pk

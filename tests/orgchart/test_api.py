@@ -1,0 +1,231 @@
+"""The org tree API: scope (404), role (403), bad input (400), filters and tree endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from orgchart.models import OrgUnit
+from orgchart.services import orgtree_check
+from tests.conftest import PASSWORD, Personas, Tree
+from tests.orgchart.test_services import tree_snapshot
+
+
+def api_for(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def names(response: Any) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [row["name"] for row in response.json()["results"]]
+
+
+def test_anonymous_requests_are_refused(tree: Tree) -> None:
+    assert APIClient().get("/api/orgunits/").status_code in (401, 403)
+
+
+def test_token_login(tree: Tree, people: Personas) -> None:
+    client = APIClient()
+    bad = client.post("/api/auth/token/", {"username": "worker", "password": "wrong"})
+    assert bad.status_code == 400
+    assert "non_field_errors" in bad.json()
+    response = client.post("/api/auth/token/", {"username": "worker", "password": PASSWORD})
+    assert response.status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert names(client.get("/api/orgunits/")) == [
+        "光明社区",
+        "光明小区",
+        "1号楼",
+        "2号楼",
+        "下沉党员支部",
+    ]
+
+
+def test_list_is_scoped_and_in_tree_order(tree: Tree, people: Personas) -> None:
+    assert names(api_for(people.other_worker).get("/api/orgunits/")) == ["新华社区"]
+    response = api_for(people.worker).get("/api/orgunits/", {"kind": "building"})
+    assert names(response) == ["1号楼", "2号楼"]
+    row = response.json()["results"][0]
+    assert row["kind_label"] == "楼栋"
+    assert row["parent"] == tree.guangming_compound.pk
+
+
+def test_unit_filter_is_a_subtree_and_checked(tree: Tree, people: Personas) -> None:
+    client = api_for(people.official)
+    assert names(client.get("/api/orgunits/", {"unit": tree.guangming_compound.pk})) == [
+        "光明小区",
+        "1号楼",
+        "2号楼",
+    ]
+    assert names(client.get("/api/orgunits/", {"q": "社区"})) == ["光明社区", "和平社区"]
+    for bad in ({"unit": "abc"}, {"unit": tree.xinhua.pk}, {"kind": "planet"}):
+        response = client.get("/api/orgunits/", bad)
+        assert response.status_code == 400
+        assert set(response.json()) == set(bad)
+
+
+def test_outsider_gets_404_for_another_communitys_unit(tree: Tree, people: Personas) -> None:
+    client = api_for(people.worker)
+    for path in ("", "children/", "ancestors/"):
+        assert client.get(f"/api/orgunits/{tree.xinhua.pk}/{path}").status_code == 404
+    assert client.patch(f"/api/orgunits/{tree.xinhua.pk}/", {"name": "x"}).status_code == 404
+    assert client.get("/api/orgunits/999999/").status_code == 404
+    assert client.get(f"/api/orgunits/{tree.guangming.pk}/").status_code == 200
+
+
+def test_children_and_ancestors(tree: Tree, people: Personas) -> None:
+    client = api_for(people.worker)
+    assert names(client.get(f"/api/orgunits/{tree.guangming.pk}/children/")) == [
+        "光明小区",
+        "下沉党员支部",
+    ]
+    response = client.get(f"/api/orgunits/{tree.building_1.pk}/ancestors/")
+    assert [row["name"] for row in response.json()] == [
+        "云州市",
+        "云阳区",
+        "东城街道",
+        "光明社区",
+        "光明小区",
+    ]
+    assert set(response.json()[0]) == {"id", "name", "kind", "kind_label", "level"}
+
+
+def test_worker_may_not_write_403_and_nothing_changes(tree: Tree, people: Personas) -> None:
+    client = api_for(people.worker)
+    before = tree_snapshot()
+    create = client.post(
+        "/api/orgunits/", {"parent": tree.guangming.pk, "name": "新小区", "kind": "compound"}
+    )
+    assert create.status_code == 403
+    assert client.patch(f"/api/orgunits/{tree.guangming.pk}/", {"name": "改名"}).status_code == 403
+    move = client.post(
+        f"/api/orgunits/{tree.building_1.pk}/move/",
+        {"target": tree.building_2.pk, "position": "right"},
+    )
+    assert move.status_code == 403
+    assert client.delete(f"/api/orgunits/{tree.building_1.pk}/").status_code == 403
+    assert tree_snapshot() == before
+
+
+def test_admin_creates_updates_moves_and_deletes(tree: Tree, people: Personas) -> None:
+    client = api_for(people.street_admin)
+    created = client.post(
+        "/api/orgunits/",
+        {"parent": tree.heping.pk, "name": "和平新苑", "kind": "compound", "rating": "B"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    unit_id = created.json()["id"]
+    assert created.json()["parent"] == tree.heping.pk
+    updated = client.patch(f"/api/orgunits/{unit_id}/", {"is_weak": True}, format="json")
+    assert updated.json()["is_weak"] is True
+    moved = client.post(
+        f"/api/orgunits/{unit_id}/move/", {"target": tree.guangming.pk}, format="json"
+    )
+    assert moved.status_code == 200
+    assert moved.json()["parent"] == tree.guangming.pk
+    assert client.delete(f"/api/orgunits/{unit_id}/").status_code == 204
+    assert not OrgUnit.objects.filter(pk=unit_id).exists()
+    assert orgtree_check() == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "fields"),
+    [
+        ({}, {"parent", "name", "kind"}),
+        ({"parent": "x", "name": "a", "kind": "compound"}, {"parent"}),
+        ({"parent": 0, "name": "a", "kind": "compound"}, {"parent"}),
+        ({"parent": "P", "name": "a", "kind": "building"}, {"parent"}),  # kind rule
+        ({"parent": "P", "name": "a", "kind": "compound", "division_code": "1"}, {"division_code"}),
+        ({"parent": "P", "name": "a", "kind": "branch"}, {"branch_type"}),
+        ({"parent": "P", "name": "a", "kind": "compound", "rating": "Z"}, {"rating"}),
+    ],
+)
+def test_bad_input_is_400_with_field_messages(
+    tree: Tree, people: Personas, payload: dict[str, Any], fields: set[str]
+) -> None:
+    if payload.get("parent") == "P":
+        payload = {**payload, "parent": tree.heping.pk}
+    before = tree_snapshot()
+    response = api_for(people.street_admin).post("/api/orgunits/", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert fields <= set(response.json())
+    assert tree_snapshot() == before
+
+
+def test_update_refuses_structural_fields(tree: Tree, people: Personas) -> None:
+    response = api_for(people.street_admin).patch(
+        f"/api/orgunits/{tree.heping.pk}/", {"parent": tree.guangming.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "parent" in response.json()
+
+
+def test_move_into_own_subtree_is_400(tree: Tree, people: Personas) -> None:
+    response = api_for(people.superuser).post(
+        f"/api/orgunits/{tree.east.pk}/move/", {"target": tree.guangming.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "target" in response.json()
+
+
+def test_departments_endpoint(tree: Tree, people: Personas) -> None:
+    worker = api_for(people.worker)
+    assert names(worker.get("/api/departments/")) == ["城管局", "东城派出所"]
+    assert worker.get(f"/api/departments/{tree.police.pk}/").status_code == 200
+    other = api_for(people.other_worker)
+    assert other.get(f"/api/departments/{tree.police.pk}/").status_code == 404
+    assert names(other.get("/api/departments/", {"unit": tree.xinhua.pk})) == ["城管局"]
+    created = worker.post(
+        "/api/departments/", {"name": "环保所", "jurisdiction": tree.guangming.pk}
+    )
+    assert created.status_code == 403
+    admin = api_for(people.street_admin)
+    duplicate = admin.post(
+        "/api/departments/", {"name": "东城派出所", "jurisdiction": tree.east.pk}
+    )
+    assert duplicate.status_code == 400
+    assert "name" in duplicate.json()
+    created = admin.post("/api/departments/", {"name": "环保所", "jurisdiction": tree.east.pk})
+    assert created.status_code == 201
+    district_department = admin.patch(f"/api/departments/{tree.chengguan.pk}/", {"phone": "1"})
+    assert district_department.status_code == 403  # serves the street, but is the district's
+
+
+def test_list_query_count_does_not_grow_with_rows(
+    tree: Tree, people: Personas, django_assert_num_queries: Any
+) -> None:
+    client = api_for(people.superuser)
+    with django_assert_num_queries(2):  # superuser, no anchor to read: count, page
+        client.get("/api/orgunits/")
+    token = APIClient().post("/api/auth/token/", {"username": "worker", "password": PASSWORD})
+    worker = APIClient()
+    worker.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    with django_assert_num_queries(4):  # token with its user, the anchor, count, page
+        worker.get("/api/orgunits/")
+
+
+def test_openapi_schema_and_docs(tree: Tree, people: Personas) -> None:
+    client = api_for(people.worker)
+    schema = client.get("/api/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/orgunits/",
+        "/api/orgunits/{id}/children/",
+        "/api/orgunits/{id}/ancestors/",
+        "/api/orgunits/{id}/move/",
+        "/api/departments/",
+        "/api/auth/token/",
+    ):
+        assert path in paths
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html

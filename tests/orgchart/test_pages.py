@@ -1,0 +1,117 @@
+"""Pages: dashboard, tree browser, unit page; scope, query counts, language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from tests.conftest import PASSWORD, Personas, Tree, client_for
+
+
+def test_login_page_is_chinese_whatever_the_browser_asks(tree: Tree, people: Personas) -> None:
+    response = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-hans">' in html
+    assert "登录" in html
+    assert response["Content-Language"] == "zh-hans"
+
+
+def test_english_can_be_chosen(tree: Tree, people: Personas) -> None:
+    client = Client()
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert switched.status_code == 302
+    html = client.get("/accounts/login/").content.decode()
+    assert '<html lang="en">' in html
+    assert "Log in" in html
+
+
+def test_login_through_the_form_then_logout(tree: Tree, people: Personas) -> None:
+    client = Client()
+    bad = client.post("/accounts/login/", {"username": "worker", "password": "nope"})
+    assert bad.status_code == 200
+    assert "alert-danger" in bad.content.decode()
+    ok = client.post("/accounts/login/", {"username": "worker", "password": PASSWORD})
+    assert ok.status_code == 302
+    assert ok["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_pages_need_login(tree: Tree) -> None:
+    for path in ("/", "/org/", f"/org/{tree.guangming.pk}/"):
+        response = Client().get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_dashboard_counts_my_scope(tree: Tree, people: Personas) -> None:
+    response = client_for(people.worker).get("/")
+    dashboard = response.context["dashboard"]
+    counts = {item.kind: item.total for item in dashboard.unit_counts}
+    assert counts == {
+        "city": 0,
+        "district": 0,
+        "street": 0,
+        "community": 1,
+        "compound": 1,
+        "building": 2,
+        "branch": 1,
+    }
+    assert [root.name for root in dashboard.roots] == ["光明社区"]
+    assert dashboard.department_count == 2
+    official = client_for(people.official).get("/").context["dashboard"]
+    assert {item.kind: item.total for item in official.unit_counts}["community"] == 2
+
+
+def test_unit_page_shows_children_party_org_and_rating(tree: Tree, people: Personas) -> None:
+    response = client_for(people.worker).get(f"/org/{tree.guangming.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [child.name for child in response.context["children"]] == ["光明小区", "下沉党员支部"]
+    assert [a.name for a in response.context["ancestors"]] == ["云州市", "云阳区", "东城街道"]
+    assert "rating-A" in html
+    assert "139902001001" in html
+
+
+def test_outsider_gets_404_on_pages(tree: Tree, people: Personas) -> None:
+    client = client_for(people.worker)
+    assert client.get(f"/org/{tree.xinhua.pk}/").status_code == 404
+    assert client.get(f"/org/{tree.xinhua.pk}/children/").status_code == 404
+    assert client.get(f"/org/{tree.east.pk}/").status_code == 404  # above the anchor
+    assert client.get("/org/999999/").status_code == 404
+
+
+def test_tree_browser_starts_at_my_scope_and_expands(tree: Tree, people: Personas) -> None:
+    client = client_for(people.official)
+    response = client.get("/org/")
+    assert [root.name for root in response.context["roots"]] == ["东城街道"]
+    fragment = client.get(f"/org/{tree.east.pk}/children/", HTTP_HX_REQUEST="true")
+    assert [n.name for n in fragment.context["nodes"]] == ["光明社区", "和平社区"]
+    assert "<html" not in fragment.content.decode()
+
+
+def test_page_query_counts_are_pinned(
+    tree: Tree, people: Personas, django_assert_num_queries: Any
+) -> None:
+    client = client_for(people.official)
+    # Every page: the session and the user with its anchor (2), and the idle-timeout session
+    # save (3 here: the test's transaction wraps the UPDATE in a savepoint). Then its own:
+    with django_assert_num_queries(5 + 4):  # counts by kind, roots, weak units, departments
+        client.get("/")
+    with django_assert_num_queries(5 + 1):  # roots
+        client.get("/org/")
+    with django_assert_num_queries(5 + 2):  # the unit, its children
+        client.get(f"/org/{tree.east.pk}/children/")
+    with django_assert_num_queries(5 + 5):  # unit, children, ancestors, departments, counts
+        client.get(f"/org/{tree.guangming.pk}/")
+    with django_assert_num_queries(5 + 5):  # no more for a unit with more children
+        client.get(f"/org/{tree.east.pk}/")
+
+
+def test_healthz(tree: Tree) -> None:
+    response = Client().get("/healthz/")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "worker": "stale", "worker_heartbeat_at": None}
