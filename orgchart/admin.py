@@ -122,7 +122,13 @@ class OrgUnitAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
     list_filter = ["kind", "area_type", "rating", "is_weak"]
     search_fields = ["name", "division_code", "party_org_name"]
     mptt_level_indent = 18
-    list_per_page = 200
+    # Drag and drop needs whole subtrees on one page; an admin's area (a street, a district)
+    # fits. Filters narrow it for superusers of a large city.
+    list_per_page = 2000
+
+    @admin.display(description=gettext_lazy("name"))
+    def indented_title(self, item: OrgUnit) -> str:
+        return super().indented_title(item)
 
     @admin.display(description=gettext_lazy("kind"))
     def kind_label(self, unit: OrgUnit) -> str:

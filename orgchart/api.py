@@ -166,6 +166,3 @@ class DepartmentViewSet(viewsets.GenericViewSet[Department]):
         data = validated_body(request, DepartmentWriteSerializer, partial=True)
         department = services.department_update(actor=request.user, department=department, **data)
         return Response(DepartmentSerializer(department).data)
-
-
-__all__ = ["DepartmentViewSet", "OrgUnitViewSet", "OutOfScope"]

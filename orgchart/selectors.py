@@ -52,7 +52,9 @@ def orgunit_ancestors(*, unit: OrgUnit) -> QuerySet[OrgUnit]:
     The path of a unit one may see is part of its address (its street, district, city), so
     names and kinds of ancestors are shown even above the user's scope; their pages are not.
     """
-    return unit.get_ancestors().only("id", "name", "kind", "area_type", "level")
+    return unit.get_ancestors().only(
+        "id", "name", "kind", "area_type", "level", "tree_id", "lft", "rght"
+    )
 
 
 def orgunit_counts_by_kind(*, user: AnyUser, within: OrgUnit | None = None) -> dict[str, int]:

@@ -29,9 +29,13 @@ def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.orgunit_get(user=request.user, pk=pk)
     children = list(selectors.orgunit_children(user=request.user, unit=unit))
+    scope = policy.scope_of(request.user)
     context = {
         "unit": unit,
-        "ancestors": list(selectors.orgunit_ancestors(unit=unit)),
+        "ancestors": [
+            (ancestor, scope.contains(ancestor))
+            for ancestor in selectors.orgunit_ancestors(unit=unit)
+        ],
         "children": children,
         "departments": list(selectors.department_list_for_unit(user=request.user, unit=unit)),
         "counts": [

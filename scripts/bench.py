@@ -109,7 +109,8 @@ def main() -> None:
     streets = list(OrgUnit.objects.filter(kind="street").order_by("lft"))
     first_community = OrgUnit.objects.filter(kind="community").order_by("lft").first()
     last_community = OrgUnit.objects.filter(kind="community").order_by("-lft").first()
-    assert first_community and last_community
+    if first_community is None or last_community is None:
+        raise SystemExit("The synthetic tree has no communities.")
 
     def insert(parent: OrgUnit) -> Callable[[], object]:
         return lambda: services.orgunit_create(
@@ -135,17 +136,17 @@ def main() -> None:
         username="bench-worker", role=User.Role.COMMUNITY_WORKER, anchor_unit=first_community
     )
     worker.save()
-    for label, user in (("city", superuser), ("street", official), ("community", worker)):
-        fresh = User.objects.select_related("anchor_unit").get(pk=user.pk)
-        with CaptureQueriesContext(connection) as queries:
-            dashboard_for(user=fresh)
-        timed(
-            f"dashboard of a {label} ({len(queries)} queries)",
-            lambda u=user: dashboard_for(
-                user=User.objects.select_related("anchor_unit").get(pk=u.pk)
-            ),
-            REPEAT,
+
+    def dashboard_of(user: User) -> Callable[[], object]:
+        # As a request does: the user with its anchor, then the dashboard.
+        return lambda: dashboard_for(
+            user=User.objects.select_related("anchor_unit").get(pk=user.pk)
         )
+
+    for label, user in (("city", superuser), ("street", official), ("community", worker)):
+        with CaptureQueriesContext(connection) as queries:
+            dashboard_of(user)()
+        timed(f"dashboard of a {label} ({len(queries)} queries)", dashboard_of(user), REPEAT)
     print(f"City subtree: {city.pk} ({OrgUnit.objects.count():,} units)")
 
 

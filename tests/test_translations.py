@@ -74,7 +74,7 @@ def test_chinese_is_used_at_run_time() -> None:
         assert gettext("Log in") == "登录"
         assert gettext("Log out") == "退出登录"
         assert gettext("Dashboard") == "工作台"
-        assert str(OrgUnit.Kind.STREET.label) == "街道"
+        assert str(OrgUnit.Kind.STREET.label) == "街道/乡镇"
         assert str(OrgUnit.PartyOrgType.GENERAL_BRANCH.label) == "党总支"
         assert str(User.Role.GRID_WORKER.label) == "网格员"
         assert str(KIND_LABELS[OrgUnit.Kind.STREET, OrgUnit.AreaType.RURAL]) == "乡镇"
@@ -89,7 +89,7 @@ def test_chinese_is_used_at_run_time() -> None:
 def test_english_stays_english() -> None:
     with override("en"):
         assert gettext("Log in") == "Log in"
-        assert str(OrgUnit.Kind.STREET.label) == "street"
+        assert str(OrgUnit.Kind.STREET.label) == "street / township"
         assert str(User.Role.GRID_WORKER.label) == "grid worker"
         assert (
             ngettext("%(total)s child unit", "%(total)s child units", 1) % {"total": 1}

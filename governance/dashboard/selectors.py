@@ -27,10 +27,16 @@ class Dashboard:
 def dashboard_for(*, user: AnyUser) -> Dashboard:
     """The first dashboard of the user's scope: units by kind, weak units, departments."""
     counts = org_selectors.orgunit_counts_by_kind(user=user)
+    roots = list(org_selectors.orgunit_roots_visible(user=user))
+    # Kinds from the top of the user's area downwards (a community worker has no districts).
+    kinds = OrgUnit.Kind.values
+    top = min((kinds.index(root.kind) for root in roots), default=0)
     return Dashboard(
-        roots=list(org_selectors.orgunit_roots_visible(user=user)),
+        roots=roots,
         unit_counts=[
-            KindCount(kind, str(label), counts[kind]) for kind, label in OrgUnit.Kind.choices
+            KindCount(kind, str(label), counts[kind])
+            for kind, label in OrgUnit.Kind.choices
+            if kinds.index(kind) >= top
         ],
         weak_units=org_selectors.orgunit_list_visible(user=user).filter(is_weak=True).count(),
         department_count=org_selectors.department_list_visible(user=user).count(),

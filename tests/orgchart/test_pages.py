@@ -51,15 +51,8 @@ def test_dashboard_counts_my_scope(tree: Tree, people: Personas) -> None:
     response = client_for(people.worker).get("/")
     dashboard = response.context["dashboard"]
     counts = {item.kind: item.total for item in dashboard.unit_counts}
-    assert counts == {
-        "city": 0,
-        "district": 0,
-        "street": 0,
-        "community": 1,
-        "compound": 1,
-        "building": 2,
-        "branch": 1,
-    }
+    # From the top of the area down: a community worker gets no city/district/street row.
+    assert counts == {"community": 1, "compound": 1, "building": 2, "branch": 1}
     assert [root.name for root in dashboard.roots] == ["光明社区"]
     assert dashboard.department_count == 2
     official = client_for(people.official).get("/").context["dashboard"]
@@ -71,7 +64,20 @@ def test_unit_page_shows_children_party_org_and_rating(tree: Tree, people: Perso
     html = response.content.decode()
     assert response.status_code == 200
     assert [child.name for child in response.context["children"]] == ["光明小区", "下沉党员支部"]
-    assert [a.name for a in response.context["ancestors"]] == ["云州市", "云阳区", "东城街道"]
+    assert [(a.name, linked) for a, linked in response.context["ancestors"]] == [
+        ("云州市", False),
+        ("云阳区", False),
+        ("东城街道", False),
+    ]
+    official = client_for(people.official).get(f"/org/{tree.building_1.pk}/")
+    assert [linked for _a, linked in official.context["ancestors"]] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert f'href="/org/{tree.east.pk}/"' in official.content.decode()
     assert "rating-A" in html
     assert "139902001001" in html
 
