@@ -13,9 +13,11 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
+# Build steps load the settings, which need keys; these placeholders never reach a container.
+ARG BUILD_KEYS="SECRET_KEY=build-only PII_KEYS=build:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= PII_HMAC_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 RUN python scripts/build_assets.py \
-    && SECRET_KEY=build-only python manage.py compilemessages --ignore node_modules -v0 \
-    && SECRET_KEY=build-only python manage.py collectstatic --no-input -v0 \
+    && env $BUILD_KEYS python manage.py compilemessages --ignore node_modules -v0 \
+    && env $BUILD_KEYS python manage.py collectstatic --no-input -v0 \
     && rm -rf node_modules
 RUN useradd --system --uid 1000 governance && mkdir -p /app/var && chown governance /app/var
 USER governance

@@ -7,6 +7,8 @@ with Celery on kombu's filesystem transport, also in ``var/``. Production sets
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import secrets
 from pathlib import Path
@@ -93,8 +95,38 @@ def sqlite_database(path: Path) -> dict[str, object]:
     }
 
 
+def _pii_keys(*, generate: bool) -> tuple[dict[str, str], str, str]:
+    """Encryption keys for personal data: ``PII_KEYS`` ("id:base64,id:base64"), the active
+    key id and the HMAC key. The embedded default keeps generated ones in var/secrets/."""
+    if os.environ.get("PII_KEYS"):
+        keys = dict(item.strip().split(":", 1) for item in os.environ["PII_KEYS"].split(","))
+        active = os.environ.get("PII_ACTIVE_KEY") or next(reversed(keys))
+        hmac_key = os.environ.get("PII_HMAC_KEY", "")
+        if not hmac_key:
+            raise ImproperlyConfigured("PII_HMAC_KEY must be set together with PII_KEYS.")
+        return keys, active, hmac_key
+    if not generate:
+        raise ImproperlyConfigured(
+            "PII_KEYS and PII_HMAC_KEY must be set in the environment when DEBUG is off."
+        )
+    path = VAR_DIR / "secrets" / "pii_keys.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = {
+            "keys": {"k1": base64.b64encode(secrets.token_bytes(32)).decode()},
+            "active": "k1",
+            "hmac": base64.b64encode(secrets.token_bytes(32)).decode(),
+        }
+        path.write_text(json.dumps(fresh, indent=2))
+        path.chmod(0o600)
+    stored = json.loads(path.read_text())
+    return stored["keys"], stored["active"], stored["hmac"]
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _secret_from_env_or_var("SECRET_KEY", generate=DEBUG)
+PII_KEYS, PII_ACTIVE_KEY, PII_HMAC_KEY = _pii_keys(generate=DEBUG)
+PII_CIPHER = os.environ.get("PII_CIPHER", "sm4-gcm")  # or "aes-256-gcm"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-tests-only")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+# Fixed, test-only key material (32 zero-ish bytes, base64) so tests never touch var/.
+os.environ.setdefault("PII_KEYS", "test1:" + "dGVzdC1rZXktMS0zMi1ieXRlcy1sb25nLXBhZGRpbmc=")
+os.environ.setdefault("PII_HMAC_KEY", "dGVzdC1obWFjLWtleS0zMi1ieXRlcy1sb25nLXBhZGQ=")
 
 from governance.settings import *  # noqa: F403
 

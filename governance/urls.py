@@ -9,11 +9,22 @@ from rest_framework.routers import DefaultRouter
 
 from governance import views as governance_views
 from governance.dashboard import views as dashboard_views
-from orgchart.api import DepartmentViewSet, OrgUnitViewSet
+from orgchart.api import (
+    DepartmentViewSet,
+    OrgUnitViewSet,
+    PartyMemberViewSet,
+    PersonViewSet,
+    PostViewSet,
+    UserViewSet,
+)
 
 router = DefaultRouter()
 router.register("orgunits", OrgUnitViewSet, basename="orgunit")
 router.register("departments", DepartmentViewSet, basename="department")
+router.register("people", PersonViewSet, basename="person")
+router.register("party-members", PartyMemberViewSet, basename="party-member")
+router.register("posts", PostViewSet, basename="post")
+router.register("users", UserViewSet, basename="user")
 
 admin.site.site_header = settings.SITE_TITLE
 admin.site.site_title = settings.SITE_TITLE

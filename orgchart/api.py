@@ -12,18 +12,42 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.errors import ValidationFailed
 from orgchart import selectors, services
-from orgchart.models import Department, OrgUnit
+from orgchart.models import Department, OrgUnit, PartyMember, Person, Post, User
 from orgchart.serializers import (
     DepartmentFilterSerializer,
     DepartmentSerializer,
     DepartmentWriteSerializer,
+    HandOverSerializer,
+    OneTimePasswordSerializer,
     OrgUnitCreateSerializer,
     OrgUnitFilterSerializer,
     OrgUnitMoveSerializer,
     OrgUnitPathSerializer,
     OrgUnitSerializer,
     OrgUnitUpdateSerializer,
+    PartyMemberFilterSerializer,
+    PartyMemberSerializer,
+    PartyMemberWriteSerializer,
+    PasswordChangeSerializer,
+    PeopleFilterSerializer,
+    PersonSerializer,
+    PersonUpdateSerializer,
+    PersonWriteSerializer,
+    PostEndSerializer,
+    PostFilterSerializer,
+    PostSerializer,
+    PostWriteSerializer,
+    RevealedSerializer,
+    RevealSerializer,
+    UserCreatedSerializer,
+    UserCreateSerializer,
+    UserDeactivateSerializer,
+    UserFilterSerializer,
+    UserSerializer,
+    VacancyFilterSerializer,
+    VacancySerializer,
 )
 
 
@@ -166,3 +190,245 @@ class DepartmentViewSet(viewsets.GenericViewSet[Department]):
         data = validated_body(request, DepartmentWriteSerializer, partial=True)
         department = services.department_update(actor=request.user, department=department, **data)
         return Response(DepartmentSerializer(department).data)
+
+
+class PersonViewSet(viewsets.GenericViewSet[Person]):
+    """People registered in the caller's area. Numbers and phones are always masked here;
+    ``reveal/`` shows one field in full and writes an audit row."""
+
+    serializer_class = PersonSerializer
+
+    def get_queryset(self) -> QuerySet[Person]:
+        return selectors.person_list_visible(user=self.request.user)
+
+    def get_object(self) -> Person:
+        return selectors.person_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", int, description=_("Only people registered in this subtree.")),
+            OpenApiParameter("q", str, description=_("Name, initials or an ID fragment.")),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        filters = validated_query(request, PeopleFilterSerializer)
+        people = selectors.person_list_visible(
+            user=request.user, query=filters.get("q", ""), within=filters.get("unit")
+        )
+        page = self.paginate_queryset(people)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer})
+    def create(self, request: Request) -> Response:
+        """Register a person at a unit; a person already known (by document) is linked."""
+        data = validated_body(request, PersonWriteSerializer)
+        registration = services.person_register(actor=request.user, **data)
+        code = status.HTTP_201_CREATED if registration.created else status.HTTP_200_OK
+        return Response(self.get_serializer(registration.person).data, status=code)
+
+    @extend_schema(request=PersonUpdateSerializer, responses={200: PersonSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        person = self.get_object()
+        data = validated_body(request, PersonUpdateSerializer)
+        person = services.person_update(actor=request.user, person=person, **data)
+        return Response(self.get_serializer(person).data)
+
+    @extend_schema(request=RevealSerializer, responses={200: RevealedSerializer})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str) -> Response:
+        """Show one field (document_number, mobile, landline) in full. Audited."""
+        person = self.get_object()
+        field = validated_body(request, RevealSerializer)["field"]
+        value = services.person_reveal(actor=request.user, person=person, field=field)
+        return Response({"field": field, "value": value}, headers={"Cache-Control": "no-store"})
+
+
+class PartyMemberViewSet(viewsets.GenericViewSet[PartyMember]):
+    """Party members of the caller's area (by party organisation or dual registration)."""
+
+    serializer_class = PartyMemberSerializer
+
+    def get_queryset(self) -> QuerySet[PartyMember]:
+        return selectors.party_member_list_visible(user=self.request.user)
+
+    def get_object(self) -> PartyMember:
+        return selectors.party_member_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", int),
+            OpenApiParameter("status", str, enum=PartyMember.Status.values),
+            OpenApiParameter("q", str),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        filters = validated_query(request, PartyMemberFilterSerializer)
+        members = selectors.party_member_list_visible(
+            user=request.user,
+            within=filters.get("unit"),
+            status=filters.get("status", ""),
+            query=filters.get("q", ""),
+        )
+        page = self.paginate_queryset(members)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=PartyMemberWriteSerializer, responses={201: PartyMemberSerializer})
+    def create(self, request: Request) -> Response:
+        data = validated_body(request, PartyMemberWriteSerializer)
+        member = services.party_member_create(actor=request.user, **data)
+        member = selectors.party_member_get(user=request.user, pk=member.pk)
+        return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PartyMemberWriteSerializer, responses={200: PartyMemberSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        member = self.get_object()
+        data = validated_body(request, PartyMemberWriteSerializer, partial=True)
+        if "person" in data:
+            raise ValidationFailed(
+                fields={"person": [str(_("This field cannot be changed here."))]}
+            )
+        services.party_member_update(actor=request.user, member=member, **data)
+        member = selectors.party_member_get(user=request.user, pk=member.pk)
+        return Response(self.get_serializer(member).data)
+
+
+class PostViewSet(viewsets.GenericViewSet[Post]):
+    """Posts (职务) at units of the caller's area; current terms unless ``?current=false``."""
+
+    serializer_class = PostSerializer
+
+    def get_queryset(self) -> QuerySet[Post]:
+        return selectors.post_list_visible(user=self.request.user)
+
+    def get_object(self) -> Post:
+        return selectors.post_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", int),
+            OpenApiParameter("kind", str, enum=Post.Kind.values),
+            OpenApiParameter("current", bool),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        filters = validated_query(request, PostFilterSerializer)
+        posts = selectors.post_list_visible(
+            user=request.user,
+            within=filters.get("unit"),
+            kind=filters.get("kind", ""),
+            current=filters.get("current", True),
+        )
+        page = self.paginate_queryset(posts)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=PostWriteSerializer, responses={201: PostSerializer})
+    def create(self, request: Request) -> Response:
+        data = validated_body(request, PostWriteSerializer)
+        post = services.post_assign(actor=request.user, **data)
+        return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PostEndSerializer, responses={200: PostSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str) -> Response:
+        """End the term; a unique post becomes vacant."""
+        post = self.get_object()
+        data = validated_body(request, PostEndSerializer)
+        post = services.post_end(actor=request.user, post=post, ended_on=data["ended_on"])
+        return Response(self.get_serializer(post).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unit", int, required=True)],
+        responses={200: VacancySerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"])
+    def vacancies(self, request: Request) -> Response:
+        """Posts every unit of the kind should fill that have no current holder."""
+        unit = validated_query(request, VacancyFilterSerializer)["unit"]
+        vacancies = selectors.post_vacancies(user=request.user, within=unit)
+        return Response(VacancySerializer(vacancies, many=True).data)
+
+
+class UserViewSet(viewsets.GenericViewSet[User]):
+    """Accounts. Admins create them with a one-time password, reset passwords and deactivate
+    leaving staff (handing their open items over); everyone sees and changes their own."""
+
+    serializer_class = UserSerializer
+
+    def get_queryset(self) -> QuerySet[User]:
+        return selectors.user_list_visible(user=self.request.user).order_by("username")
+
+    def get_object(self) -> User:
+        return selectors.user_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", str, enum=User.Role.values),
+            OpenApiParameter("is_active", bool),
+            OpenApiParameter("q", str),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        filters = validated_query(request, UserFilterSerializer)
+        users = self.get_queryset()
+        if filters.get("role"):
+            users = users.filter(role=filters["role"])
+        if filters.get("is_active") is not None:
+            users = users.filter(is_active=filters["is_active"])
+        if filters.get("q"):
+            users = users.filter(
+                Q(username__icontains=filters["q"]) | Q(first_name__contains=filters["q"])
+            )
+        page = self.paginate_queryset(users)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserCreatedSerializer})
+    def create(self, request: Request) -> Response:
+        data = validated_body(request, UserCreateSerializer)
+        user, password = services.user_create(actor=request.user, **data)
+        return Response(
+            {"user": self.get_serializer(user).data, "one_time_password": password},
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @extend_schema(request=None, responses={200: OneTimePasswordSerializer})
+    @action(detail=True, methods=["post"], url_path="reset-password")
+    def reset_password(self, request: Request, pk: str) -> Response:
+        password = services.user_reset_password(actor=request.user, user=self.get_object())
+        return Response({"one_time_password": password}, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(request=UserDeactivateSerializer, responses={200: HandOverSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str) -> Response:
+        user = self.get_object()
+        data = validated_body(request, UserDeactivateSerializer)
+        handed_over = services.user_deactivate(
+            actor=request.user, user=user, successor=data.get("successor")
+        )
+        return Response({"handed_over": handed_over})
+
+    @extend_schema(request=None, responses={200: UserSerializer})
+    @action(detail=False, methods=["get"])
+    def me(self, request: Request) -> Response:
+        return Response(self.get_serializer(request.user).data)
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    @action(detail=False, methods=["post"], url_path="me/password")
+    def change_password(self, request: Request) -> Response:
+        data = validated_body(request, PasswordChangeSerializer)
+        user = request.user
+        assert isinstance(user, User)  # noqa: S101 - IsAuthenticated guarantees a real user
+        services.user_change_password(user=user, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

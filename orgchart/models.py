@@ -6,12 +6,16 @@ only: they take the tree lock and re-read the nodes first (STYLE 14).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel, TreeForeignKey
+
+from governance.pii import mask_middle, mask_name
 
 division_code_validator = RegexValidator(
     r"^\d{12}$", _("A division code has exactly 12 digits (统计用区划代码).")
@@ -215,6 +219,11 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="handlers",
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set for a one-time password: the user must choose a new one at next login."),
+    )
 
     class Meta:
         verbose_name = _("account")
@@ -244,4 +253,287 @@ ROLE_ANCHOR_KINDS: dict[str, frozenset[str]] = {
     User.Role.GRID_WORKER: frozenset({OrgUnit.Kind.COMMUNITY}),
     User.Role.VOLUNTEER: frozenset({OrgUnit.Kind.COMMUNITY}),
     User.Role.DEPARTMENT_HANDLER: frozenset(),
+}
+
+
+class Person(models.Model):
+    """人员: a natural person, known to one or more units (``PersonRegistration``).
+
+    Document numbers and phones are stored sealed (``governance.pii``): the ciphertext, a
+    keyed hash to find them, and the parts the mask shows (first 6 / last 4 of an ID, first 3 /
+    last 4 of a mobile). Birth date and sex are derived from a resident ID, never typed twice.
+    Write only through ``orgchart.services`` (person_register / person_update).
+    """
+
+    class Sex(models.TextChoices):
+        MALE = "male", _("male")
+        FEMALE = "female", _("female")
+
+    class DocumentType(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("resident ID card")
+        HMT_RESIDENCE = (
+            "hmt_residence",
+            _("residence permit for Hong Kong, Macao and Taiwan residents"),
+        )
+        FOREIGN_PERMANENT = "foreign_permanent", _("foreigner's permanent residence ID card")
+        PASSPORT = "passport", _("passport")
+
+    name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True, db_index=True)
+    document_type = models.CharField(
+        _("document type"), max_length=20, choices=DocumentType.choices, blank=True
+    )
+    document_number_encrypted = models.TextField(_("document number (sealed)"), blank=True)
+    document_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    document_number_head = models.CharField(max_length=6, blank=True, db_index=True)
+    document_number_tail = models.CharField(max_length=4, blank=True, db_index=True)
+    document_number_length = models.PositiveSmallIntegerField(default=0)
+    mobile_encrypted = models.TextField(_("mobile (sealed)"), blank=True)
+    mobile_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    mobile_head = models.CharField(max_length=3, blank=True)
+    mobile_tail = models.CharField(max_length=4, blank=True)
+    landline_encrypted = models.TextField(_("landline (sealed)"), blank=True)
+    landline_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    landline_head = models.CharField(max_length=5, blank=True)
+    landline_tail = models.CharField(max_length=4, blank=True)
+    landline_length = models.PositiveSmallIntegerField(default=0)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name_pinyin", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_type", "document_number_hash"],
+                condition=~Q(document_number_hash=""),
+                name="person_unique_document",
+            ),
+            models.CheckConstraint(
+                condition=Q(document_type="", document_number_hash="")
+                | (~Q(document_type="") & ~Q(document_number_hash="")),
+                name="person_document_type_with_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_document_number(self) -> str:
+        if not self.document_number_hash:
+            return ""
+        return mask_middle(
+            self.document_number_head, self.document_number_tail, self.document_number_length
+        )
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_middle(self.mobile_head, self.mobile_tail, 11) if self.mobile_hash else ""
+
+    @property
+    def masked_landline(self) -> str:
+        if not self.landline_hash:
+            return ""
+        return mask_middle(self.landline_head, self.landline_tail, self.landline_length)
+
+    def age_on(self, day: dt.date) -> int | None:
+        if self.birth_date is None:
+            return None
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - int(before_birthday)
+
+
+class PersonRegistration(models.Model):
+    """登记: a unit that knows a person. A person is visible to users whose area covers one of
+    their registrations; nobody learns which other units know the same person."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    registered_by = models.ForeignKey(
+        "User",
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "unit"], name="registration_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.unit}"
+
+
+class PartyMember(models.Model):
+    """党员: a person's party membership, their organisation and dual registration (双报到)."""
+
+    class Status(models.TextChoices):
+        IN_SERVICE = "in_service", _("in service")
+        RETIRED = "retired", _("retired")
+        FLOATING = "floating", _("floating")
+
+    class Membership(models.TextChoices):
+        FULL = "full", _("full member")
+        PROBATIONARY = "probationary", _("probationary member")
+
+    person = models.OneToOneField(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="party_member"
+    )
+    organisation = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("party organisation"),
+        on_delete=models.PROTECT,
+        related_name="party_members",
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    membership = models.CharField(
+        _("membership"), max_length=12, choices=Membership.choices, default=Membership.FULL
+    )
+    joined_on = models.DateField(_("joined the party on"), null=True, blank=True)
+    # 双报到: an in-service member reports to the community where they live.
+    home_community = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("community of residence (dual registration)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_party_members",
+    )
+    employer = models.CharField(_("employer"), max_length=150, blank=True)
+    dual_registered_on = models.DateField(_("dual registration date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class Post(models.Model):
+    """职务: a person holding a role at a unit for a term (书记, 总网格长, 楼栋长…).
+
+    One row per term. A post is current while ``ended_on`` is empty; unique posts (one
+    secretary per unit) allow one current holder, enforced by a partial unique constraint.
+    """
+
+    class Kind(models.TextChoices):
+        SECRETARY = "secretary", _("secretary")
+        FIRST_SECRETARY = "first_secretary", _("first secretary")
+        CHIEF_GRID_HEAD = "chief_grid_head", _("chief grid head")
+        AREA_GRID_HEAD = "area_grid_head", _("area grid head")
+        BUILDING_HEAD = "building_head", _("building head")
+        UNIT_HEAD = "unit_head", _("stairwell head")
+        CENTRAL_HOUSEHOLD = "central_household", _("party-member central household")
+        SUPERVISOR = "supervisor", _("supervisory committee member")
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="posts"
+    )
+    kind = models.CharField(_("post"), max_length=20, choices=Kind.choices)
+    holder = models.ForeignKey(
+        Person, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="posts"
+    )
+    started_on = models.DateField(_("term starts"))
+    ended_on = models.DateField(_("term ended"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["unit_id", "kind", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "kind"],
+                condition=Q(
+                    ended_on__isnull=True,
+                    kind__in=[
+                        "secretary",
+                        "first_secretary",
+                        "chief_grid_head",
+                        "area_grid_head",
+                        "building_head",
+                    ],
+                ),
+                name="post_one_current_holder_of_unique_posts",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "kind", "holder"],
+                condition=Q(ended_on__isnull=True),
+                name="post_no_duplicate_current_term",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="post_term_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.holder}"
+
+
+UNIQUE_POSTS = frozenset(
+    {
+        Post.Kind.SECRETARY,
+        Post.Kind.FIRST_SECRETARY,
+        Post.Kind.CHIEF_GRID_HEAD,
+        Post.Kind.AREA_GRID_HEAD,
+        Post.Kind.BUILDING_HEAD,
+    }
+)
+
+# The posts each kind of unit has (for placing posts and showing vacancies). Unique posts
+# listed here and not held are vacancies; the others (unit heads, central households,
+# supervisors) may have any number of holders.
+POSTS_BY_UNIT_KIND: dict[str, tuple[str, ...]] = {
+    OrgUnit.Kind.CITY: (Post.Kind.SECRETARY,),
+    OrgUnit.Kind.DISTRICT: (Post.Kind.SECRETARY,),
+    OrgUnit.Kind.STREET: (Post.Kind.SECRETARY,),
+    OrgUnit.Kind.COMMUNITY: (
+        Post.Kind.SECRETARY,
+        Post.Kind.CHIEF_GRID_HEAD,
+        Post.Kind.FIRST_SECRETARY,
+        Post.Kind.SUPERVISOR,
+    ),
+    OrgUnit.Kind.COMPOUND: (Post.Kind.SECRETARY, Post.Kind.AREA_GRID_HEAD),
+    OrgUnit.Kind.BUILDING: (
+        Post.Kind.BUILDING_HEAD,
+        Post.Kind.UNIT_HEAD,
+        Post.Kind.CENTRAL_HOUSEHOLD,
+    ),
+    OrgUnit.Kind.BRANCH: (Post.Kind.SECRETARY,),
+}
+# Unique posts that every unit of the kind is expected to fill (first secretaries are sent
+# only to some communities, so an empty one is not a vacancy).
+EXPECTED_POSTS: dict[str, tuple[str, ...]] = {
+    OrgUnit.Kind.CITY: (Post.Kind.SECRETARY,),
+    OrgUnit.Kind.DISTRICT: (Post.Kind.SECRETARY,),
+    OrgUnit.Kind.STREET: (Post.Kind.SECRETARY,),
+    OrgUnit.Kind.COMMUNITY: (Post.Kind.SECRETARY, Post.Kind.CHIEF_GRID_HEAD),
+    OrgUnit.Kind.COMPOUND: (Post.Kind.SECRETARY, Post.Kind.AREA_GRID_HEAD),
+    OrgUnit.Kind.BUILDING: (Post.Kind.BUILDING_HEAD,),
+    OrgUnit.Kind.BRANCH: (Post.Kind.SECRETARY,),
 }

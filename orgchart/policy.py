@@ -21,10 +21,10 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from governance.errors import NotAllowed, OutOfScope
-from orgchart.models import Department, OrgUnit, User
+from orgchart.models import Department, OrgUnit, PersonRegistration, User
 
 Role = User.Role
 AnyUser = User | AnonymousUser
@@ -158,10 +158,52 @@ def _user_rule(user: AnyUser, scope: Scope) -> Q:
     return own
 
 
+# Roles that work with residents' personal data at all (DESIGN §6). Handlers see petitioners
+# masked through their petitions only; volunteers see no one's records but their own.
+PEOPLE_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER})
+
+
+def _works_with_people(user: AnyUser, scope: Scope) -> bool:
+    return scope.everything or (isinstance(user, User) and user.role in PEOPLE_ROLES)
+
+
+def sees_full_names(user: AnyUser) -> bool:
+    """Roles that keep the people ledger see names in full; everyone else sees ``张*``.
+    ID numbers and phones are masked for every role until revealed (audited)."""
+    if not user.is_authenticated or not isinstance(user, User):
+        return False
+    return user.is_superuser or user.role in (Role.ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
+
+
+def _person_rule(user: AnyUser, scope: Scope) -> Q:
+    if not _works_with_people(user, scope):
+        return Q(pk__in=[])
+    if scope.everything:
+        return Q()
+    registered_here = PersonRegistration.objects.filter(
+        scope.units_q("unit"), person=OuterRef("pk")
+    )
+    return Q(Exists(registered_here))
+
+
+def _party_member_rule(user: AnyUser, scope: Scope) -> Q:
+    if not _works_with_people(user, scope):
+        return Q(pk__in=[])
+    return scope.units_q("organisation") | scope.units_q("home_community")
+
+
+def _post_rule(user: AnyUser, scope: Scope) -> Q:
+    # Who holds which post is public inside the area (names are masked for all but staff).
+    return scope.units_q("unit")
+
+
 VISIBILITY_RULES: dict[str, VisibilityRule] = {
     "orgchart.OrgUnit": _orgunit_rule,
     "orgchart.Department": _department_rule,
     "orgchart.User": _user_rule,
+    "orgchart.Person": _person_rule,
+    "orgchart.PartyMember": _party_member_rule,
+    "orgchart.Post": _post_rule,
 }
 
 
@@ -206,6 +248,23 @@ def _may_move_or_delete(user: User, obj: OrgUnit) -> bool:
     return user.role == Role.ADMIN and obj.pk != user.anchor_unit_id
 
 
+def _keeps_ledgers(user: User, obj: Any) -> bool:
+    return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER)
+
+
+def _registers_people(user: User, obj: Any) -> bool:
+    return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
+
+
+def _may_reveal(user: User, obj: Any) -> bool:
+    # Grid workers reveal only their grids' residents: the grids app adds that rule.
+    return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER)
+
+
+def _manages_account(user: User, obj: User) -> bool:
+    return user.role == Role.ADMIN and not obj.is_superuser and obj.pk != user.pk
+
+
 ACTION_RULES: dict[str, ActionRule] = {
     "orgunit.view": lambda user, obj: True,
     "orgunit.change": _is_admin,
@@ -217,6 +276,19 @@ ACTION_RULES: dict[str, ActionRule] = {
     "department.add": _is_admin,
     "user.view": lambda user, obj: True,
     "user.change": _is_admin,
+    "user.manage": _manages_account,  # reset password, deactivate, hand over
+    "orgunit.add_account": _is_admin,
+    "department.add_account": _may_change_department,
+    "orgunit.register_person": _registers_people,
+    "orgunit.manage_posts": _keeps_ledgers,
+    "orgunit.manage_party_members": _keeps_ledgers,
+    "person.view": lambda user, obj: True,
+    "person.change": _keeps_ledgers,
+    "person.reveal": _may_reveal,
+    "partymember.view": lambda user, obj: True,
+    "partymember.change": _keeps_ledgers,
+    "post.view": lambda user, obj: True,
+    "post.change": _keeps_ledgers,
 }
 
 

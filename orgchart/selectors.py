@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from governance import pii
 from governance.errors import OutOfScope
-from orgchart.models import Department, OrgUnit, User
+from governance.identity import (
+    IdentityError,
+    normalise,
+    normalise_document_number,
+    parse_phone,
+    parse_resident_id,
+)
+from orgchart.models import (
+    EXPECTED_POSTS,
+    Department,
+    OrgUnit,
+    PartyMember,
+    Person,
+    PersonRegistration,
+    Post,
+    User,
+)
 from orgchart.policy import AnyUser, policy, scope_of
 
 
@@ -92,3 +111,175 @@ def department_list_for_unit(*, user: AnyUser, unit: OrgUnit) -> QuerySet[Depart
 
 def user_list_visible(*, user: AnyUser) -> QuerySet[User]:
     return policy(user, User).select_related("anchor_unit", "anchor_department")
+
+
+def user_get(*, user: AnyUser, pk: Any) -> User:
+    try:
+        return user_list_visible(user=user).get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError) as error:
+        raise OutOfScope() from error
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+def person_find_by_document(*, document_type: str, document_number: str) -> Person | None:
+    """Exact lookup by keyed hash (no decryption); None when unknown or malformed."""
+    try:
+        number = (
+            parse_resident_id(document_number).number
+            if document_type == Person.DocumentType.RESIDENT_ID
+            else normalise_document_number(document_number)
+        )
+    except IdentityError:
+        return None
+    digest = pii.blind_index(number, purpose=f"document:{document_type}")
+    return Person.objects.filter(document_type=document_type, document_number_hash=digest).first()
+
+
+def phone_hash(value: str) -> str | None:
+    """The keyed hash a phone number is stored under; None when it is not a phone number."""
+    try:
+        return pii.blind_index(parse_phone(value).number, purpose="phone")
+    except IdentityError:
+        return None
+
+
+def person_search_q(query: str) -> Q:
+    """What the search box matches: a whole ID or mobile number (by keyed hash), the visible
+    fragments of an ID (first 6 / last 4), pinyin initials or spelling, or part of the name."""
+    text = normalise(query)
+    if not text:
+        return Q()
+    if re.fullmatch(r"\d{17}[\dX]|\d{15}", text):
+        person = person_find_by_document(
+            document_type=Person.DocumentType.RESIDENT_ID, document_number=text
+        )
+        return Q(pk=person.pk) if person else Q(pk__in=[])
+    if re.fullmatch(r"1[3-9]\d{9}", text):
+        return Q(mobile_hash=phone_hash(text) or "-")
+    if re.fullmatch(r"\d{6}", text):
+        return Q(document_number_head=text)
+    if re.fullmatch(r"\d{3}[\dX]", text):
+        return Q(document_number_tail=text) | Q(mobile_tail=text)
+    if re.fullmatch(r"[A-Z ]+", text):
+        lowered = query.strip().lower()
+        return Q(name_initials__startswith=lowered.replace(" ", "")) | Q(
+            name_pinyin__startswith=lowered
+        )
+    return Q(name__contains=query.strip())
+
+
+def person_list_visible(
+    *, user: AnyUser, query: str = "", within: OrgUnit | None = None
+) -> QuerySet[Person]:
+    """People the user may see (registered in their area), sorted by pinyin."""
+    people = policy(user, Person).select_related("party_member").order_by("name_pinyin", "id")
+    if query:
+        people = people.filter(person_search_q(query))
+    if within is not None:
+        registered = PersonRegistration.objects.filter(
+            person=OuterRef("pk"),
+            unit__tree_id=within.tree_id,
+            unit__lft__gte=within.lft,
+            unit__lft__lte=within.rght,
+        )
+        people = people.filter(Exists(registered))
+    return people
+
+
+def person_get(*, user: AnyUser, pk: Any) -> Person:
+    try:
+        return person_list_visible(user=user).get(pk=pk)
+    except (Person.DoesNotExist, ValueError, TypeError) as error:
+        raise OutOfScope() from error
+
+
+def person_units_visible(*, user: AnyUser, person: Person) -> QuerySet[OrgUnit]:
+    """The units in the user's area where the person is registered (never the others)."""
+    return policy(user, OrgUnit).filter(registrations__person=person).order_by("tree_id", "lft")
+
+
+def party_member_list_visible(
+    *, user: AnyUser, within: OrgUnit | None = None, status: str = "", query: str = ""
+) -> QuerySet[PartyMember]:
+    members = (
+        policy(user, PartyMember)
+        .select_related("person", "organisation", "home_community")
+        .order_by("person__name_pinyin", "id")
+    )
+    if within is not None:
+        members = members.filter(
+            Q(
+                organisation__tree_id=within.tree_id,
+                organisation__lft__gte=within.lft,
+                organisation__lft__lte=within.rght,
+            )
+            | Q(
+                home_community__tree_id=within.tree_id,
+                home_community__lft__gte=within.lft,
+                home_community__lft__lte=within.rght,
+            )
+        )
+    if status:
+        members = members.filter(status=status)
+    if query:
+        members = members.filter(person__in=Person.objects.filter(person_search_q(query)))
+    return members
+
+
+def party_member_get(*, user: AnyUser, pk: Any) -> PartyMember:
+    try:
+        return party_member_list_visible(user=user).get(pk=pk)
+    except (PartyMember.DoesNotExist, ValueError, TypeError) as error:
+        raise OutOfScope() from error
+
+
+def post_list_visible(
+    *, user: AnyUser, within: OrgUnit | None = None, kind: str = "", current: bool | None = True
+) -> QuerySet[Post]:
+    posts = (
+        policy(user, Post)
+        .select_related("unit", "holder")
+        .order_by("unit__tree_id", "unit__lft", "kind", "-started_on", "id")
+    )
+    if within is not None:
+        posts = posts.filter(
+            unit__tree_id=within.tree_id, unit__lft__gte=within.lft, unit__lft__lte=within.rght
+        )
+    if kind:
+        posts = posts.filter(kind=kind)
+    if current is not None:
+        posts = posts.filter(ended_on__isnull=current)
+    return posts
+
+
+def post_get(*, user: AnyUser, pk: Any) -> Post:
+    try:
+        return post_list_visible(user=user, current=None).get(pk=pk)
+    except (Post.DoesNotExist, ValueError, TypeError) as error:
+        raise OutOfScope() from error
+
+
+@dataclass(frozen=True)
+class Vacancy:
+    unit: OrgUnit
+    kind: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(Post.Kind(self.kind).label)
+
+
+def post_vacancies(*, user: AnyUser, within: OrgUnit, limit: int = 500) -> list[Vacancy]:
+    """Expected unique posts with no current holder, for units in ``within``'s subtree."""
+    units = list(orgunit_list_visible(user=user, within=within)[:limit])
+    held = set(
+        Post.objects.filter(unit__in=units, ended_on__isnull=True).values_list("unit_id", "kind")
+    )
+    return [
+        Vacancy(unit, kind)
+        for unit in units
+        for kind in EXPECTED_POSTS[unit.kind]
+        if (unit.pk, kind) not in held
+    ]

@@ -1,4 +1,4 @@
-"""Every write to the org tree and departments.
+"""Writes to the org tree and departments.
 
 Structural writes (create, move, delete, repair) run in one transaction under the tree lock
 and re-read the nodes they touch after taking it: django-mptt computes the new lft/rght from
@@ -17,16 +17,16 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from mptt.exceptions import InvalidMove
 
+from governance.audit import audit_record
 from governance.errors import NotAllowed, ValidationFailed
 from governance.locks import acquire_transaction_lock
+from governance.models import AuditEvent
 from orgchart import policy
 from orgchart.models import (
     ALLOWED_PARENT_KINDS,
     DIVISION_CODE_KINDS,
-    ROLE_ANCHOR_KINDS,
     Department,
     OrgUnit,
-    User,
 )
 from orgchart.policy import AnyUser
 
@@ -169,6 +169,12 @@ def orgunit_create(
     orgunit_validate(kind=kind, parent=parent, fields=fields)
     unit = OrgUnit(kind=kind, parent=parent, **fields)
     unit.save()  # django-mptt inserts it as the parent's last child
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=unit,
+        changes={"kind": kind, "parent": parent, **fields},
+    )
     return unit
 
 
@@ -195,6 +201,7 @@ def orgunit_update(*, actor: AnyUser | None, unit: OrgUnit, **changes: Any) -> O
         setattr(unit, field, value)
     # Only these columns: never write lft/rght/tree_id from this instance.
     unit.save(update_fields=[*changes, "updated_at"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=unit, changes=changes)
     return unit
 
 
@@ -237,7 +244,14 @@ def orgunit_move(
         unit.move_to(target, position)
     except InvalidMove as error:
         raise ValidationFailed(str(error), fields={"target": [str(error)]}) from error
-    return OrgUnit.objects.get(pk=unit.pk)
+    moved = OrgUnit.objects.get(pk=unit.pk)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.MOVE,
+        obj=moved,
+        changes={"parent": moved.parent_id, "target": target.pk, "position": position},
+    )
+    return moved
 
 
 @transaction.atomic
@@ -252,6 +266,7 @@ def orgunit_delete(*, actor: AnyUser | None, unit: OrgUnit) -> None:
     if not unit.is_leaf_node():
         raise ValidationFailed(_("A unit with child units cannot be deleted; move them first."))
     try:
+        audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=unit)
         unit.delete()
     except ProtectedError as error:
         raise ValidationFailed(
@@ -269,7 +284,16 @@ def department_create(
     """Create a department serving ``jurisdiction``'s subtree."""
     _check_actor(actor, "department.add", jurisdiction)
     department_validate(name=name, jurisdiction=jurisdiction)
-    return Department.objects.create(name=name.strip(), jurisdiction=jurisdiction, phone=phone)
+    department = Department.objects.create(
+        name=name.strip(), jurisdiction=jurisdiction, phone=phone
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=department,
+        changes={"name": department.name, "jurisdiction": jurisdiction, "phone": phone},
+    )
+    return department
 
 
 def department_validate(
@@ -309,28 +333,8 @@ def department_update(
     for field, value in changes.items():
         setattr(department, field, value)
     department.save(update_fields=[*changes, "updated_at"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=department, changes=changes)
     return department
-
-
-def user_anchor_errors(
-    *,
-    role: str,
-    anchor_unit: OrgUnit | None,
-    anchor_department: Department | None,
-    is_superuser: bool = False,
-) -> list[str]:
-    """Why a role and anchor do not fit together (DESIGN §6); empty when they do."""
-    if is_superuser and anchor_unit is None and anchor_department is None:
-        return []
-    if role == User.Role.DEPARTMENT_HANDLER:
-        if anchor_department is None or anchor_unit is not None:
-            return [_("A department handler is anchored at a department, not at a unit.")]
-        return []
-    if anchor_unit is None or anchor_department is not None:
-        return [_("This role is anchored at a unit, not at a department.")]
-    if anchor_unit.kind not in ROLE_ANCHOR_KINDS.get(role, frozenset()):
-        return [_("This role cannot be anchored at a unit of this kind.")]
-    return []
 
 
 # --- Tree consistency (manage.py check_org_tree) ---------------------------------------------
