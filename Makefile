@@ -25,6 +25,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime-installed
 
 node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm (Debian: apt-get install npm)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -35,6 +36,7 @@ static/vendor/.built: node_modules/.package-lock.json scripts/build_assets.py
 assets: static/vendor/.built ## Install front-end packages (npm) and copy them into static/vendor
 
 messages: ## Compile the translations (locale/*.po -> .mo)
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (Debian: apt-get install gettext)"; exit 1; }
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv' --ignore 'node_modules' -v0
 
 setup: $(VENV)/.runtime-installed assets messages ## Install everything `make run` needs

@@ -52,10 +52,12 @@ def _birth_date(text: str) -> dt.date:
 def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentId:
     """Validate and normalise a resident ID number; convert a legacy 15-digit one."""
     number = normalise(value)
-    if re.fullmatch(r"\d{15}", number):
+    # ASCII digits only: ``\d`` would also take Arabic-Indic or Devanagari digits, which NFKC
+    # leaves alone and ``int()`` accepts, so they would pass the check and be stored as is.
+    if re.fullmatch(r"[0-9]{15}", number):
         number = number[:6] + "19" + number[6:]
         number += check_character(number)
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise IdentityError(
             _("A resident ID number has 18 characters: 17 digits and a check digit or X.")
         )
@@ -72,7 +74,7 @@ def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentId
 def normalise_document_number(value: str) -> str:
     """Other document types (passport, residence permits): NFKC, no spaces, upper case."""
     number = normalise(value)
-    if not re.fullmatch(r"[0-9A-Z]{5,30}", number):
+    if not re.fullmatch(r"[0-9A-Z]{5,30}", number, flags=re.ASCII):
         raise IdentityError(_("A document number has 5 to 30 letters and digits."))
     return number
 
@@ -86,31 +88,57 @@ class Phone:
 def parse_phone(value: str) -> Phone:
     """Mobile ``1[3-9]`` + 9 digits, or a landline with area code and optional extension.
 
-    Accepts +86/0086, spaces, dashes, dots and brackets: ``+86 138-1234-5678``,
-    ``(0315) 281 2345 转 808``.
+    Accepts +86/0086 (also before a landline's area code without its 0: ``+86 10 6512 3456``),
+    spaces, dashes, dots and brackets: ``+86 138-1234-5678``, ``(0315) 281 2345 转 808``, and the
+    normalised form itself (``0315-2812345-808``), so a normalised number parses to itself.
     """
     text = unicodedata.normalize("NFKC", value or "").strip()
-    text = re.sub(r"(转|ext\.?|x)\s*(\d+)$", r"#\2", text, flags=re.IGNORECASE)
+    text = re.sub(r"(转|ext\.?|x)\s*([0-9]+)$", r"#\2", text, flags=re.IGNORECASE)
     extension = ""
     if "#" in text:
         text, extension = text.split("#", 1)
-    digits = re.sub(r"[\s\-().]", "", text)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    if not digits.isdigit():
-        raise IdentityError(_("A phone number has digits only (with +86, spaces or dashes)."))
-    if re.fullmatch(r"1[3-9]\d{9}", digits) and not extension:
+    digits = _phone_digits(text)
+    if not extension and _landline(digits) is None and not _is_mobile(digits):
+        # The normalised form writes the extension after a last dash: 0315-2812345-808.
+        match = re.fullmatch(r"(.*[0-9])\s*-\s*([0-9]{1,6})", text)
+        if match and _landline(_phone_digits(match.group(1))) is not None:
+            digits, extension = _phone_digits(match.group(1)), match.group(2)
+    if _is_mobile(digits) and not extension:
         return Phone(digits, is_mobile=True)
-    match = re.fullmatch(r"(010|02\d|0[3-9]\d{2})(\d{7,8})", digits)
-    if not match:
+    landline = _landline(digits)
+    if landline is None:
         raise IdentityError(
             _("Not a phone number: a mobile has 11 digits starting 13-19, a landline an area code.")
         )
-    number = f"{match.group(1)}-{match.group(2)}"
+    number = landline
     if extension:
-        if not re.fullmatch(r"\d{1,6}", extension):
+        if not re.fullmatch(r"[0-9]{1,6}", extension):
             raise IdentityError(_("An extension has 1 to 6 digits."))
         number += f"-{extension}"
     return Phone(number, is_mobile=False)
+
+
+def _phone_digits(text: str) -> str:
+    """The digits of a phone number without separators and international prefix."""
+    digits = re.sub(r"[\s\-().]", "", text)
+    international = False
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits, international = digits[len(prefix) :], True
+            break
+    if not re.fullmatch(r"[0-9]+", digits):
+        raise IdentityError(_("A phone number has digits only (with +86, spaces or dashes)."))
+    if international and not digits.startswith("0") and not _is_mobile(digits):
+        # International form drops the trunk 0 of the area code: +86 10 6512 3456.
+        digits = "0" + digits
+    return digits
+
+
+def _is_mobile(digits: str) -> bool:
+    return re.fullmatch(r"1[3-9][0-9]{9}", digits) is not None
+
+
+def _landline(digits: str) -> str | None:
+    """``0315-2812345`` for an area code and a 7–8 digit local number; None otherwise."""
+    match = re.fullmatch(r"(010|02[0-9]|0[3-9][0-9]{2})([0-9]{7,8})", digits)
+    return f"{match.group(1)}-{match.group(2)}" if match else None

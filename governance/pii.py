@@ -80,6 +80,8 @@ def encrypt(plaintext: str, *, key_id: str | None = None, cipher: str | None = N
     ring = key_ring()
     key_id = key_id or ring.active
     cipher = cipher or ring.cipher
+    if key_id not in ring.keys or cipher not in CIPHERS:
+        raise PIIError(f"cannot seal with key {key_id!r} / {cipher!r}")
     key = _derived_key(ring.keys[key_id], cipher)
     nonce = os.urandom(NONCE_BYTES)
     encryptor = Cipher(_algorithm(cipher, key), modes.GCM(nonce)).encryptor()
@@ -89,15 +91,27 @@ def encrypt(plaintext: str, *, key_id: str | None = None, cipher: str | None = N
     return f"v1${key_id}${cipher}${token}"
 
 
+def _split(sealed: str) -> tuple[str, str, str]:
+    """Key id, cipher and token of a sealed value; ``PIIError`` when it is not one."""
+    parts = (sealed or "").split("$", 3)
+    if len(parts) != 4 or parts[0] != "v1" or parts[2] not in CIPHERS:
+        raise PIIError("not a sealed value")
+    return parts[1], parts[2], parts[3]
+
+
 def decrypt(sealed: str) -> str:
-    try:
-        version, key_id, cipher, token = sealed.split("$", 3)
-    except ValueError as error:
-        raise PIIError("not a sealed value") from error
+    key_id, cipher, token = _split(sealed)
     ring = key_ring()
-    if version != "v1" or cipher not in CIPHERS or key_id not in ring.keys:
+    if key_id not in ring.keys:
         raise PIIError(f"cannot open a value sealed with key {key_id!r} / {cipher!r}")
-    raw = base64.b64decode(token)
+    try:
+        raw = base64.b64decode(token, validate=True)
+    except ValueError as error:  # binascii.Error
+        raise PIIError("the sealed value was tampered with") from error
+    # b64decode ignores the unused low bits of the last character, so several tokens decode to
+    # the same bytes: accept only the canonical one, then every changed character is refused.
+    if len(raw) < NONCE_BYTES + TAG_BYTES or base64.b64encode(raw).decode("ascii") != token:
+        raise PIIError("the sealed value was tampered with")
     nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
     key = _derived_key(ring.keys[key_id], cipher)
     decryptor = Cipher(_algorithm(cipher, key), modes.GCM(nonce, tag)).decryptor()
@@ -117,7 +131,7 @@ def needs_rotation(sealed: str) -> bool:
     if not sealed:
         return False
     ring = key_ring()
-    _version, key_id, cipher, _token = sealed.split("$", 3)
+    key_id, cipher, _token = _split(sealed)
     return key_id != ring.active or cipher != ring.cipher
 
 
@@ -134,11 +148,21 @@ def blind_index(value: str, *, purpose: str) -> str:
 # --- Masks ---------------------------------------------------------------------------------
 
 
+# Two-character surnames (复姓): the mask keeps the whole surname, ``欧阳**``.
+_COMPOUND_SURNAMES_TEXT = (
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 司空 夏侯 轩辕 "
+    "端木 独孤 南宫 西门 万俟 闻人 澹台 公冶 太史 申屠 钟离 呼延 百里 东郭 赫连 拓跋"
+)
+COMPOUND_SURNAMES = frozenset(_COMPOUND_SURNAMES_TEXT.split())
+
+
 def mask_name(name: str) -> str:
+    """The surname, then a star for each character of the given name: ``张*``, ``欧阳**``."""
     name = (name or "").strip()
     if not name:
         return ""
-    return name[0] + "*" * max(1, len(name) - 1)
+    surname = 2 if len(name) > 2 and name[:2] in COMPOUND_SURNAMES else 1
+    return name[:surname] + "*" * max(1, len(name) - surname)
 
 
 def mask_middle(head: str, tail: str, total_length: int) -> str:

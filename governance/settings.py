@@ -8,6 +8,7 @@ with Celery on kombu's filesystem transport, also in ``var/``. Production sets
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import secrets
@@ -144,6 +145,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mptt",
+    "axes",
     "governance",
     "orgchart",
     "grids",
@@ -161,8 +163,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: a user still on a one-time password may only change it.
+    "orgchart.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "governance.middleware.ApplicationErrorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -193,16 +199,54 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgchart.User"
-AUTHENTICATION_BACKENDS = ["orgchart.auth.AuthenticationBackend"]
+# django-axes first: it refuses a locked-out login before any backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "orgchart.auth.AuthenticationBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Login lockout (DESIGN §6, 等保 2.0): LOGIN_FAILURE_LIMIT failed logins lock the account name
+# and, separately, the client address for LOGIN_LOCKOUT_MINUTES. Each parameter on its own
+# locks: a password sprayed at many accounts from one address locks the address, one account
+# attacked from many addresses locks the account.
+# Attempts are rows in the database (axes' database handler), so every gunicorn worker and
+# host sees the same count, and tests roll them back with their transaction.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# A successful login forgives that account's failures (orgchart.account_views), not the
+# address's: axes' own AXES_RESET_ON_SUCCESS also clears every failure from the address, so one
+# valid account would let an attacker at the same address guess other passwords without end.
+AXES_RESET_ON_SUCCESS = False
+# A locked-out attempt does not restart the cool-off: the lock ends when the page says it does.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# "Worker" and "worker" are one account for the count (usernames are unique ignoring case).
+AXES_USERNAME_CALLABLE = "orgchart.account_views.lockout_username"
+# Behind a load balancer or reverse proxy REMOTE_ADDR is the proxy's: set TRUSTED_PROXY_COUNT to
+# the number of proxies that append to X-Forwarded-For, or one address would lock out everyone.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "orgchart.account_views.client_address"
+# Successful logins are in the audit log (governance.AuditEvent, with the address); failed ones
+# are kept in axes' failure log (username, address, browser, time; at most 1000 per account).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The login page (or JSON under /api/) with the lockout message, HTTP 429.
+AXES_LOCKOUT_CALLABLE = "orgchart.account_views.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "orgchart.passwords.LettersAndDigitsValidator"},
 ]
 
 # The UI is Chinese unless the user switches (see governance.middleware.LanguageMiddleware:
@@ -239,11 +283,16 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # Token clients on a one-time password (sessions are stopped by the middleware).
+        "orgchart.middleware.PasswordChanged",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "governance.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "governance.api.Pagination",
@@ -258,6 +307,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

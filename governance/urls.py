@@ -4,11 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from governance import views as governance_views
 from governance.dashboard import views as dashboard_views
+from orgchart import account_views
 from orgchart.api import (
     DepartmentViewSet,
     OrgUnitViewSet,
@@ -34,14 +34,17 @@ urlpatterns = [
     path("org/", include("orgchart.urls")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        account_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", account_views.password_change, name="password_change"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", governance_views.healthz, name="healthz"),
+    # The admin's login through the audited login view (same form and template).
+    path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", account_views.TokenLoginView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),

@@ -180,7 +180,6 @@ class DepartmentViewSet(viewsets.GenericViewSet[Department]):
     @extend_schema(request=DepartmentWriteSerializer, responses={201: DepartmentSerializer})
     def create(self, request: Request) -> Response:
         data = validated_body(request, DepartmentWriteSerializer)
-        data.pop("is_active", None)
         department = services.department_create(actor=request.user, **data)
         return Response(DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
 

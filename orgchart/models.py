@@ -13,12 +13,13 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from mptt.models import MPTTModel, TreeForeignKey
 
 from governance.pii import mask_middle, mask_name
 
 division_code_validator = RegexValidator(
-    r"^\d{12}$", _("A division code has exactly 12 digits (统计用区划代码).")
+    r"^[0-9]{12}$", _("A division code has exactly 12 digits (统计用区划代码).")
 )
 
 
@@ -278,7 +279,7 @@ class Person(models.Model):
         FOREIGN_PERMANENT = "foreign_permanent", _("foreigner's permanent residence ID card")
         PASSPORT = "passport", _("passport")
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True)
     name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)

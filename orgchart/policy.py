@@ -154,7 +154,11 @@ def _user_rule(user: AnyUser, scope: Scope) -> Q:
     if scope.everything:
         return Q()
     if isinstance(user, User) and user.role == Role.ADMIN:
-        return own | scope.units_q("anchor_unit") | scope.units_q("anchor_department__jurisdiction")
+        # Superuser accounts are invisible to non-superusers, wherever they are anchored.
+        return own | (
+            (scope.units_q("anchor_unit") | scope.units_q("anchor_department__jurisdiction"))
+            & Q(is_superuser=False)
+        )
     return own
 
 
@@ -275,7 +279,7 @@ ACTION_RULES: dict[str, ActionRule] = {
     "department.change": _may_change_department,
     "department.add": _is_admin,
     "user.view": lambda user, obj: True,
-    "user.change": _is_admin,
+    "user.change": lambda user, obj: user.role == Role.ADMIN and not obj.is_superuser,
     "user.manage": _manages_account,  # reset password, deactivate, hand over
     "orgunit.add_account": _is_admin,
     "department.add_account": _may_change_department,

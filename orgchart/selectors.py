@@ -151,13 +151,14 @@ def person_search_q(query: str) -> Q:
     text = normalise(query)
     if not text:
         return Q()
+    # Mobiles first: "0086…" has 15 digits like a legacy ID, but no ID starts with 00.
+    if re.fullmatch(r"(\+86|0086)?1[3-9]\d{9}", text):
+        return Q(mobile_hash=phone_hash(text) or "-")
     if re.fullmatch(r"\d{17}[\dX]|\d{15}", text):
         person = person_find_by_document(
             document_type=Person.DocumentType.RESIDENT_ID, document_number=text
         )
         return Q(pk=person.pk) if person else Q(pk__in=[])
-    if re.fullmatch(r"1[3-9]\d{9}", text):
-        return Q(mobile_hash=phone_hash(text) or "-")
     if re.fullmatch(r"\d{6}", text):
         return Q(document_number_head=text)
     if re.fullmatch(r"\d{3}[\dX]", text):
@@ -196,8 +197,14 @@ def person_get(*, user: AnyUser, pk: Any) -> Person:
 
 
 def person_units_visible(*, user: AnyUser, person: Person) -> QuerySet[OrgUnit]:
-    """The units in the user's area where the person is registered (never the others)."""
-    return policy(user, OrgUnit).filter(registrations__person=person).order_by("tree_id", "lft")
+    """The units in the user's area where the person is registered (never the others); none
+    for a user who may not see the person (a handler's area spans a whole district)."""
+    visible = policy(user, Person).filter(pk=person.pk)
+    return (
+        policy(user, OrgUnit)
+        .filter(Exists(visible), registrations__person=person)
+        .order_by("tree_id", "lft")
+    )
 
 
 def party_member_list_visible(

@@ -5,7 +5,7 @@ PostgreSQL database named by ``DATABASE_URL``, whose name must contain "bench"),
 tree check and repair, a child insert at the right and at the left edge, a move, and the
 dashboard selector for a city, a street and a community (with its query count).
 
-    make bench                                   # SQLite, ~45k units
+    make bench                                   # SQLite, ~32k units
     BENCH_STREETS=54 BENCH_COMMUNITIES=13 make bench
     DATABASE_URL=postgres://…/governance_bench make bench
 """

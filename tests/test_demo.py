@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import re
+from collections import Counter
+from typing import Any
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
+from django.test import RequestFactory
 
-from orgchart.models import Department, OrgUnit, User
+from governance import pii
+from governance.identity import parse_phone, parse_resident_id
+from governance.models import AuditEvent
+from orgchart import selectors, services
+from orgchart.demo import REFERENCE_DATE, people_plan, seed_org_demo, seed_people_demo
+from orgchart.models import (
+    EXPECTED_POSTS,
+    Department,
+    OrgUnit,
+    PartyMember,
+    Person,
+    PersonRegistration,
+    Post,
+    User,
+)
 from orgchart.policy import policy
 from orgchart.services import orgtree_check
 
@@ -17,9 +39,26 @@ def counts() -> dict[str, int]:
     return {kind: OrgUnit.objects.filter(kind=kind).count() for kind in OrgUnit.Kind.values}
 
 
+def people_counts() -> dict[str, int]:
+    return {
+        "people": Person.objects.count(),
+        "registrations": PersonRegistration.objects.count(),
+        "party members": PartyMember.objects.count(),
+        "posts": Post.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
 def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
-    call_command("seed_demo")
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert out.getvalue() == (
+        "Demo data: 262 units, 6 departments, 6 accounts, 500 people, 150 party members, "
+        f"{len(people_plan().posts)} posts created (existing rows kept). "
+        "Demo password: demo12345\n"
+    )
     first = counts()
+    first_people = people_counts()
     assert first == {
         "city": 1,
         "district": 2,
@@ -34,8 +73,14 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     assert Department.objects.count() == 6
     snapshot = list(OrgUnit.objects.order_by("pk").values_list("pk", "name", "lft", "rght"))
 
-    call_command("seed_demo")
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert again.getvalue() == (
+        "Demo data: 0 units, 0 departments, 0 accounts, 0 people, 0 party members, 0 posts "
+        "created (existing rows kept). Demo password: demo12345\n"
+    )
     assert counts() == first
+    assert people_counts() == first_people
     assert list(OrgUnit.objects.order_by("pk").values_list("pk", "name", "lft", "rght")) == snapshot
     assert Department.objects.count() == 6
     assert User.objects.count() == 6
@@ -59,18 +104,199 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
 def test_demo_accounts_log_in_with_their_role_and_scope(
     username: str, role: str, sees_communities: int
 ) -> None:
-    call_command("seed_demo")
-    user = authenticate(username=username, password="demo12345")
+    seed_org_demo()
+    # A request, as a login has one (django-axes counts failures per address).
+    user = authenticate(RequestFactory().post("/"), username=username, password="demo12345")
     assert user is not None
     assert user.role == role
     assert policy(user, OrgUnit).filter(kind="community").count() == sees_communities
 
 
 def test_worker_grid_and_volunteer_share_the_officials_street() -> None:
-    call_command("seed_demo")
+    seed_org_demo()
     official = User.objects.get(username="official")
     for username in ("worker", "grid", "volunteer"):
         community = User.objects.get(username=username).anchor_unit
         assert community is not None
         assert community.kind == "community"
         assert community.parent_id == official.anchor_unit_id
+
+
+# --- People, party members, posts ----------------------------------------------------------------
+
+COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "皇甫", "东方"}
+
+
+def age(birth: dt.date | None) -> int:
+    assert birth is not None
+    before_birthday = (REFERENCE_DATE.month, REFERENCE_DATE.day) < (birth.month, birth.day)
+    return REFERENCE_DATE.year - birth.year - int(before_birthday)
+
+
+def adult_on(birth: dt.date | None) -> dt.date:
+    assert birth is not None
+    return birth.replace(year=birth.year + 18, day=min(birth.day, 28))
+
+
+def people_rows() -> list[tuple[str, str, str, str]]:
+    return list(
+        Person.objects.order_by("pk").values_list(
+            "name", "document_number_hash", "mobile_hash", "address"
+        )
+    )
+
+
+def test_demo_people_are_deterministic_valid_and_realistic() -> None:
+    """One seed (they take seconds) checked from every side: people, members, posts."""
+    assert people_plan() == people_plan()
+    assert people_plan(seed=1).people != people_plan().people
+    seed_org_demo()
+    # Two fresh runs write the same people in the same order.
+    with transaction.atomic():
+        seed_people_demo()
+        first_run = people_rows()
+        transaction.set_rollback(True)
+    assert Person.objects.count() == 0
+    result = seed_people_demo()
+    assert people_rows() == first_run
+    assert [name for name, *_rest in first_run] == [p.name for p in people_plan().people]
+    assert (result.created_people, result.created_party_members) == (500, 150)
+    assert result.created_posts == len(people_plan().posts)
+
+    check_people()
+    check_party_members()
+    check_posts()
+
+
+def check_people() -> None:
+    people = list(Person.objects.order_by("pk"))
+    assert len(people) == 500
+    areas: Counter[str] = Counter()
+    for person in people:
+        number = pii.decrypt(person.document_number_encrypted)
+        resident = parse_resident_id(number)
+        assert resident.number == number
+        assert (person.birth_date, person.sex) == (resident.birth_date, resident.sex)
+        assert 1 <= age(person.birth_date) <= 95
+        areas[number[:6]] += 1
+        if person.mobile_encrypted:
+            assert parse_phone(pii.decrypt(person.mobile_encrypted)).is_mobile
+        if person.landline_encrypted:
+            assert pii.decrypt(person.landline_encrypted)[:6] in {"0315-2", "0315-5"}
+    assert set(areas) == {"139902", "139921"}  # the demo districts' division codes
+    assert areas["139921"] == 28 + 20 + 20  # the three villages of 青山县
+    # Realistic spreads: many elderly, some children, nearly everyone reachable by mobile.
+    ages = [age(person.birth_date) for person in people]
+    assert 110 <= sum(a >= 60 for a in ages) <= 175
+    assert 25 <= sum(a >= 80 for a in ages) <= 70
+    assert 60 <= sum(a < 18 for a in ages) <= 120
+    assert 0.86 <= sum(bool(p.mobile_hash) for p in people) / 500 <= 0.95
+    assert 30 <= sum(bool(p.landline_hash) for p in people) <= 120
+    assert 220 <= sum(p.sex == "male" for p in people) <= 280
+    # Names: the common surnames lead, a few compound surnames, given names of 1-2 characters.
+    surnames = Counter(person.name[0] for person in people)
+    assert {surname for surname, _count in surnames.most_common(4)} <= set("王李张刘陈")
+    assert 1 <= sum(p.name[:2] in COMPOUND_SURNAMES for p in people) <= 10
+    assert all(2 <= len(person.name) <= 4 for person in people)
+    assert len({person.name for person in people}) >= 400
+    # Registered where they live: a building in town, a villagers' group in a village.
+    homes = PersonRegistration.objects.filter(unit__kind__in=["building", "compound"])
+    assert homes.values("person").distinct().count() == 500
+    assert re.fullmatch(r"锦绣家园\d号楼\d单元\d{3}", people[0].address)
+    assert re.fullmatch(r"王家庄村第一村民小组\d+号", people[-1].address)
+    admin = User.objects.get(username="admin")
+    by_community = {
+        community.name: selectors.person_list_visible(user=admin, within=community).count()
+        for community in OrgUnit.objects.filter(kind="community")
+    }
+    assert len(by_community) == 12
+    assert min(by_community.values()) >= 20
+    assert max(by_community, key=by_community.__getitem__) == "光明社区"
+
+
+def check_party_members() -> None:
+    members = list(PartyMember.objects.select_related("person", "organisation", "home_community"))
+    assert len(members) == 150
+    statuses = Counter(member.status for member in members)
+    assert statuses["floating"] >= 3
+    assert statuses["in_service"] >= 40
+    assert statuses["retired"] >= 40
+    assert 1 <= Counter(member.membership for member in members)["probationary"] <= 20
+    for member in members:
+        birth = member.person.birth_date
+        assert member.joined_on is not None
+        assert adult_on(birth) <= member.joined_on <= REFERENCE_DATE
+        if member.membership == "full":  # a probationary year lies behind
+            assert member.joined_on <= REFERENCE_DATE - dt.timedelta(days=365)
+        assert member.organisation.kind in {"community", "compound"}
+        if member.status == "in_service":
+            assert member.home_community is not None
+            assert member.home_community.kind == "community"
+            assert member.employer
+            assert member.dual_registered_on is not None
+            assert member.joined_on <= member.dual_registered_on <= REFERENCE_DATE
+        else:
+            assert member.home_community is None
+        if member.status == "retired":
+            assert age(birth) >= (60 if member.person.sex == "male" else 55)
+
+
+def check_posts() -> None:
+    posts = list(Post.objects.select_related("unit", "holder", "holder__party_member"))
+    assert len(posts) == len(people_plan().posts)
+    assert all(post.ended_on is None for post in posts)
+    kinds = Counter(post.kind for post in posts)
+    assert kinds["central_household"] >= 10
+    assert kinds["supervisor"] >= 5
+    assert kinds["first_secretary"] == 2
+    for post in posts:
+        assert adult_on(post.holder.birth_date) <= post.started_on <= REFERENCE_DATE
+        if post.kind in {"secretary", "first_secretary", "central_household", "supervisor"}:
+            member = post.holder.party_member
+            assert member.membership == "full"
+            assert member.joined_on is not None
+            assert post.started_on > member.joined_on
+    # One person leads at most one unit, and heads at most one building.
+    leading = Counter(
+        post.holder_id
+        for post in posts
+        if post.kind in {"secretary", "first_secretary", "area_grid_head", "supervisor"}
+    )
+    assert max(leading.values()) == 1
+    assert max(Counter(p.holder_id for p in posts if p.kind == "building_head").values()) == 1
+    # Most expected posts are held; a few are vacant, some of them on purpose.
+    admin = User.objects.get(username="admin")
+    city = OrgUnit.objects.get(division_code="139900000000")
+    vacancies = selectors.post_vacancies(user=admin, within=city)
+    expected = sum(len(EXPECTED_POSTS[unit.kind]) for unit in OrgUnit.objects.all())
+    assert expected == 314
+    assert 5 <= len(vacancies) <= 30
+    vacant = Counter((vacancy.unit.kind, vacancy.kind) for vacancy in vacancies)
+    assert vacant[("community", "secretary")] == 1
+    assert vacant[("community", "chief_grid_head")] == 1
+    assert {(v.unit.name, v.kind) for v in vacancies} >= {
+        ("友谊社区", "secretary"),
+        ("柳树村", "chief_grid_head"),
+    }
+    assert 1 <= vacant[("compound", "secretary")] <= 6
+    assert 1 <= vacant[("building", "building_head")] <= 20
+    assert vacant[("street", "secretary")] == vacant[("district", "secretary")] == 0
+
+
+def test_the_whole_seed_is_one_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    registered = 0
+    register = services.person_register
+
+    def fail_on_the_tenth(**kwargs: Any) -> Any:
+        nonlocal registered
+        registered += 1
+        if registered == 10:
+            raise RuntimeError("the disk is full")
+        return register(**kwargs)
+
+    monkeypatch.setattr(services, "person_register", fail_on_the_tenth)
+    with pytest.raises(RuntimeError):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert OrgUnit.objects.count() == 0
+    assert Person.objects.count() == 0
+    assert User.objects.count() == 0

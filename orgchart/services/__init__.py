@@ -11,6 +11,7 @@ from orgchart.services.accounts import (
     user_deactivate,
     user_record_login,
     user_reset_password,
+    user_update,
 )
 from orgchart.services.people import (
     REVEALABLE_FIELDS,
@@ -79,4 +80,5 @@ __all__ = [
     "user_deactivate",
     "user_record_login",
     "user_reset_password",
+    "user_update",
 ]

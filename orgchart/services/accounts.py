@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from governance.audit import audit_record
-from governance.errors import ValidationFailed
+from governance.errors import NotAllowed, ValidationFailed
 from governance.models import AuditEvent
 from orgchart import policy
 from orgchart.models import ROLE_ANCHOR_KINDS, Department, OrgUnit, User
@@ -132,6 +132,63 @@ def user_create(
     return user, password
 
 
+# What ``user_update`` changes; staff and superuser flags only when a superuser asks.
+USER_UPDATABLE_FIELDS = frozenset(
+    {"first_name", "last_name", "email", "role", "anchor_unit", "anchor_department"}
+)
+USER_SUPERUSER_FIELDS = frozenset({"is_staff", "is_superuser"})
+
+
+@transaction.atomic
+def user_update(*, actor: AnyUser | None, user: User, **changes: Any) -> User:
+    """Change an account's names, e-mail, role and anchor (given fields only; audited).
+
+    Only a superuser changes another superuser or the staff and superuser flags; otherwise
+    the role decides staff access, as in ``user_create`` (admins use the Django admin). The
+    new anchor must lie in the actor's area. Password, activity and username have their own
+    services (reset, change, deactivate) or stay as created.
+    """
+    unknown = set(changes) - USER_UPDATABLE_FIELDS - USER_SUPERUSER_FIELDS
+    if unknown:
+        raise ValidationFailed(
+            fields={field: [_("This field cannot be changed here.")] for field in unknown}
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    acting_superuser = actor is None or actor.is_superuser
+    if actor is not None:
+        policy.require(actor, "user.change", user)
+        if not acting_superuser and (user.is_superuser or set(changes) & USER_SUPERUSER_FIELDS):
+            raise NotAllowed(_("Only a superuser can grant or change administrator rights."))
+    if "anchor_unit" in changes or "anchor_department" in changes or "role" in changes:
+        role = changes.get("role", user.role)
+        anchor_unit = changes.get("anchor_unit", user.anchor_unit)
+        anchor_department = changes.get("anchor_department", user.anchor_department)
+        if role not in User.Role.values:
+            raise ValidationFailed(fields={"role": [_("Not a valid role.")]})
+        errors = user_anchor_errors(
+            role=role,
+            anchor_unit=anchor_unit,
+            anchor_department=anchor_department,
+            is_superuser=changes.get("is_superuser", user.is_superuser),
+        )
+        if errors:
+            raise ValidationFailed(_("Please correct the errors below."), fields={"role": errors})
+        if actor is not None:
+            if anchor_department is not None:
+                policy.require(actor, "department.add_account", anchor_department)
+            elif anchor_unit is not None:
+                policy.require(actor, "orgunit.add_account", anchor_unit)
+        if "role" in changes and "is_staff" not in changes and not user.is_superuser:
+            changes["is_staff"] = role == User.Role.ADMIN
+    changed = {field: value for field, value in changes.items() if getattr(user, field) != value}
+    for field, value in changed.items():
+        setattr(user, field, value)
+    if changed:
+        user.save(update_fields=list(changed))
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, changes=changed)
+    return user
+
+
 def _end_sessions(user: User) -> None:
     """Log the user out everywhere: their sessions and API tokens."""
     Token.objects.filter(user=user).delete()
@@ -152,7 +209,7 @@ def user_reset_password(*, actor: AnyUser | None, user: User) -> str:
     user.save(update_fields=["password", "must_change_password"])
     _end_sessions(user)
     audit_record(
-        actor=actor, action=AuditEvent.Action.ACCOUNT, obj=user, changes={"password_reset": True}
+        actor=actor, action=AuditEvent.Action.ACCOUNT, obj=user, changes={"event": "password reset"}
     )
     return password
 
@@ -175,7 +232,10 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     audit_record(
-        actor=user, action=AuditEvent.Action.ACCOUNT, obj=user, changes={"password_changed": True}
+        actor=user,
+        action=AuditEvent.Action.ACCOUNT,
+        obj=user,
+        changes={"event": "password changed"},
     )
     return user
 
@@ -219,6 +279,8 @@ def user_deactivate(
     return handed_over
 
 
-def user_record_login(*, user: Any) -> None:
-    """Audit a successful login (等保: who signed in when)."""
-    audit_record(actor=user, action=AuditEvent.Action.LOGIN, obj=user)
+def user_record_login(*, user: Any, address: str = "", via: str = "") -> None:
+    """Audit a successful login (等保: who signed in when, from which address, through which
+    door: the login page, the admin's, or the API's token login)."""
+    changes = {key: value for key, value in (("address", address), ("via", via)) if value}
+    audit_record(actor=user, action=AuditEvent.Action.LOGIN, obj=user, changes=changes)

@@ -96,6 +96,8 @@ def person_clean(
             errors["sex"].append(_("Not a valid choice."))
         fields["sex"] = sex
     if birth_date is not None:
+        if birth_date > dt.date.today():  # noqa: DTZ011 - a calendar date
+            errors["birth_date"].append(_("The date cannot be in the future."))
         fields["birth_date"] = birth_date
     if address is not None:
         fields["address"] = address.strip()[:200]
@@ -113,8 +115,14 @@ def person_clean(
                     number = resident.number
                     # Derived, never typed twice: the ID decides birth date and sex.
                     fields["birth_date"], fields["sex"] = resident.birth_date, resident.sex
+                    head, tail = number[:6], number[-4:]
                 else:
                     number = normalise_document_number(document_number)
+                    # Other documents are short (a passport has 9 characters): first 6 + last
+                    # 4 would show every character. Show at most a quarter at each end.
+                    shown = len(number) // 4
+                    head = number[: min(6, shown)]
+                    tail = number[len(number) - min(4, shown) :]
             except IdentityError as error:
                 errors["document_number"].append(str(error))
             else:
@@ -123,8 +131,8 @@ def person_clean(
                     document_type=document_type,
                     document_number_encrypted=pii.encrypt(number),
                     document_number_hash=document_hash,
-                    document_number_head=number[:6],
-                    document_number_tail=number[-4:],
+                    document_number_head=head,
+                    document_number_tail=tail,
                     document_number_length=len(number),
                 )
         elif document_type:
@@ -178,6 +186,21 @@ def person_clean(
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=dict(errors))
     return PersonalData(fields=fields, document_hash=document_hash)
+
+
+def _register_at(*, actor: AnyUser | None, person_id: int, unit: OrgUnit) -> None:
+    """Record that ``unit`` knows the person (idempotent); a new link is audited."""
+    _, linked = PersonRegistration.objects.get_or_create(
+        person_id=person_id, unit=unit, defaults={"registered_by": _as_user(actor)}
+    )
+    if linked:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            object_type="orgchart.PersonRegistration",
+            object_id=f"{person_id}@{unit.pk}",
+            changes={"person": person_id, "unit": unit.pk},
+        )
 
 
 @dataclass(frozen=True)
@@ -238,23 +261,17 @@ def person_register(
             audit_record(
                 actor=actor, action=AuditEvent.Action.CREATE, obj=person, changes=data.fields
             )
-    _, linked = PersonRegistration.objects.get_or_create(
-        person=person, unit=unit, defaults={"registered_by": _as_user(actor)}
-    )
-    if linked:
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CREATE,
-            object_type="orgchart.PersonRegistration",
-            object_id=f"{person.pk}@{unit.pk}",
-            changes={"person": person.pk, "unit": unit.pk},
-        )
+    _register_at(actor=actor, person_id=person.pk, unit=unit)
     return Registration(person=person, created=created)
 
 
 @transaction.atomic
 def person_update(*, actor: AnyUser | None, person: Person, **changes: Any) -> Person:
-    """Change a person's data (fields as in ``person_register``; omitted = unchanged)."""
+    """Change a person's data (fields as in ``person_register``; omitted = unchanged).
+
+    A new document number keeps the person's document type unless another is given. Sex and
+    birth date follow a resident ID and may not contradict it. Nothing given, nothing written.
+    """
     allowed = {
         "name",
         "document_type",
@@ -272,18 +289,37 @@ def person_update(*, actor: AnyUser | None, person: Person, **changes: Any) -> P
         )
     person = Person.objects.select_for_update().get(pk=person.pk)
     _check(actor, "person.change", person)
+    if changes.get("document_number") and "document_type" not in changes:
+        # A new number of the same document (a passport stays a passport).
+        changes["document_type"] = person.document_type or None
     data = person_clean(**changes)
+    if "document_number" not in changes and person.document_type == Person.DocumentType.RESIDENT_ID:
+        # Never a second, conflicting copy of what the ID number says (DESIGN §9).
+        derived: dict[str, list[str]] = {
+            field: [_("This is derived from the ID number.")]
+            for field in ("sex", "birth_date")
+            if field in data.fields and data.fields[field] != getattr(person, field)
+        }
+        if derived:
+            raise ValidationFailed(_("Please correct the errors below."), fields=derived)
+    if not data.fields:
+        return person
+    clash_error = ValidationFailed(
+        fields={"document_number": [_("Another person is registered with this document.")]}
+    )
     if data.document_hash:
         clash = Person.objects.filter(
             document_type=data.fields["document_type"], document_number_hash=data.document_hash
         ).exclude(pk=person.pk)
         if clash.exists():
-            raise ValidationFailed(
-                fields={"document_number": [_("Another person is registered with this document.")]}
-            )
+            raise clash_error
     for field, value in data.fields.items():
         setattr(person, field, value)
-    person.save(update_fields=[*data.fields, "updated_at"])
+    try:
+        with transaction.atomic():
+            person.save(update_fields=[*data.fields, "updated_at"])
+    except IntegrityError as error:  # the same document registered concurrently
+        raise clash_error from error
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=person, changes=data.fields)
     return person
 
@@ -358,7 +394,9 @@ def party_member_create(
     employer: str = "",
     dual_registered_on: dt.date | None = None,
 ) -> PartyMember:
-    """Record a person's party membership (registering them at the organisation too)."""
+    """Record a person's party membership. The person is registered at the organisation and
+    at the home community (双报到) too, so both see them. Not idempotent: a second membership
+    of the same person is refused."""
     _check(actor, "orgunit.manage_party_members", organisation)
     if actor is not None:
         policy.require(actor, "person.view", person)
@@ -374,12 +412,17 @@ def party_member_create(
         },
         actor,
     )
-    if PartyMember.objects.filter(person=person).exists():
-        raise ValidationFailed(fields={"person": [_("This person is already a party member.")]})
-    member = PartyMember.objects.create(person=person, **fields)
-    PersonRegistration.objects.get_or_create(
-        person=person, unit=organisation, defaults={"registered_by": _as_user(actor)}
-    )
+    try:
+        with transaction.atomic():  # one membership per person: the constraint decides
+            member = PartyMember.objects.create(person=person, **fields)
+    except IntegrityError as error:
+        raise ValidationFailed(
+            fields={"person": [_("This person is already a party member.")]}
+        ) from error
+    # Known where they are organised and where they live (双报到): both units see them.
+    _register_at(actor=actor, person_id=person.pk, unit=organisation)
+    if home_community is not None:
+        _register_at(actor=actor, person_id=person.pk, unit=home_community)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=member, changes=fields)
     return member
 
@@ -405,15 +448,14 @@ def party_member_update(
     member = PartyMember.objects.select_for_update().get(pk=member.pk)
     _check(actor, "partymember.change", member)
     fields = _party_member_fields(changes, actor)
+    if not fields:
+        return member
     for field, value in fields.items():
         setattr(member, field, value)
     member.save(update_fields=[*fields, "updated_at"])
-    if "organisation" in fields:
-        PersonRegistration.objects.get_or_create(
-            person_id=member.person_id,
-            unit=fields["organisation"],
-            defaults={"registered_by": _as_user(actor)},
-        )
+    for field in ("organisation", "home_community"):
+        if fields.get(field) is not None:
+            _register_at(actor=actor, person_id=member.person_id, unit=fields[field])
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=member, changes=fields)
     return member
 
@@ -455,9 +497,7 @@ def post_assign(
             post = Post.objects.create(unit=unit, kind=kind, holder=holder, started_on=started_on)
     except IntegrityError as error:  # a concurrent assignment won the race
         raise ConcurrentUpdate() from error
-    PersonRegistration.objects.get_or_create(
-        person=holder, unit=unit, defaults={"registered_by": _as_user(actor)}
-    )
+    _register_at(actor=actor, person_id=holder.pk, unit=unit)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,

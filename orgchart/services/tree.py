@@ -8,17 +8,21 @@ the values on the instances it is handed, so a stale instance would corrupt the 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from mptt.exceptions import InvalidMove
 
 from governance.audit import audit_record
-from governance.errors import NotAllowed, ValidationFailed
+from governance.errors import NotAllowed, OutOfScope, ValidationFailed
 from governance.locks import acquire_transaction_lock
 from governance.models import AuditEvent
 from orgchart import policy
@@ -103,7 +107,7 @@ def orgunit_validate(
         errors["name"].append(_("This field is required."))
     code = fields.get("division_code")
     if code:
-        if not (len(code) == 12 and code.isdigit()):
+        if not re.fullmatch(r"[0-9]{12}", code):
             errors["division_code"].append(_("A division code has exactly 12 digits."))
         else:
             taken = OrgUnit.objects.filter(division_code=code)
@@ -111,6 +115,8 @@ def orgunit_validate(
                 taken = taken.exclude(pk=instance.pk)
             if taken.exists():
                 errors["division_code"].append(_("This division code is already used."))
+    if "area_type" in fields and not fields["area_type"]:
+        errors["area_type"].append(_("This field is required."))
     for field, choices in (
         ("area_type", OrgUnit.AreaType.values),
         ("party_org_type", OrgUnit.PartyOrgType.values),
@@ -122,6 +128,32 @@ def orgunit_validate(
             errors[field].append(_("Not a valid choice."))
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=dict(errors))
+
+
+@contextmanager
+def _unique(field: str, message: str) -> Iterator[None]:
+    """A concurrent writer may take a unique value between our check and our save: the
+    constraint decides, and the client gets the field message instead of a 500 (STYLE 10)."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        raise ValidationFailed(fields={field: [message]}) from error
+
+
+def _fresh(unit: OrgUnit, *, for_update: bool = False) -> OrgUnit:
+    """Re-read a unit (after taking the lock); one deleted meanwhile is simply not there."""
+    units = OrgUnit.objects.select_for_update() if for_update else OrgUnit.objects.all()
+    try:
+        return units.get(pk=unit.pk)
+    except OrgUnit.DoesNotExist as error:
+        raise OutOfScope() from error
+
+
+def normalise_division_code(value: str | None) -> str | None:
+    """Full-width digits from Chinese input methods become ASCII; blanks become None."""
+    code = re.sub(r"\s", "", unicodedata.normalize("NFKC", value or ""))
+    return code or None
 
 
 def _check_actor(actor: AnyUser | None, action: str, obj: OrgUnit | Department) -> None:
@@ -151,7 +183,7 @@ def orgunit_create(
     """
     _lock_tree(actor)
     if parent is not None:
-        parent = OrgUnit.objects.get(pk=parent.pk)  # fresh lft/rght under the lock
+        parent = _fresh(parent)  # fresh lft/rght under the lock
         _check_actor(actor, "orgunit.add_child", parent)
     elif actor is not None and not actor.is_superuser:
         raise NotAllowed(_("Only a superuser may create a root unit."))
@@ -159,7 +191,7 @@ def orgunit_create(
         "name": (name or "").strip(),
         "area_type": area_type
         or (parent.area_type if parent is not None else OrgUnit.AreaType.URBAN),
-        "division_code": division_code or None,
+        "division_code": normalise_division_code(division_code),
         "party_org_name": party_org_name,
         "party_org_type": party_org_type,
         "branch_type": branch_type,
@@ -168,7 +200,8 @@ def orgunit_create(
     }
     orgunit_validate(kind=kind, parent=parent, fields=fields)
     unit = OrgUnit(kind=kind, parent=parent, **fields)
-    unit.save()  # django-mptt inserts it as the parent's last child
+    with _unique("division_code", _("This division code is already used.")):
+        unit.save()  # django-mptt inserts it as the parent's last child
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -191,16 +224,17 @@ def orgunit_update(*, actor: AnyUser | None, unit: OrgUnit, **changes: Any) -> O
             % {"fields": ", ".join(sorted(unknown))},
             fields={field: [_("This field cannot be changed here.")] for field in unknown},
         )
-    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    unit = _fresh(unit, for_update=True)
     _check_actor(actor, "orgunit.change", unit)
     if "division_code" in changes:
-        changes["division_code"] = changes["division_code"] or None
+        changes["division_code"] = normalise_division_code(changes["division_code"])
     fields = {field: getattr(unit, field) for field in EDITABLE_FIELDS} | changes
     orgunit_validate(kind=unit.kind, parent=unit.parent, fields=fields, instance=unit)
     for field, value in changes.items():
         setattr(unit, field, value)
     # Only these columns: never write lft/rght/tree_id from this instance.
-    unit.save(update_fields=[*changes, "updated_at"])
+    with _unique("division_code", _("This division code is already used.")):
+        unit.save(update_fields=[*changes, "updated_at"])
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=unit, changes=changes)
     return unit
 
@@ -221,12 +255,16 @@ def orgunit_move(
             _("Unknown position."), fields={"position": [_("Not a valid choice.")]}
         )
     _lock_tree(actor)
-    unit = OrgUnit.objects.get(pk=unit.pk)
-    target = OrgUnit.objects.get(pk=target.pk)
+    unit = _fresh(unit)
+    target = _fresh(target)
     new_parent = target if position == "last-child" else target.parent
     _check_actor(actor, "orgunit.move", unit)
-    if new_parent is not None:
-        _check_actor(actor, "orgunit.add_child", new_parent)
+    if new_parent is not None and actor is not None:
+        if not policy.is_visible(actor, new_parent):
+            raise ValidationFailed(
+                fields={"target": [_("The unit would leave your area; choose another place.")]}
+            )
+        policy.require(actor, "orgunit.add_child", new_parent)
     elif actor is not None and not actor.is_superuser:
         raise NotAllowed(_("Only a superuser may create a root unit."))
     if unit.pk == target.pk or unit.is_ancestor_of(target):
@@ -261,7 +299,7 @@ def orgunit_delete(*, actor: AnyUser | None, unit: OrgUnit) -> None:
     Governance records are protected (``on_delete=PROTECT``): nothing disappears by cascade.
     """
     _lock_tree(actor)
-    unit = OrgUnit.objects.get(pk=unit.pk)
+    unit = _fresh(unit)
     _check_actor(actor, "orgunit.delete", unit)
     if not unit.is_leaf_node():
         raise ValidationFailed(_("A unit with child units cannot be deleted; move them first."))
@@ -279,14 +317,20 @@ def orgunit_delete(*, actor: AnyUser | None, unit: OrgUnit) -> None:
 
 @transaction.atomic
 def department_create(
-    *, actor: AnyUser | None, name: str, jurisdiction: OrgUnit, phone: str = ""
+    *,
+    actor: AnyUser | None,
+    name: str,
+    jurisdiction: OrgUnit,
+    phone: str = "",
+    is_active: bool = True,
 ) -> Department:
     """Create a department serving ``jurisdiction``'s subtree."""
     _check_actor(actor, "department.add", jurisdiction)
     department_validate(name=name, jurisdiction=jurisdiction)
-    department = Department.objects.create(
-        name=name.strip(), jurisdiction=jurisdiction, phone=phone
-    )
+    with _unique("name", _("This jurisdiction already has a department of this name.")):
+        department = Department.objects.create(
+            name=name.strip(), jurisdiction=jurisdiction, phone=phone, is_active=is_active
+        )
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -321,7 +365,10 @@ def department_update(
         raise ValidationFailed(
             fields={field: [_("This field cannot be changed here.")] for field in unknown}
         )
-    department = Department.objects.select_for_update().get(pk=department.pk)
+    try:
+        department = Department.objects.select_for_update().get(pk=department.pk)
+    except Department.DoesNotExist as error:
+        raise OutOfScope() from error
     _check_actor(actor, "department.change", department)
     if "jurisdiction" in changes:
         _check_actor(actor, "department.add", changes["jurisdiction"])
@@ -332,7 +379,8 @@ def department_update(
     )
     for field, value in changes.items():
         setattr(department, field, value)
-    department.save(update_fields=[*changes, "updated_at"])
+    with _unique("name", _("This jurisdiction already has a department of this name.")):
+        department.save(update_fields=[*changes, "updated_at"])
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=department, changes=changes)
     return department
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -66,21 +67,27 @@ def test_compose_migrate_and_web_commands_run_on_postgres(tmp_path: Path) -> Non
     assert check.returncode == 0, check.stderr
 
     port = free_port()
+    # As in production: only the public host name is allowed (.env.example).
+    env["ALLOWED_HOSTS"] = "governance.example.gov.cn"
     web = start(
         service_command("web", **{"--bind": f"127.0.0.1:{port}", "--workers": "1"}),
         env,
         tmp_path / "web.log",
     )
+    healthcheck = [
+        sys.executable if part == "python" else part.replace(":8000/", f":{port}/")
+        for part in compose()["services"]["web"]["healthcheck"]["test"][1:]
+    ]
     try:
 
-        def healthz() -> dict[str, str] | None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=2) as r:
-                    return json.loads(r.read())
-            except OSError:
-                return None
+        def healthy() -> bool:
+            return subprocess.run(healthcheck, env=env, capture_output=True).returncode == 0
 
-        body = poll(healthz, timeout=60, what="gunicorn to answer /healthz/")
-        assert body["database"] == "ok"
+        poll(healthy, timeout=60, what="the compose healthcheck to pass against gunicorn")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/healthz/", headers={"Host": "governance.example.gov.cn"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback http
+            assert json.loads(response.read())["database"] == "ok"
     finally:
         stop(web)

@@ -70,8 +70,5 @@ def test_database_url_parsing() -> None:
 
 @pytest.mark.django_db
 def test_the_test_database_is_the_legs_database() -> None:
-    expected = "postgresql" if os.environ.get("TEST_LEG") == "postgres" else None
-    if expected:
-        assert connection.vendor == expected
-    else:
-        assert connection.vendor in {"sqlite", "postgresql"}
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    assert connection.vendor == ("postgresql" if on_postgres else "sqlite")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from orgchart.models import OrgUnit, User
@@ -163,3 +164,33 @@ def test_user_admin_keeps_role_and_anchor_consistent(tree: Tree, people: Persona
     )
     assert response.status_code == 302
     assert User.objects.get(username="new_worker").anchor_unit_id == tree.heping.pk
+
+
+def test_admins_cannot_hand_out_a_wider_area_or_touch_superusers(
+    tree: Tree, people: Personas
+) -> None:
+    client = client_for(people.street_admin)
+    form = client.get("/admin/orgchart/user/add/").context["adminform"].form
+    assert [d.name for d in form.fields["anchor_department"].queryset] == ["东城派出所"]
+    boss = make_user("boss", User.Role.ADMIN, unit=tree.guangming, is_superuser=True, is_staff=True)
+    assert client.get(f"/admin/orgchart/user/{boss.pk}/change/").status_code == 404
+    # Django's set-password page leads to the (scoped) reset page: missing for this admin.
+    assert client.get(f"/admin/orgchart/user/{boss.pk}/password/", follow=True).status_code == 404
+    response = client.post(
+        f"/admin/orgchart/user/{boss.pk}/password/",
+        {"password1": "Taken-0ver-9x", "password2": "Taken-0ver-9x"},
+        follow=True,
+    )
+    assert response.status_code == 404
+    assert client.post(f"/admin/orgchart/user/{boss.pk}/reset-password/").status_code == 404
+    assert not User.objects.get(pk=boss.pk).check_password("Taken-0ver-9x")
+
+
+def test_an_admin_may_not_delete_its_own_anchor(tree: Tree, people: Personas) -> None:
+    from governance.errors import NotAllowed
+    from orgchart import services
+
+    heping_admin = make_user("hp_admin", User.Role.ADMIN, unit=tree.heping, is_staff=True)
+    with pytest.raises(NotAllowed):
+        services.orgunit_delete(actor=heping_admin, unit=tree.heping)  # a leaf, but its anchor
+    assert OrgUnit.objects.filter(pk=tree.heping.pk).exists()

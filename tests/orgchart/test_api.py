@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from orgchart.models import OrgUnit
+from governance.errors import OutOfScope
+from orgchart import services
+from orgchart.models import Department, OrgUnit, User
 from orgchart.services import orgtree_check
 from tests.conftest import PASSWORD, Personas, Tree
 from tests.orgchart.test_services import tree_snapshot
@@ -25,7 +27,11 @@ def names(response: Any) -> list[str]:
 
 
 def test_anonymous_requests_are_refused(tree: Tree) -> None:
-    assert APIClient().get("/api/orgunits/").status_code in (401, 403)
+    response = APIClient().get("/api/orgunits/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert APIClient().get("/api/schema/").status_code == 401
+    assert APIClient().get("/api/docs/").status_code == 401
 
 
 def test_token_login(tree: Tree, people: Personas) -> None:
@@ -157,6 +163,46 @@ def test_bad_input_is_400_with_field_messages(
     assert tree_snapshot() == before
 
 
+def test_full_width_division_codes_are_normalised_not_a_500(tree: Tree, people: Personas) -> None:
+    client = api_for(people.street_admin)
+    response = client.patch(
+        f"/api/orgunits/{tree.heping.pk}/",
+        {"division_code": "１３９９０２００１００９"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["division_code"] == "139902001009"
+    for bad in ("١٣٩٩٠٢٠٠١٠٠٩", "13990200100", "139902001001"):  # Arabic-Indic, short, taken
+        before = tree_snapshot()
+        response = client.patch(
+            f"/api/orgunits/{tree.heping.pk}/", {"division_code": bad}, format="json"
+        )
+        assert response.status_code == 400, (bad, response.content)
+        assert list(response.json()) == ["detail", "division_code"]
+        assert tree_snapshot() == before
+
+
+def test_a_unit_that_vanished_meanwhile_is_404_not_500(tree: Tree, people: Personas) -> None:
+    stale = OrgUnit.objects.get(pk=tree.building_2.pk)
+    services.orgunit_delete(actor=None, unit=tree.building_2)
+    with pytest.raises(OutOfScope):
+        services.orgunit_update(actor=None, unit=stale, name="x")
+    with pytest.raises(OutOfScope):
+        services.orgunit_move(actor=None, unit=stale, target=tree.guangming_compound)
+
+
+def test_moving_out_of_the_admins_area_is_a_bad_target(tree: Tree, people: Personas) -> None:
+    before = tree_snapshot()
+    response = api_for(people.street_admin).post(
+        f"/api/orgunits/{tree.heping.pk}/move/",
+        {"target": tree.east.pk, "position": "right"},  # next to its anchor: under the district
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["detail", "target"]
+    assert tree_snapshot() == before
+
+
 def test_update_refuses_structural_fields(tree: Tree, people: Personas) -> None:
     response = api_for(people.street_admin).patch(
         f"/api/orgunits/{tree.heping.pk}/", {"parent": tree.guangming.pk}, format="json"
@@ -180,6 +226,7 @@ def test_departments_endpoint(tree: Tree, people: Personas) -> None:
     other = api_for(people.other_worker)
     assert other.get(f"/api/departments/{tree.police.pk}/").status_code == 404
     assert names(other.get("/api/departments/", {"unit": tree.xinhua.pk})) == ["城管局"]
+    departments_before = list(Department.objects.values_list("pk", "name", "phone", "is_active"))
     created = worker.post(
         "/api/departments/", {"name": "环保所", "jurisdiction": tree.guangming.pk}
     )
@@ -194,6 +241,28 @@ def test_departments_endpoint(tree: Tree, people: Personas) -> None:
     assert created.status_code == 201
     district_department = admin.patch(f"/api/departments/{tree.chengguan.pk}/", {"phone": "1"})
     assert district_department.status_code == 403  # serves the street, but is the district's
+    assert (
+        list(
+            Department.objects.exclude(name="环保所").values_list(
+                "pk", "name", "phone", "is_active"
+            )
+        )
+        == departments_before
+    )
+    inactive = admin.post(
+        "/api/departments/",
+        {"name": "停用所", "jurisdiction": tree.east.pk, "is_active": False},
+        format="json",
+    )
+    assert inactive.status_code == 201
+    assert inactive.json()["is_active"] is False
+
+
+def test_handler_of_an_inactive_department_sees_nothing(tree: Tree, people: Personas) -> None:
+    client = api_for(people.handler)
+    assert len(names(client.get("/api/orgunits/"))) == 10
+    Department.objects.filter(pk=tree.chengguan.pk).update(is_active=False)
+    assert names(api_for(User.objects.get(pk=people.handler.pk)).get("/api/orgunits/")) == []
 
 
 def test_list_query_count_does_not_grow_with_rows(
@@ -207,6 +276,21 @@ def test_list_query_count_does_not_grow_with_rows(
     worker.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     with django_assert_num_queries(4):  # token with its user, the anchor, count, page
         worker.get("/api/orgunits/")
+    with django_assert_num_queries(5):  # token with its user, anchor, the unit, count, page
+        worker.get(f"/api/orgunits/{tree.guangming.pk}/children/")
+    with django_assert_num_queries(4):
+        worker.get("/api/departments/")
+    for index in range(5):
+        services.department_create(actor=None, name=f"新部门{index}", jurisdiction=tree.east)
+        services.orgunit_create(
+            actor=None, parent=tree.guangming, name=f"新小区{index}", kind="compound"
+        )
+    with django_assert_num_queries(4):
+        worker.get("/api/orgunits/")
+    with django_assert_num_queries(5):
+        worker.get(f"/api/orgunits/{tree.guangming.pk}/children/")
+    with django_assert_num_queries(4):
+        worker.get("/api/departments/")
 
 
 def test_openapi_schema_and_docs(tree: Tree, people: Personas) -> None:

@@ -183,8 +183,9 @@ def test_admin_writes_only_inside_their_subtree(tree: Tree, people: Personas) ->
     assert unit.parent_id == tree.guangming.pk
     with pytest.raises(OutOfScope):
         services.orgunit_create(actor=admin, parent=tree.xinhua, name="外区", kind=K.COMPOUND)
-    with pytest.raises(OutOfScope):  # target outside the subtree
+    with pytest.raises(ValidationFailed) as error:  # the unit would leave the admin's area
         services.orgunit_move(actor=admin, unit=tree.heping, target=tree.west)
+    assert list(error.value.fields) == ["target"]
     with pytest.raises(NotAllowed):  # the anchor itself is not theirs to move
         services.orgunit_move(actor=admin, unit=tree.east, target=tree.west, position="left")
     with pytest.raises(NotAllowed):

@@ -5,17 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
-from orgchart.demo import DEMO_PASSWORD, seed_org_demo
+from orgchart.demo import DEMO_PASSWORD, seed_org_demo, seed_people_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo city, departments and demo accounts (safe to run again)."
+    help = (
+        "Create the demo city, departments, demo accounts, and the people, party members and "
+        "posts of its communities (safe to run again: existing rows are kept)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        org = seed_org_demo()
+        # One transaction for the whole seed: it is all there or none of it is.
+        with transaction.atomic():
+            org = seed_org_demo()
+            people = seed_people_demo()
         self.stdout.write(
             f"Demo data: {org.created_units} units, {org.created_departments} departments, "
-            f"{org.created_accounts} accounts created (existing rows kept). "
-            f"Demo password: {DEMO_PASSWORD}"
+            f"{org.created_accounts} accounts, {people.created_people} people, "
+            f"{people.created_party_members} party members, {people.created_posts} posts "
+            f"created (existing rows kept). Demo password: {DEMO_PASSWORD}"
         )

@@ -1,9 +1,8 @@
-"""Django admin for the org tree, departments and accounts.
+"""Admin for the org tree (drag and drop through ``orgunit_move``) and departments.
 
-Every admin page goes through the access policy: non-superusers see and edit only their
-subtree, a row outside it is missing (404), and every write calls a service. The tree's drag
-and drop (django-mptt's ``DraggableMPTTAdmin._move_node``, a private hook: django-mptt is
-pinned) hands the ids to ``orgunit_move``; ``parent`` is read-only on the change form.
+The tree's drag and drop (django-mptt's ``DraggableMPTTAdmin._move_node``, a private hook:
+django-mptt is pinned) hands the ids to ``orgunit_move``; ``parent`` is read-only on the
+change form; there is no bulk delete.
 """
 
 from __future__ import annotations
@@ -13,10 +12,6 @@ from typing import Any
 from django import forms, http
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
-from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,51 +19,11 @@ from mptt.admin import DraggableMPTTAdmin
 
 from governance.errors import ApplicationError, ValidationFailed
 from orgchart import policy, services
-from orgchart.models import Department, OrgUnit, User
-
-
-class ScopedAdminMixin:
-    """Rows outside the user's scope are missing: the queryset is the policy's, and a change,
-    delete or history URL of such a row answers 404 instead of redirecting with a hint."""
-
-    policy_resource: type
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = policy.policy(request.user, self.policy_resource)
-        ordering = self.get_ordering(request)  # type: ignore[attr-defined]
-        return queryset.order_by(*ordering) if ordering else queryset
-
-    def get_object(
-        self, request: HttpRequest, object_id: str, from_field: str | None = None
-    ) -> Any:
-        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
-        if obj is None:
-            raise http.Http404(_("Not found."))
-        return obj
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return (
-            user.is_active
-            and user.is_staff
-            and (user.is_superuser or getattr(user, "role", None) == User.Role.ADMIN)
-        )
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        # No bulk delete: every deletion goes through a service, one row at a time.
-        actions = super().get_actions(request)  # type: ignore[misc]
-        actions.pop("delete_selected", None)
-        actions.pop("delete_selected_tree", None)
-        return actions
-
-
-def _form_errors_from(error: ValidationFailed, form: forms.BaseForm) -> None:
-    for field, field_messages in error.fields.items():
-        target = field if field in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
-    if not error.fields:
-        form.add_error(None, str(error.message))
+from orgchart.admin.base import ScopedAdminMixin, form_errors_from
+from orgchart.models import (
+    Department,
+    OrgUnit,
+)
 
 
 class OrgUnitAdminForm(forms.ModelForm):
@@ -101,7 +56,7 @@ class OrgUnitAdminForm(forms.ModelForm):
                 instance=self.instance if self.instance.pk else None,
             )
         except ValidationFailed as error:
-            _form_errors_from(error, self)
+            form_errors_from(error, self)
         return cleaned
 
 
@@ -238,7 +193,7 @@ class DepartmentAdminForm(forms.ModelForm):
                 instance=self.instance if self.instance.pk else None,
             )
         except ValidationFailed as error:
-            _form_errors_from(error, self)
+            form_errors_from(error, self)
         return cleaned
 
 
@@ -283,88 +238,3 @@ class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
             )
         obj.pk = saved.pk
         obj._state.adding = False
-
-
-class AnchorFormMixin:
-    """Role and anchor must fit together (DESIGN §6); checked on the form, with a message."""
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}  # type: ignore[misc]
-        instance = self.instance  # type: ignore[attr-defined]
-        for message in services.user_anchor_errors(
-            role=cleaned.get("role", instance.role),
-            anchor_unit=cleaned.get("anchor_unit", instance.anchor_unit),
-            anchor_department=cleaned.get("anchor_department", instance.anchor_department),
-            is_superuser=cleaned.get("is_superuser", instance.is_superuser),
-        ):
-            self.add_error(None, message)  # type: ignore[attr-defined]
-        return cleaned
-
-
-class UserChangeForm(AnchorFormMixin, DjangoUserChangeForm):
-    pass
-
-
-class UserCreationForm(AnchorFormMixin, AdminUserCreationForm):
-    pass
-
-
-@admin.register(User)
-class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
-    """Accounts in the admin's subtree. Role and anchor are set together (DESIGN §6)."""
-
-    policy_resource = User
-    form = UserChangeForm
-    add_form = UserCreationForm
-    list_display = [
-        "username",
-        "get_full_name",
-        "role",
-        "anchor_unit",
-        "anchor_department",
-        "is_active",
-    ]
-    list_filter = ["role", "is_active", "is_staff"]
-    list_select_related = ["anchor_unit", "anchor_department"]
-    fieldsets = (
-        *(DjangoUserAdmin.fieldsets or ()),
-        (gettext_lazy("Role and area"), {"fields": ("role", "anchor_unit", "anchor_department")}),
-    )
-    add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,
-        (gettext_lazy("Role and area"), {"fields": ("role", "anchor_unit", "anchor_department")}),
-    )
-
-    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
-        if request.user.is_superuser:
-            return ()
-        # Only superusers hand out superuser or staff rights and Django permissions.
-        return (
-            "is_superuser",
-            "is_staff",
-            "user_permissions",
-            "groups",
-            "last_login",
-            "date_joined",
-        )
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "anchor_unit":
-            kwargs["queryset"] = policy.policy(request.user, OrgUnit).order_by("tree_id", "lft")
-        if db_field.name == "anchor_department":
-            kwargs["queryset"] = policy.policy(request.user, Department)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or policy.can(request.user, "user.change", obj)
-        )
-
-    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return False  # deactivate instead: records keep referring to their authors
