@@ -274,6 +274,20 @@ WHITENOISE_USE_FINDERS = DEBUG
 if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 
+# Ledger imports (governance.ledger.imports): the largest upload and the most rows one file may
+# hold, and where an upload waits between the dry-run preview and the confirmation (owner-only
+# tokens, expiring). Several web hosts must share LEDGER_IMPORT_DIR (a volume) or keep users on
+# one host. Uploads up to the limit stay in memory; Django writes larger ones to a temporary
+# file, and the import view stops reading them at the limit.
+LEDGER_EXPORT_MAX_ROWS = env_int("LEDGER_EXPORT_MAX_ROWS", 200_000)
+LEDGER_IMPORT_MAX_BYTES = env_int("LEDGER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# The import runs in the request: about 6 ms a new party member on SQLite, so 5,000 rows stay
+# well inside gunicorn's 60 s timeout. Raise both together.
+LEDGER_IMPORT_MAX_ROWS = env_int("LEDGER_IMPORT_MAX_ROWS", 5_000)
+LEDGER_IMPORT_DIR = Path(os.environ.get("LEDGER_IMPORT_DIR", VAR_DIR / "imports"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = LEDGER_IMPORT_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields other than files (Django's default)
+
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not an absolute one
 SESSION_COOKIE_HTTPONLY = True

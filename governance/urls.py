@@ -32,6 +32,7 @@ admin.site.site_title = settings.SITE_TITLE
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("org/", include("orgchart.urls")),
+    path("ledgers/", include("governance.ledger.urls")),
     path(
         "accounts/login/",
         account_views.LoginView.as_view(redirect_authenticated_user=True),

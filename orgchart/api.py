@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -13,7 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.errors import ValidationFailed
-from orgchart import selectors, services
+from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
+from orgchart import exports, selectors, services
 from orgchart.models import Department, OrgUnit, PartyMember, Person, Post, User
 from orgchart.serializers import (
     DepartmentFilterSerializer,
@@ -58,6 +60,20 @@ def validated_query(request: Request, serializer_class: type) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+def export_request(
+    view: LedgerExportMixin, request: Request, file_format: str, filters: dict[str, Any]
+) -> exports.ExportRequest:
+    """The export a list was asked for (``?format=xlsx|csv``, ``?reveal=1``), with the filters
+    as validated for the JSON list: the file holds exactly the rows the list would."""
+    return exports.ExportRequest(
+        user=request.user,
+        file_format=file_format,
+        reveal=view.export_reveal(),
+        within=filters.get("unit"),
+        filters=filters,
+    )
+
+
 def validated_body(request: Request, serializer_class: type, **kwargs: Any) -> dict[str, Any]:
     serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -68,10 +84,11 @@ UNIT_FILTERS = [
     OpenApiParameter("unit", int, description=_("Only units inside this unit's subtree.")),
     OpenApiParameter("kind", str, enum=OrgUnit.Kind.values),
     OpenApiParameter("q", str, description=_("Part of the name.")),
+    *EXPORT_PARAMETERS,
 ]
 
 
-class OrgUnitViewSet(viewsets.GenericViewSet[OrgUnit]):
+class OrgUnitViewSet(LedgerExportMixin, viewsets.GenericViewSet[OrgUnit]):
     """Org units in the caller's scope, in tree order."""
 
     serializer_class = OrgUnitSerializer
@@ -82,14 +99,20 @@ class OrgUnitViewSet(viewsets.GenericViewSet[OrgUnit]):
     def get_object(self) -> OrgUnit:
         return selectors.orgunit_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(parameters=UNIT_FILTERS)
-    def list(self, request: Request) -> Response:
+    @extend_schema(
+        parameters=UNIT_FILTERS, responses=export_responses(OrgUnitSerializer(many=True))
+    )
+    def list(self, request: Request) -> HttpResponseBase:
         filters = validated_query(request, OrgUnitFilterSerializer)
         units = selectors.orgunit_list_visible(
             user=request.user, kind=filters.get("kind"), within=filters.get("unit")
         )
         if filters.get("q"):
             units = units.filter(name__contains=filters["q"])
+        if file_format := self.export_format():
+            return exports.orgunit_export(
+                export_request(self, request, file_format, filters), units
+            )
         page = self.paginate_queryset(units)
         return self.get_paginated_response(OrgUnitSerializer(page, many=True).data)
 
@@ -142,7 +165,7 @@ class OrgUnitViewSet(viewsets.GenericViewSet[OrgUnit]):
         )
 
 
-class DepartmentViewSet(viewsets.GenericViewSet[Department]):
+class DepartmentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Department]):
     """Functional departments serving the caller's scope."""
 
     serializer_class = DepartmentSerializer
@@ -157,9 +180,11 @@ class DepartmentViewSet(viewsets.GenericViewSet[Department]):
         parameters=[
             OpenApiParameter("unit", int, description=_("Departments serving this unit.")),
             OpenApiParameter("q", str),
-        ]
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(DepartmentSerializer(many=True)),
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponseBase:
         filters = validated_query(request, DepartmentFilterSerializer)
         departments = self.get_queryset()
         unit = filters.get("unit")
@@ -171,6 +196,10 @@ class DepartmentViewSet(viewsets.GenericViewSet[Department]):
             )
         if filters.get("q"):
             departments = departments.filter(Q(name__contains=filters["q"]))
+        if file_format := self.export_format():
+            return exports.department_export(
+                export_request(self, request, file_format, filters), departments
+            )
         page = self.paginate_queryset(departments)
         return self.get_paginated_response(DepartmentSerializer(page, many=True).data)
 
@@ -191,9 +220,10 @@ class DepartmentViewSet(viewsets.GenericViewSet[Department]):
         return Response(DepartmentSerializer(department).data)
 
 
-class PersonViewSet(viewsets.GenericViewSet[Person]):
-    """People registered in the caller's area. Numbers and phones are always masked here;
-    ``reveal/`` shows one field in full and writes an audit row."""
+class PersonViewSet(LedgerExportMixin, viewsets.GenericViewSet[Person]):
+    """People registered in the caller's area. Numbers and phones are masked here;
+    ``reveal/`` shows one field in full and writes an audit row, as does an export with
+    ``?reveal=1`` for the roles that may."""
 
     serializer_class = PersonSerializer
 
@@ -207,13 +237,19 @@ class PersonViewSet(viewsets.GenericViewSet[Person]):
         parameters=[
             OpenApiParameter("unit", int, description=_("Only people registered in this subtree.")),
             OpenApiParameter("q", str, description=_("Name, initials or an ID fragment.")),
-        ]
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(PersonSerializer(many=True)),
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponseBase:
         filters = validated_query(request, PeopleFilterSerializer)
         people = selectors.person_list_visible(
             user=request.user, query=filters.get("q", ""), within=filters.get("unit")
         )
+        if file_format := self.export_format():
+            return exports.people_export(
+                export_request(self, request, file_format, filters), people
+            )
         page = self.paginate_queryset(people)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -245,7 +281,7 @@ class PersonViewSet(viewsets.GenericViewSet[Person]):
         return Response({"field": field, "value": value}, headers={"Cache-Control": "no-store"})
 
 
-class PartyMemberViewSet(viewsets.GenericViewSet[PartyMember]):
+class PartyMemberViewSet(LedgerExportMixin, viewsets.GenericViewSet[PartyMember]):
     """Party members of the caller's area (by party organisation or dual registration)."""
 
     serializer_class = PartyMemberSerializer
@@ -261,9 +297,11 @@ class PartyMemberViewSet(viewsets.GenericViewSet[PartyMember]):
             OpenApiParameter("unit", int),
             OpenApiParameter("status", str, enum=PartyMember.Status.values),
             OpenApiParameter("q", str),
-        ]
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(PartyMemberSerializer(many=True)),
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponseBase:
         filters = validated_query(request, PartyMemberFilterSerializer)
         members = selectors.party_member_list_visible(
             user=request.user,
@@ -271,6 +309,10 @@ class PartyMemberViewSet(viewsets.GenericViewSet[PartyMember]):
             status=filters.get("status", ""),
             query=filters.get("q", ""),
         )
+        if file_format := self.export_format():
+            return exports.party_member_export(
+                export_request(self, request, file_format, filters), members
+            )
         page = self.paginate_queryset(members)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -297,7 +339,7 @@ class PartyMemberViewSet(viewsets.GenericViewSet[PartyMember]):
         return Response(self.get_serializer(member).data)
 
 
-class PostViewSet(viewsets.GenericViewSet[Post]):
+class PostViewSet(LedgerExportMixin, viewsets.GenericViewSet[Post]):
     """Posts (职务) at units of the caller's area; current terms unless ``?current=false``."""
 
     serializer_class = PostSerializer
@@ -313,9 +355,11 @@ class PostViewSet(viewsets.GenericViewSet[Post]):
             OpenApiParameter("unit", int),
             OpenApiParameter("kind", str, enum=Post.Kind.values),
             OpenApiParameter("current", bool),
-        ]
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(PostSerializer(many=True)),
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponseBase:
         filters = validated_query(request, PostFilterSerializer)
         posts = selectors.post_list_visible(
             user=request.user,
@@ -323,6 +367,8 @@ class PostViewSet(viewsets.GenericViewSet[Post]):
             kind=filters.get("kind", ""),
             current=filters.get("current", True),
         )
+        if file_format := self.export_format():
+            return exports.post_export(export_request(self, request, file_format, filters), posts)
         page = self.paginate_queryset(posts)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -356,7 +402,7 @@ class PostViewSet(viewsets.GenericViewSet[Post]):
         return Response(VacancySerializer(vacancies, many=True).data)
 
 
-class UserViewSet(viewsets.GenericViewSet[User]):
+class UserViewSet(LedgerExportMixin, viewsets.GenericViewSet[User]):
     """Accounts. Admins create them with a one-time password, reset passwords and deactivate
     leaving staff (handing their open items over); everyone sees and changes their own."""
 
@@ -373,9 +419,11 @@ class UserViewSet(viewsets.GenericViewSet[User]):
             OpenApiParameter("role", str, enum=User.Role.values),
             OpenApiParameter("is_active", bool),
             OpenApiParameter("q", str),
-        ]
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(UserSerializer(many=True)),
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponseBase:
         filters = validated_query(request, UserFilterSerializer)
         users = self.get_queryset()
         if filters.get("role"):
@@ -386,6 +434,8 @@ class UserViewSet(viewsets.GenericViewSet[User]):
             users = users.filter(
                 Q(username__icontains=filters["q"]) | Q(first_name__contains=filters["q"])
             )
+        if file_format := self.export_format():
+            return exports.user_export(export_request(self, request, file_format, filters), users)
         page = self.paginate_queryset(users)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

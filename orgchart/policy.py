@@ -14,6 +14,7 @@ model labels and field paths so this module never imports them (DESIGN §3 layer
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -96,7 +97,9 @@ def refresh_scope(user: AnyUser) -> Scope:
     """Recompute the scope from the database (for writers holding the tree lock: a move that
     committed since the request began may have shifted the anchor's lft/rght)."""
     if isinstance(user, User):
-        user.__dict__.pop("_policy_scope", None)
+        # delattr, not __dict__: request.user is a lazy proxy that forwards attribute access.
+        with contextlib.suppress(AttributeError):
+            delattr(user, "_policy_scope")
         if user.anchor_unit_id is not None:
             user.anchor_unit = OrgUnit.objects.get(pk=user.anchor_unit_id)
     return scope_of(user)
@@ -260,9 +263,23 @@ def _registers_people(user: User, obj: Any) -> bool:
     return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
 
 
+# Roles that may see personal data in full for anyone in their scope (audited).
+REVEAL_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
+
+
 def _may_reveal(user: User, obj: Any) -> bool:
     # Grid workers reveal only their grids' residents: the grids app adds that rule.
-    return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER)
+    return user.role in REVEAL_ROLES
+
+
+def may_reveal_in_bulk(user: AnyUser) -> bool:
+    """Whether the role may reveal personal data of every person in its scope at once (an
+    export with ``?reveal=1``). A role-level answer, asked once per export instead of per
+    row; roles whose reveal right depends on the person (grid workers: their grids'
+    residents) never qualify. The caller still makes sure every row's person is in scope."""
+    if not user.is_authenticated or not user.is_active or not isinstance(user, User):
+        return False
+    return user.is_superuser or user.role in REVEAL_ROLES
 
 
 def _manages_account(user: User, obj: User) -> bool:

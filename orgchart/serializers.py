@@ -60,29 +60,6 @@ class OrgUnitPathSerializer(serializers.ModelSerializer[OrgUnit]):
         read_only_fields = fields
 
 
-class OrgUnitCreateSerializer(serializers.Serializer[Any]):
-    parent = ScopedUnitField(  # type: ignore[assignment]
-        allow_null=True, required=True, help_text=_("Parent unit id; null for a root.")
-    )
-    name = serializers.CharField(max_length=100)
-    kind = serializers.ChoiceField(choices=OrgUnit.Kind.choices)
-    area_type = serializers.ChoiceField(choices=OrgUnit.AreaType.choices, required=False)
-    division_code = serializers.CharField(
-        max_length=12, required=False, allow_blank=True, allow_null=True
-    )
-    party_org_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    party_org_type = serializers.ChoiceField(
-        choices=OrgUnit.PartyOrgType.choices, required=False, allow_blank=True
-    )
-    branch_type = serializers.ChoiceField(
-        choices=OrgUnit.BranchType.choices, required=False, allow_blank=True
-    )
-    rating = serializers.ChoiceField(
-        choices=OrgUnit.Rating.choices, required=False, allow_blank=True
-    )
-    is_weak = serializers.BooleanField(required=False)
-
-
 class OrgUnitUpdateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=100, required=False)
     area_type = serializers.ChoiceField(choices=OrgUnit.AreaType.choices, required=False)
@@ -112,6 +89,16 @@ class OrgUnitUpdateSerializer(serializers.Serializer[Any]):
                     }
                 )
         return super().to_internal_value(data)
+
+
+class OrgUnitCreateSerializer(OrgUnitUpdateSerializer):
+    """The plain fields of an update, plus where the unit goes and what it is."""
+
+    parent = ScopedUnitField(  # type: ignore[assignment]
+        allow_null=True, required=True, help_text=_("Parent unit id; null for a root.")
+    )
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=OrgUnit.Kind.choices)
 
 
 class OrgUnitMoveSerializer(serializers.Serializer[Any]):
@@ -198,19 +185,6 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
         return hasattr(person, "party_member")
 
 
-class PersonWriteSerializer(serializers.Serializer[Any]):
-    unit = ScopedUnitField(help_text=_("The unit registering the person."))
-    name = serializers.CharField(max_length=50)
-    document_type = serializers.ChoiceField(
-        choices=Person.DocumentType.choices, required=False, allow_blank=True
-    )
-    document_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    mobile = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    landline = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
 class PersonUpdateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=50, required=False)
     document_type = serializers.ChoiceField(
@@ -221,6 +195,13 @@ class PersonUpdateSerializer(serializers.Serializer[Any]):
     landline = serializers.CharField(max_length=30, required=False, allow_blank=True)
     sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False, allow_blank=True)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PersonWriteSerializer(PersonUpdateSerializer):
+    """Registering: the fields of an update, with the unit and a required name."""
+
+    unit = ScopedUnitField(help_text=_("The unit registering the person."))
+    name = serializers.CharField(max_length=50)
 
 
 class RevealSerializer(serializers.Serializer[Any]):

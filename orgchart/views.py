@@ -2,7 +2,9 @@
 register / edit, the audited reveal, party members and posts of a unit).
 
 Pages with personal data set ``watermark`` in their context (``base.html`` draws it); ID
-numbers and phones leave the server masked except in the reveal fragment.
+numbers and phones leave the server masked except in the reveal fragment and in an export
+with ``?reveal=1`` (audited, ``orgchart.exports``). The list pages answer ``?format=xlsx`` and
+``?format=csv`` with the ledger of what they list (filters applied, every page).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +29,9 @@ from django.views.decorators.http import require_POST
 
 from governance.errors import NotAllowed, ValidationFailed
 from governance.identity import normalise
+from governance.ledger.export import FORMATS as EXPORT_FORMATS
 from governance.pii import mask_middle
-from orgchart import policy, selectors, services
+from orgchart import exports, policy, selectors, services
 from orgchart.forms import (
     PartyMemberFilterForm,
     PeopleSearchForm,
@@ -35,6 +39,7 @@ from orgchart.forms import (
     PersonRegisterForm,
     add_service_errors,
 )
+from orgchart.ledgers.members import may_import_party_members
 from orgchart.models import OrgUnit, PartyMember, Person, Post
 from orgchart.templatetags.orgchart_people import works_with_people
 
@@ -132,6 +137,35 @@ def _query_string(request: HttpRequest, *keep: str) -> str:
     return params.urlencode()
 
 
+@dataclass(frozen=True)
+class ExportAsked:
+    file_format: str
+    reveal: bool
+
+
+def _export_asked(request: HttpRequest) -> ExportAsked | None:
+    """``?format=xlsx|csv`` (and ``?reveal=1``) on a list page; an unknown format is a 404,
+    as in the API."""
+    file_format = request.GET.get("format", "")
+    if not file_format:
+        return None
+    if file_format not in EXPORT_FORMATS:
+        raise Http404
+    return ExportAsked(file_format, request.GET.get("reveal", "") in ("1", "true", "on", "yes"))
+
+
+def _export_request(
+    user: Any, asked: ExportAsked, within: OrgUnit | None, filters: dict[str, Any]
+) -> exports.ExportRequest:
+    return exports.ExportRequest(
+        user=user,
+        file_format=asked.file_format,
+        reveal=asked.reveal,
+        within=within,
+        filters=filters,
+    )
+
+
 def _is_whole_number(query: str) -> bool:
     """A whole ID, phone or other long number: kept out of URLs, logs and the page."""
     return bool(re.search(r"[0-9]{7,}", normalise(query)))
@@ -187,7 +221,7 @@ def _unit_filter_choices(user: Any) -> list[OrgUnit]:
 
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: HttpRequest) -> HttpResponseBase:
     """人员: the people registered in the user's area, by pinyin, searchable, 50 a page."""
     user = request.user
     listed = _list_search(request, keep=("q", "unit"))
@@ -200,6 +234,14 @@ def people(request: HttpRequest) -> HttpResponse:
     if listed.data.get("unit"):
         within = selectors.orgunit_get(user=user, pk=listed.data["unit"])
     allowed = works_with_people(user)
+    asked = _export_asked(request) if request.method == "GET" else None
+    if asked is not None:
+        if not allowed:
+            raise NotAllowed()
+        return exports.people_export(
+            _export_request(user, asked, within, {"q": query, "unit": within}),
+            selectors.person_list_visible(user=user, query=query, within=within),
+        )
     page = None
     units: list[OrgUnit] = []
     if allowed:
@@ -218,6 +260,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "rows": _person_rows(user, page.object_list) if page else [],
         "filters": "" if listed.masked_query else _query_string(request, "q", "unit"),
         "can_register": allowed and _may_register(user, within),
+        "can_export_in_full": allowed and policy.may_reveal_in_bulk(user),
         "nav_section": "people",
         "watermark": allowed,
     }
@@ -408,7 +451,7 @@ class MemberRow:
 
 
 @login_required
-def unit_party_members(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_party_members(request: HttpRequest, pk: int) -> HttpResponseBase:
     """党员: party members of the unit's subtree (by organisation or dual registration)."""
     user = request.user
     unit = selectors.orgunit_get(user=user, pk=pk)
@@ -419,6 +462,14 @@ def unit_party_members(request: HttpRequest, pk: int) -> HttpResponse:
     status = filters.cleaned_data["status"] if filters.is_valid() else ""
     query = listed.query
     allowed = works_with_people(user)
+    asked = _export_asked(request) if request.method == "GET" else None
+    if asked is not None:
+        if not allowed:
+            raise NotAllowed()
+        return exports.party_member_export(
+            _export_request(user, asked, unit, {"unit": unit, "status": status, "q": query}),
+            selectors.party_member_list_visible(user=user, within=unit, status=status, query=query),
+        )
     page = None
     rows: list[MemberRow] = []
     if allowed:
@@ -445,6 +496,8 @@ def unit_party_members(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "rows": rows,
         "filters": "" if listed.masked_query else _query_string(request, "q", "status"),
+        "can_export_in_full": allowed and policy.may_reveal_in_bulk(user),
+        "can_import": may_import_party_members(user),
         "watermark": allowed,
     }
     return render(request, "orgchart/party_members.html", context)
@@ -474,10 +527,16 @@ def _parent_names(units: list[OrgUnit], top: OrgUnit) -> dict[int, str]:
 
 
 @login_required
-def unit_posts(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_posts(request: HttpRequest, pk: int) -> HttpResponseBase:
     """职务: current post holders per unit of the subtree, and the vacancies (空缺)."""
     user = request.user
     unit = selectors.orgunit_get(user=user, pk=pk)
+    asked = _export_asked(request)
+    if asked is not None:
+        return exports.post_export(
+            _export_request(user, asked, unit, {"unit": unit}),
+            selectors.post_list_visible(user=user, within=unit),
+        )
     page = _paginate(request, selectors.post_list_visible(user=user, within=unit))
     posts: list[Post] = list(page.object_list)
     vacancies = selectors.post_vacancies(user=user, within=unit, limit=VACANCY_UNIT_LIMIT)
@@ -507,6 +566,7 @@ def unit_posts(request: HttpRequest, pk: int) -> HttpResponse:
         "vacancies_cut": (unit.rght - unit.lft + 1) // 2 > VACANCY_UNIT_LIMIT,
         "vacancy_unit_limit": VACANCY_UNIT_LIMIT,
         "link_people": works_with_people(user),
+        "can_export_in_full": policy.may_reveal_in_bulk(user),
         "watermark": True,
     }
     return render(request, "orgchart/posts.html", context)

@@ -30,6 +30,7 @@ MAKEMESSAGES = [
     "--ignore=static/vendor",
     "--ignore=var",
     "--ignore=staticfiles",
+    "--ignore=tests",
 ]
 
 
