@@ -710,12 +710,6 @@ def test_the_org_tree_page_offers_the_import_buttons_to_admins(
 
 # --- Round trip with the export engine ------------------------------------------------------------
 
-EXPORT_ENGINE = (ROOT / "governance" / "ledger" / "export.py").exists() and (
-    ROOT / "orgchart" / "exports.py"
-).exists()
-
-
-@pytest.mark.skipif(not EXPORT_ENGINE, reason="the ledger export engine is not there yet")
 def test_party_members_export_then_import_gives_the_same_rows(tree: Tree, people: Personas) -> None:
     """The export (with full numbers) is a valid import: unchanged as it is, and it restores
     what was changed since."""
