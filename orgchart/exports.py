@@ -423,7 +423,7 @@ def _export(
         today=timezone.localdate(),
     )
     ledger = _ledger(request, spec, context, rows.iterator(chunk_size=CHUNK_SIZE))
-    if spec.personal_data:
+    if spec.personal_data and total:  # an empty file showed nobody's data: nothing to log
         record_export(
             actor=user,
             object_type=spec.personal_data,

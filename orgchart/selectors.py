@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from governance import pii
-from governance.errors import OutOfScope
+from governance.errors import OutOfScope, ValidationFailed
 from governance.identity import (
     IdentityError,
     normalise,
@@ -27,7 +28,7 @@ from orgchart.models import (
     Post,
     User,
 )
-from orgchart.policy import AnyUser, policy, scope_of
+from orgchart.policy import AnyUser, may_reveal_in_bulk, policy, scope_of
 
 
 def orgunit_list_visible(
@@ -145,16 +146,34 @@ def phone_hash(value: str) -> str | None:
         return None
 
 
-def person_search_q(query: str) -> Q:
+def person_search_q(query: str, *, whole_numbers: bool = True) -> Q:
     """What the search box matches: a whole ID or mobile number (by keyed hash), the visible
-    fragments of an ID (first 6 / last 4), pinyin initials or spelling, or part of the name."""
+    fragments of an ID (first 6 / last 4), pinyin initials or spelling, or part of the name.
+
+    A whole-number search confirms a guess about a masked number (``138****5678`` has only
+    10,000 candidates), so it is for roles that may reveal numbers anyway
+    (``whole_numbers``); for others it is refused, not silently empty.
+    """
     text = normalise(query)
     if not text:
         return Q()
+    is_mobile = re.fullmatch(r"(\+86|0086)?1[3-9]\d{9}", text)
+    is_whole_id = re.fullmatch(r"\d{17}[\dX]|\d{15}", text)
+    if (is_mobile or is_whole_id) and not whole_numbers:
+        raise ValidationFailed(
+            fields={
+                "q": [
+                    _(
+                        "Searching by a whole ID or phone number needs the right to "
+                        "reveal personal data; search by name or the visible digits."
+                    )
+                ]
+            }
+        )
     # Mobiles first: "0086…" has 15 digits like a legacy ID, but no ID starts with 00.
-    if re.fullmatch(r"(\+86|0086)?1[3-9]\d{9}", text):
+    if is_mobile:
         return Q(mobile_hash=phone_hash(text) or "-")
-    if re.fullmatch(r"\d{17}[\dX]|\d{15}", text):
+    if is_whole_id:
         person = person_find_by_document(
             document_type=Person.DocumentType.RESIDENT_ID, document_number=text
         )
@@ -177,7 +196,7 @@ def person_list_visible(
     """People the user may see (registered in their area), sorted by pinyin."""
     people = policy(user, Person).select_related("party_member").order_by("name_pinyin", "id")
     if query:
-        people = people.filter(person_search_q(query))
+        people = people.filter(person_search_q(query, whole_numbers=may_reveal_in_bulk(user)))
     if within is not None:
         registered = PersonRegistration.objects.filter(
             person=OuterRef("pk"),
@@ -231,7 +250,11 @@ def party_member_list_visible(
     if status:
         members = members.filter(status=status)
     if query:
-        members = members.filter(person__in=Person.objects.filter(person_search_q(query)))
+        members = members.filter(
+            person__in=Person.objects.filter(
+                person_search_q(query, whole_numbers=may_reveal_in_bulk(user))
+            )
+        )
     return members
 
 

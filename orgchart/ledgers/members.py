@@ -312,7 +312,13 @@ def prepare_member(row: Row, user: Any, context: ImportContext) -> RowPlan:
         member_id=member.pk if member is not None else None,
         member_values={key: value for key, value in given.items() if key != "organisation"},
         member_changes={},
-        person_changes=_person_changes(person, row.get("name"), mobile, sex, derived_sex),
+        # A person known only outside the user's area is linked as it is (like
+        # person_register): an import never rewrites a record the importer could not see.
+        person_changes=(
+            _person_changes(person, row.get("name"), mobile, sex, derived_sex)
+            if person is None or policy.can(user, "person.change", person)
+            else {}
+        ),
     )
     if member is None:
         plan.action = "create"

@@ -418,6 +418,21 @@ def test_a_person_known_elsewhere_is_linked_not_registered_twice(
     }
 
 
+def test_an_import_never_rewrites_a_person_known_only_outside_the_area(
+    tree: Tree, people: Personas
+) -> None:
+    known = services.person_register(
+        actor=None, unit=tree.guangming, name="张三", document_number=ID_A, mobile="13812345678"
+    ).person
+    client = client_for(people.other_worker)  # 新华社区: cannot see 张三
+    row = member_row("李四", ID_A, organisation="139902002001", mobile="13900000000")
+    url, _page = preview(client, MEMBERS, fill(template(client, MEMBERS), MEMBERS, [row]))
+    client.post(url + "confirm/")
+    known.refresh_from_db()
+    assert (known.name, known.masked_mobile) == ("张三", "138****5678")
+    assert PartyMember.objects.get().person == known  # linked as it is
+
+
 def test_an_existing_member_is_updated(tree: Tree, people: Personas) -> None:
     person = services.person_register(
         actor=None, unit=tree.guangming, name="王五", document_number=ID_B
@@ -709,6 +724,7 @@ def test_the_org_tree_page_offers_the_import_buttons_to_admins(
 
 
 # --- Round trip with the export engine ------------------------------------------------------------
+
 
 def test_party_members_export_then_import_gives_the_same_rows(tree: Tree, people: Personas) -> None:
     """The export (with full numbers) is a valid import: unchanged as it is, and it restores
