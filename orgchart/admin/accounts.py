@@ -116,6 +116,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     grant staff or superuser rights. No deletion: deactivate instead."""
 
     policy_resource = User
+    change_action = "user.change"
     form = AccountChangeForm
     add_form = AccountCreationForm
     add_form_template = None  # Django's user add template asks for a password first
@@ -169,12 +170,6 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return self.has_module_permission(request)
-
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         if not self.has_module_permission(request):
             return False
@@ -183,9 +178,6 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         if obj.is_superuser and not request.user.is_superuser:
             return False
         return policy.can(request.user, "user.change", obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return False  # deactivate instead: records keep referring to their authors
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         data = form.cleaned_data

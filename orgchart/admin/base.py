@@ -27,6 +27,10 @@ class ScopedAdminMixin:
     delete or history URL of such a row answers 404 instead of redirecting with a hint."""
 
     policy_resource: type
+    # The policy action editing a row needs, and deleting one (None: never deleted here;
+    # governance rows are deactivated or ended instead, and records refer to them).
+    change_action: str
+    delete_action: str | None = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = policy.policy(request.user, self.policy_resource)
@@ -47,6 +51,24 @@ class ScopedAdminMixin:
             user.is_active
             and user.is_staff
             and (user.is_superuser or getattr(user, "role", None) == User.Role.ADMIN)
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)  # the queryset is already the user's area
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or policy.can(request.user, self.change_action, obj)
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self.delete_action is None:
+            return False
+        return self.has_module_permission(request) and (
+            obj is None or policy.can(request.user, self.delete_action, obj)
         )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:

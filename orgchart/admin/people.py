@@ -160,6 +160,7 @@ class PersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
     showing one in full is the audited reveal on the person page, not an admin feature."""
 
     policy_resource = Person
+    change_action = "person.change"
     form = PersonChangeAdminForm
     change_form_template = "admin/orgchart/person/change_form.html"
     list_display = ["name", "sex", "masked_document", "masked_mobile_phone", "masked_landline"]
@@ -247,20 +248,6 @@ class PersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Person | None = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Person | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or policy.can(request.user, "person.change", obj)
-        )
-
-    def has_delete_permission(self, request: HttpRequest, obj: Person | None = None) -> bool:
-        return False  # records refer to people (PROTECT); there is no deletion service
-
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         if change:
             saved = services.person_update(actor=request.user, person=obj, **form.person_data())
@@ -325,6 +312,7 @@ class PartyMemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Party members of the admin's area (by organisation or dual registration)."""
 
     policy_resource = PartyMember
+    change_action = "partymember.change"
     form = PartyMemberAdminForm
     list_display = [
         "person_name",
@@ -364,20 +352,6 @@ class PartyMemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 db_field.remote_field, self.admin_site, queryset=kwargs["queryset"]
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: PartyMember | None = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: PartyMember | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or policy.can(request.user, "partymember.change", obj)
-        )
-
-    def has_delete_permission(self, request: HttpRequest, obj: PartyMember | None = None) -> bool:
-        return False
 
     def save_model(self, request: HttpRequest, obj: PartyMember, form: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -427,6 +401,7 @@ class PostAdmin(ScopedAdminMixin, admin.ModelAdmin):
     becomes vacant); ended terms are history and read-only."""
 
     policy_resource = Post
+    change_action = "post.change"
     form = PostAdminForm
     list_display = ["unit", "kind", "holder_name", "started_on", "ended_on"]
     list_filter = ["kind", ("ended_on", admin.EmptyFieldListFilter)]
@@ -455,19 +430,10 @@ class PostAdmin(ScopedAdminMixin, admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Post | None = None) -> bool:
-        return self.has_module_permission(request)
-
     def has_change_permission(self, request: HttpRequest, obj: Post | None = None) -> bool:
         return self.has_module_permission(request) and (
             obj is None or (obj.ended_on is None and policy.can(request.user, "post.change", obj))
         )
-
-    def has_delete_permission(self, request: HttpRequest, obj: Post | None = None) -> bool:
-        return False  # end the term instead: the history of who held a post stays
 
     def save_model(self, request: HttpRequest, obj: Post, form: Any, change: bool) -> None:
         data = form.cleaned_data

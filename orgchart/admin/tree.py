@@ -63,6 +63,8 @@ class OrgUnitAdminForm(forms.ModelForm):
 @admin.register(OrgUnit)
 class OrgUnitAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
     policy_resource = OrgUnit
+    change_action = "orgunit.change"
+    delete_action = "orgunit.delete"
     form = OrgUnitAdminForm
     list_display = [
         "tree_actions",
@@ -98,24 +100,6 @@ class OrgUnitAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
             kwargs["queryset"] = policy.policy(request.user, OrgUnit).order_by("tree_id", "lft")
             kwargs["required"] = not request.user.is_superuser
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: OrgUnit | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or policy.can(request.user, "orgunit.view", obj)
-        )
-
-    def has_change_permission(self, request: HttpRequest, obj: OrgUnit | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or policy.can(request.user, "orgunit.change", obj)
-        )
-
-    def has_delete_permission(self, request: HttpRequest, obj: OrgUnit | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or policy.can(request.user, "orgunit.delete", obj)
-        )
 
     def save_model(self, request: HttpRequest, obj: OrgUnit, form: Any, change: bool) -> None:
         data = {field: form.cleaned_data.get(field) for field in services.EDITABLE_FIELDS}
@@ -200,6 +184,7 @@ class DepartmentAdminForm(forms.ModelForm):
 @admin.register(Department)
 class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     policy_resource = Department
+    change_action = "department.change"
     form = DepartmentAdminForm
     list_display = ["name", "jurisdiction", "phone", "is_active"]
     list_filter = ["is_active"]
@@ -210,20 +195,6 @@ class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if db_field.name == "jurisdiction":
             kwargs["queryset"] = policy.policy(request.user, OrgUnit).order_by("tree_id", "lft")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Department | None = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Department | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or policy.can(request.user, "department.change", obj)
-        )
-
-    def has_delete_permission(self, request: HttpRequest, obj: Department | None = None) -> bool:
-        return False  # deactivate instead: petitions keep referring to their departments
 
     def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
         if change:
