@@ -269,6 +269,13 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploaded files (visit photos). Never served as public files: pages stream them through views
+# that check the viewer's scope. Several web hosts must share MEDIA_ROOT (a volume).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"  # unused by the app: no public route is mounted
+VISIT_PHOTO_MAX_BYTES = env_int("VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+VISIT_PHOTOS_MAX = env_int("VISIT_PHOTOS_MAX", 6)
+
 # Without DEBUG the pages look the same: whitenoise serves the collected files.
 WHITENOISE_USE_FINDERS = DEBUG
 if WHITENOISE_USE_FINDERS:

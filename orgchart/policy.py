@@ -204,6 +204,58 @@ def _post_rule(user: AnyUser, scope: Scope) -> Q:
     return scope.units_q("unit")
 
 
+# --- Grids (the grids app; named by label and field path, never imported) -------------------
+
+# Roles that see grids, households and residents of their whole subtree. Grid workers see the
+# grids they currently staff; handlers and volunteers see none.
+GRID_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
+
+
+def staffed_grids_q(user: AnyUser, path: str = "") -> Q:
+    """Rows whose grid (reached by ``path``; "" for Grid itself) the user currently staffs."""
+    grid_staff = apps.get_model("grids", "GridStaff")
+    current = grid_staff.objects.filter(
+        account_id=user.pk, ended_on__isnull=True, grid_id=OuterRef(path or "pk")
+    )
+    return Q(Exists(current))
+
+
+def _grid_scoped(user: AnyUser, scope: Scope, grid_path: str, unit_q: Q) -> Q:
+    if scope.everything:
+        return Q()
+    if not isinstance(user, User):
+        return Q(pk__in=[])
+    if user.role == Role.GRID_WORKER:
+        return staffed_grids_q(user, grid_path) & unit_q
+    if user.role in GRID_ROLES:
+        return unit_q
+    return Q(pk__in=[])
+
+
+def _grid_rule(user: AnyUser, scope: Scope) -> Q:
+    return _grid_scoped(user, scope, "", scope.units_q("community"))
+
+
+def _grid_staff_rule(user: AnyUser, scope: Scope) -> Q:
+    return _grid_scoped(user, scope, "grid", scope.units_q("grid__community"))
+
+
+def _household_rule(user: AnyUser, scope: Scope) -> Q:
+    return _grid_scoped(user, scope, "grid", scope.units_q("community"))
+
+
+def _resident_rule(user: AnyUser, scope: Scope) -> Q:
+    return _grid_scoped(user, scope, "household__grid", scope.units_q("household__community"))
+
+
+def _visit_rule(user: AnyUser, scope: Scope) -> Q:
+    rule = _grid_scoped(user, scope, "grid", scope.units_q("grid__community"))
+    if isinstance(user, User) and user.role == Role.GRID_WORKER:
+        # A grid worker keeps seeing the visits they recorded after leaving a grid.
+        rule |= Q(visitor_id=user.pk) & scope.units_q("grid__community")
+    return rule
+
+
 VISIBILITY_RULES: dict[str, VisibilityRule] = {
     "orgchart.OrgUnit": _orgunit_rule,
     "orgchart.Department": _department_rule,
@@ -211,6 +263,11 @@ VISIBILITY_RULES: dict[str, VisibilityRule] = {
     "orgchart.Person": _person_rule,
     "orgchart.PartyMember": _party_member_rule,
     "orgchart.Post": _post_rule,
+    "grids.Grid": _grid_rule,
+    "grids.GridStaff": _grid_staff_rule,
+    "grids.Household": _household_rule,
+    "grids.Resident": _resident_rule,
+    "grids.Visit": _visit_rule,
 }
 
 
@@ -267,8 +324,19 @@ def _registers_people(user: User, obj: Any) -> bool:
 REVEAL_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
 
 
+def _lives_in_my_grids(user: User, person: Any) -> bool:
+    resident = apps.get_model("grids", "Resident")
+    return resident.objects.filter(
+        staffed_grids_q(user, "household__grid"),
+        person_id=person.pk,
+        moved_out_on__isnull=True,
+    ).exists()
+
+
 def _may_reveal(user: User, obj: Any) -> bool:
-    # Grid workers reveal only their grids' residents: the grids app adds that rule.
+    # Grid workers reveal only the current residents of the grids they staff (DESIGN §6).
+    if user.role == Role.GRID_WORKER:
+        return _lives_in_my_grids(user, obj)
     return user.role in REVEAL_ROLES
 
 
@@ -280,6 +348,26 @@ def may_reveal_in_bulk(user: AnyUser) -> bool:
     if not user.is_authenticated or not user.is_active or not isinstance(user, User):
         return False
     return user.is_superuser or user.role in REVEAL_ROLES
+
+
+def _keeps_grids(user: User, obj: Any) -> bool:
+    """Admins and community workers set grids up and appoint their staff."""
+    return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER)
+
+
+def _keeps_households(user: User, obj: Any) -> bool:
+    """Households and residents are kept by the community and by the grid's own workers
+    (who see only the grids they staff, so visibility already limits them)."""
+    return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
+
+
+def _visits(user: User, obj: Any) -> bool:
+    return user.role in (Role.COMMUNITY_WORKER, Role.GRID_WORKER)
+
+
+def _may_reveal_resident(user: User, obj: Any) -> bool:
+    # Visibility already limits grid workers to their grids' residents.
+    return user.role in (*REVEAL_ROLES, Role.GRID_WORKER)
 
 
 def _manages_account(user: User, obj: User) -> bool:
@@ -310,6 +398,21 @@ ACTION_RULES: dict[str, ActionRule] = {
     "partymember.change": _keeps_ledgers,
     "post.view": lambda user, obj: True,
     "post.change": _keeps_ledgers,
+    "orgunit.add_grid": _keeps_grids,  # obj: the community
+    "grid.view": lambda user, obj: True,
+    "grid.change": _keeps_grids,
+    "grid.manage_staff": _keeps_grids,
+    "grid.add_household": _keeps_households,
+    "grid.visit": _visits,
+    "household.view": lambda user, obj: True,
+    "household.change": _keeps_households,
+    "household.move": _keeps_grids,  # to another grid of the community
+    "household.add_resident": _keeps_households,
+    "household.visit": _visits,
+    "resident.view": lambda user, obj: True,
+    "resident.change": _keeps_households,
+    "resident.reveal_restricted": _may_reveal_resident,
+    "visit.view": lambda user, obj: True,
 }
 
 

@@ -16,6 +16,7 @@ from orgchart.services.accounts import (
 from orgchart.services.people import (
     REVEALABLE_FIELDS,
     Registration,
+    link_person_to_unit,
     name_pinyin,
     party_member_create,
     party_member_update,
@@ -55,6 +56,7 @@ __all__ = [
     "department_create",
     "department_update",
     "department_validate",
+    "link_person_to_unit",
     "name_pinyin",
     "one_time_password",
     "orgtree_check",

@@ -203,6 +203,12 @@ def _register_at(*, actor: AnyUser | None, person_id: int, unit: OrgUnit) -> Non
         )
 
 
+def link_person_to_unit(*, actor: AnyUser | None, person: Person, unit: OrgUnit) -> None:
+    """Record that ``unit`` knows an existing person (idempotent; a new link is audited).
+    For apps that attach a person to a unit (a resident to a household's community)."""
+    _register_at(actor=actor, person_id=person.pk, unit=unit)
+
+
 @dataclass(frozen=True)
 class Registration:
     person: Person
