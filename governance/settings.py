@@ -366,10 +366,36 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 60)
+# E-mail notifications (the outbox task sends them). Embedded default: files in var/mail, so
+# nothing leaves the machine; production: SMTP from the environment.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
+
+# The escalation sweep (DESIGN §5): the database column is the timer; beat only wakes it up.
+PETITION_SWEEP_SECONDS = env_int("PETITION_SWEEP_SECONDS", 60)
+OUTBOX_SEND_SECONDS = env_int("OUTBOX_SEND_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {
         "task": "governance.tasks.record_heartbeat_task",
         "schedule": float(HEARTBEAT_INTERVAL_SECONDS),
+    },
+    "escalate-overdue": {
+        "task": "petitions.tasks.escalate_overdue_task",
+        "schedule": float(PETITION_SWEEP_SECONDS),
+        # A sweep that waited longer than one interval is superseded by the next one.
+        "options": {"expires": float(PETITION_SWEEP_SECONDS)},
+    },
+    "send-outbox": {
+        "task": "petitions.tasks.send_outbox_task",
+        "schedule": float(OUTBOX_SEND_SECONDS),
+        "options": {"expires": float(OUTBOX_SEND_SECONDS)},
     },
 }
 

@@ -1,0 +1,787 @@
+"""Petitions (诉求/信访事项), whistles to departments (吹哨报到), deadlines and escalation.
+
+The status tables of DESIGN §5 are the ``*_TRANSITIONS`` constants below; ``petitions.services``
+enforces them (compare-and-swap on status and version) and the pages read them to show
+buttons. Every due time is a column with a partial index on the statuses it applies to: the
+escalation sweep reads one index per deadline, ordered by due time (DESIGN §10).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from grids.models import Grid, Visit
+from orgchart.models import Department, OrgUnit, Person
+
+# --- Working-day calendar --------------------------------------------------------------------
+
+
+class CalendarYear(models.Model):
+    """A year whose public holidays and 调休 make-up days are recorded. Years without a row
+    fall back to Monday–Friday (and the admin warns until someone fills them in)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    source = models.CharField(
+        _("source"), max_length=50, blank=True, help_text=_("e.g. chinesecalendar 1.11.0")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from Monday–Friday: a public holiday on a weekday (is_working_day
+    False) or a make-up working day on a weekend (调休, is_working_day True)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("working-day calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+# --- Deadline policies -----------------------------------------------------------------------
+
+
+class Track(models.TextChoices):
+    ORDINARY = "ordinary", _("ordinary request (诉求)")
+    FORMAL = "formal", _("formal petition (信访)")
+
+
+class Category(models.TextChoices):
+    DISPUTE = "dispute", _("dispute (矛盾纠纷)")
+    SAFETY_HAZARD = "safety_hazard", _("safety hazard (安全隐患)")
+    SANITATION = "sanitation", _("environment and sanitation (环境卫生)")
+    PROPERTY = "property", _("property management (物业管理)")
+    PUBLIC_SERVICE = "public_service", _("public services (公共服务)")
+    SUGGESTION = "suggestion", _("suggestion (建议)")
+    OTHER = "other", _("other")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    URGENT = "urgent", _("urgent")
+
+
+class TimeUnit(models.TextChoices):
+    HOURS = "hours", _("hours")
+    WORKING_DAYS = "working_days", _("working days")
+    CALENDAR_DAYS = "calendar_days", _("calendar days")
+
+
+class DeadlinePolicy(models.Model):
+    """How long each stage may take, by track, category and urgency (blank = any).
+
+    The most specific active policy applies: category and urgency, then category, then
+    urgency, then the track's default. Each clock is an amount and a unit.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    track = models.CharField(_("track"), max_length=10, choices=Track.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, blank=True)
+    accept_within = models.PositiveIntegerField(_("accept within"))
+    accept_unit = models.CharField(
+        _("unit"), max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    resolve_within = models.PositiveIntegerField(_("resolve within"))
+    resolve_unit = models.CharField(
+        _("unit"), max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    report_within = models.PositiveIntegerField(
+        _("department reports within"), help_text=_("报到: the whistled department acknowledges.")
+    )
+    report_unit = models.CharField(
+        _("unit"), max_length=15, choices=TimeUnit.choices, default=TimeUnit.HOURS
+    )
+    complete_within = models.PositiveIntegerField(
+        _("department completes within"),
+        help_text=_("办结: the department finishes its part after reporting."),
+    )
+    complete_unit = models.CharField(
+        _("unit"), max_length=15, choices=TimeUnit.choices, default=TimeUnit.CALENDAR_DAYS
+    )
+    max_extension = models.PositiveIntegerField(
+        _("longest extension"), default=0, help_text=_("0: no extension may be granted.")
+    )
+    extension_unit = models.CharField(
+        _("unit"), max_length=15, choices=TimeUnit.choices, default=TimeUnit.CALENDAR_DAYS
+    )
+    yellow_at = models.PositiveSmallIntegerField(
+        _("yellow light at (% of the time)"),
+        default=80,
+        help_text=_("A clock turns yellow when this share of its time has passed."),
+    )
+    close_after_reply_days = models.PositiveSmallIntegerField(
+        _("close unanswered replies after (days)"),
+        default=7,
+        help_text=_("A reply nobody evaluates is closed by the sweep after this many days."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        ordering = ["track", "category", "urgency", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track", "category", "urgency"],
+                condition=Q(is_active=True),
+                name="deadlinepolicy_one_active_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(yellow_at__gte=1, yellow_at__lte=99), name="deadlinepolicy_yellow_pct"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Petitions -------------------------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    WALK_IN = "walk_in", _("walk-in (来访)")
+    PHONE = "phone", _("phone / 12345 hotline (来电)")
+    GRID_REPORT = "grid_report", _("grid report (网格上报)")
+    ONLINE = "online", _("online (网上)")
+    SUGGESTION = "suggestion", _("people's suggestion (人民建议)")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("not accepted")
+    DISPATCHED = "dispatched", _("whistled")
+    IN_PROGRESS = "in_progress", _("in progress")
+    REPLIED = "replied", _("replied")
+    CLOSED = "closed", _("closed")
+
+
+class Action(models.TextChoices):
+    """What can happen to a petition: the names of its events (DESIGN §5, §7)."""
+
+    CREATE = "create", _("logged")
+    ACCEPT = "accept", _("accepted")
+    REJECT = "reject", _("not accepted")
+    START = "start", _("handled by the unit itself")
+    DISPATCH = "dispatch", _("whistled")
+    ALL_REPORTED = "all_reported", _("all lead departments reported")
+    REPLY = "reply", _("replied")
+    EVALUATE = "evaluate", _("evaluated")
+    CLOSE = "close", _("closed")
+    REOPEN = "reopen", _("reopened for review")
+    SUPERVISE = "supervise", _("supervised")
+    REQUEST_EXTENSION = "request_extension", _("extension requested")
+    DECIDE_EXTENSION = "decide_extension", _("extension decided")
+    ESCALATE = "escalate", _("escalated")
+    REPORT = "report", _("department reported")
+    RETURN = "return", _("department returned it")
+    COMPLETE = "complete", _("department completed")
+    RATE = "rate", _("department rated")
+    MARK_REPEAT = "mark_repeat", _("marked as repeat")
+    TAG_COMPLEX = "tag_complex", _("tagged as complex")
+
+
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.DISPATCHED,
+    Status.IN_PROGRESS,
+    Status.REPLIED,
+)
+# Statuses while the case is being resolved (the resolve clock runs).
+RESOLVING_STATUSES = (Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS)
+
+# action -> (allowed source statuses, target status or None for "no change").
+PETITION_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    Action.ACCEPT: ((Status.SUBMITTED,), Status.ACCEPTED),
+    Action.REJECT: ((Status.SUBMITTED,), Status.REJECTED),
+    Action.START: ((Status.ACCEPTED,), Status.IN_PROGRESS),
+    Action.DISPATCH: (
+        (Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS),
+        Status.DISPATCHED,
+    ),
+    Action.ALL_REPORTED: ((Status.DISPATCHED,), Status.IN_PROGRESS),
+    Action.REPLY: ((Status.IN_PROGRESS,), Status.REPLIED),
+    # evaluate: satisfied → closed, unsatisfied → accepted (decided by the service).
+    Action.EVALUATE: ((Status.REPLIED,), None),
+    Action.CLOSE: ((Status.REPLIED,), Status.CLOSED),
+    Action.REOPEN: ((Status.CLOSED,), Status.ACCEPTED),
+    Action.SUPERVISE: (OPEN_STATUSES, None),
+    Action.REQUEST_EXTENSION: (RESOLVING_STATUSES, None),
+    Action.DECIDE_EXTENSION: (RESOLVING_STATUSES, None),
+    Action.ESCALATE: (OPEN_STATUSES, None),
+}
+# Actions a person takes on a petition page (the rest are automatic or on dispatches).
+PETITION_ACTIONS = (
+    Action.ACCEPT,
+    Action.REJECT,
+    Action.START,
+    Action.DISPATCH,
+    Action.REPLY,
+    Action.EVALUATE,
+    Action.CLOSE,
+    Action.REOPEN,
+    Action.SUPERVISE,
+    Action.REQUEST_EXTENSION,
+    Action.DECIDE_EXTENSION,
+)
+REOPEN_WITHIN_DAYS = 30
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("basically satisfied")
+    UNSATISFIED = "unsatisfied", _("unsatisfied")
+
+
+SATISFIED_LEVELS = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
+
+
+class Complexity(models.TextChoices):
+    """疑难复杂: why a case needs the monthly review (解剖麻雀)."""
+
+    CROSS_REGION = "cross_region", _("cross-region")
+    CROSS_DEPARTMENT = "cross_department", _("cross-department")
+    CROSS_INDUSTRY = "cross_industry", _("cross-industry")
+    PERSON_AFFAIR_APART = "person_affair_apart", _("person and affair apart (人事分离)")
+    PERSON_HOUSEHOLD_APART = "person_household_apart", _("person and household apart (人户分离)")
+    ALL_APART = "all_apart", _("person, affair and household apart (人事户分离)")
+
+
+class ExtensionState(models.TextChoices):
+    NONE = "", _("none")
+    REQUESTED = "requested", _("requested")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+
+
+class PetitionCounter(models.Model):
+    """The last petition number given out in a year (numbers are readable: 2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("petition number counter")
+        verbose_name_plural = _("petition number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Petition(models.Model):
+    """诉求/信访事项: one case from intake to closing.
+
+    ``community`` is where it arose (fixed); ``handling_unit`` is who must act now: the
+    community at first, its parent after each escalation. ``version`` grows with every change,
+    so a stale form or request is refused (409) instead of overwriting a newer state.
+    """
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    track = models.CharField(
+        _("track"), max_length=10, choices=Track.choices, default=Track.ORDINARY
+    )
+    channel = models.CharField(_("channel"), max_length=15, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+    community = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="petitions",
+    )
+    location = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("location"),
+        on_delete=models.PROTECT,
+        related_name="located_petitions",
+        help_text=_("The community, compound or building it concerns."),
+    )
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="petitions",
+    )
+    source_visit = models.OneToOneField(
+        Visit,
+        verbose_name=_("source visit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="petition",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    petitioner = models.ForeignKey(
+        Person,
+        verbose_name=_("petitioner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="petitions",
+    )
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    contact_phone_encrypted = models.TextField(_("contact phone (sealed)"), blank=True)
+    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    contact_phone_head = models.CharField(max_length=5, blank=True)
+    contact_phone_tail = models.CharField(max_length=4, blank=True)
+    status = models.CharField(
+        _("status"), max_length=15, choices=Status.choices, default=Status.SUBMITTED
+    )
+    handling_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        related_name="handled_petitions",
+    )
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    policy = models.ForeignKey(
+        DeadlinePolicy,
+        verbose_name=_("deadline policy"),
+        on_delete=models.PROTECT,
+        related_name="petitions",
+    )
+    accept_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    close_due_at = models.DateTimeField(_("closes automatically at"), null=True, blank=True)
+    clock_started_at = models.DateTimeField(
+        _("current clock started at"),
+        null=True,
+        blank=True,
+        help_text=_("When the running clock (accept or resolve) started: for the lights."),
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+    reject_reason = models.TextField(_("reason for not accepting"), blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    unsatisfied_count = models.PositiveSmallIntegerField(_("times unsatisfied"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    is_supervised = models.BooleanField(_("supervised (督办)"), default=False)
+    is_repeat = models.BooleanField(_("repeat (重复)"), default=False)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+    )
+    complexity = models.CharField(
+        _("complexity (疑难复杂)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Comma-separated complexity tags; empty for an ordinary case."),
+    )
+    extension_state = models.CharField(
+        _("extension"), max_length=10, choices=ExtensionState.choices, blank=True
+    )
+    extension_amount = models.PositiveIntegerField(_("extension asked"), default=0)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.PROTECT,
+        related_name="logged_petitions",
+    )
+    created_at = models.DateTimeField(_("logged at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep: one partial index per deadline, read in due order (DESIGN §10).
+            models.Index(
+                fields=["accept_due_at"],
+                condition=Q(status="submitted"),
+                name="petition_accept_due",
+            ),
+            models.Index(
+                fields=["resolve_due_at"],
+                condition=Q(status__in=["accepted", "dispatched", "in_progress"]),
+                name="petition_resolve_due",
+            ),
+            models.Index(
+                fields=["close_due_at"], condition=Q(status="replied"), name="petition_close_due"
+            ),
+            # Lists: open cases newest first, keyset-paginated.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(
+                    status__in=["submitted", "accepted", "dispatched", "in_progress", "replied"]
+                ),
+                name="petition_open_recent",
+            ),
+            models.Index(fields=["handling_unit", "status"], name="petition_handling"),
+            models.Index(fields=["community", "-created_at"], name="petition_community_recent"),
+            models.Index(
+                fields=["petitioner", "category", "created_at"], name="petition_repeat_lookup"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                name="petition_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def complexity_tags(self) -> list[str]:
+        return [tag for tag in self.complexity.split(",") if tag]
+
+    @property
+    def masked_contact_phone(self) -> str:
+        if not self.contact_phone_encrypted:
+            return ""
+        return f"{self.contact_phone_head}****{self.contact_phone_tail}"
+
+
+class PetitionAttachment(models.Model):
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("petition"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to="petitions/%Y/%m/")
+    name = models.CharField(_("name"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["petition_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Dispatches (吹哨) -------------------------------------------------------------------------
+
+
+class DispatchRole(models.TextChoices):
+    LEAD = "lead", _("lead (主办)")
+    ASSIST = "assist", _("assist (协办)")
+
+
+class DispatchStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for report")
+    REPORTED = "reported", _("reported")
+    RETURNED = "returned", _("returned")
+    COMPLETED = "completed", _("completed")
+
+
+OPEN_DISPATCH_STATUSES = (DispatchStatus.PENDING, DispatchStatus.REPORTED)
+DISPATCH_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    Action.REPORT: ((DispatchStatus.PENDING,), DispatchStatus.REPORTED),
+    Action.RETURN: ((DispatchStatus.PENDING, DispatchStatus.REPORTED), DispatchStatus.RETURNED),
+    Action.COMPLETE: ((DispatchStatus.REPORTED,), DispatchStatus.COMPLETED),
+    Action.RATE: ((DispatchStatus.COMPLETED, DispatchStatus.RETURNED), None),
+}
+DISPATCH_ACTIONS = (Action.REPORT, Action.RETURN, Action.COMPLETE, Action.RATE)
+
+
+class Dispatch(models.Model):
+    """吹哨: one petition whistled to one department, which must report (报到) and complete."""
+
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("petition"), on_delete=models.PROTECT, related_name="dispatches"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+    )
+    role = models.CharField(_("role"), max_length=10, choices=DispatchRole.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DispatchStatus.choices, default=DispatchStatus.PENDING
+    )
+    instructions = models.TextField(_("instructions"), blank=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("whistled by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dispatched_at = models.DateTimeField(_("whistled at"))
+    report_due_at = models.DateTimeField(_("report by"), null=True, blank=True)
+    complete_due_at = models.DateTimeField(_("complete by"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completion_note = models.TextField(_("completion note"), blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering = ["petition_id", "role", "id"]
+        indexes = [
+            models.Index(
+                fields=["report_due_at"], condition=Q(status="pending"), name="dispatch_report_due"
+            ),
+            models.Index(
+                fields=["complete_due_at"],
+                condition=Q(status="reported"),
+                name="dispatch_complete_due",
+            ),
+            models.Index(fields=["department", "status"], name="dispatch_inbox"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "department"],
+                condition=Q(status__in=["pending", "reported"]),
+                name="dispatch_one_open_per_department",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="dispatch_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(return_reason=""),
+                name="dispatch_return_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | ~Q(completion_note=""),
+                name="dispatch_completion_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition.number} → {self.department}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DISPATCH_STATUSES
+
+
+# --- Events, escalations ---------------------------------------------------------------------
+
+
+class PetitionEvent(models.Model):
+    """One thing that happened to a petition (or one of its dispatches). Append-only: the
+    timeline and every rate are computed from these rows."""
+
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("petition"), on_delete=models.PROTECT, related_name="events"
+    )
+    dispatch = models.ForeignKey(
+        Dispatch,
+        verbose_name=_("dispatch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"))
+    from_status = models.CharField(_("from"), max_length=15, blank=True)
+    to_status = models.CharField(_("to"), max_length=15, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The handling unit after the event."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("petition event")
+        verbose_name_plural = _("petition events")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["petition", "at"], name="event_timeline"),
+            models.Index(fields=["action", "at"], name="event_by_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Deadline(models.TextChoices):
+    ACCEPT = "accept", _("accept (受理)")
+    RESOLVE = "resolve", _("resolve (办结)")
+    REPORT = "report", _("department report (报到)")
+    COMPLETE = "complete", _("department completion")
+
+
+class Escalation(models.Model):
+    """升级: a missed deadline moved the case to the parent unit. One row per petition and
+    deadline (its kind, dispatch and due time): the unique constraint makes the sweep
+    idempotent however many sweepers run."""
+
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("petition"), on_delete=models.PROTECT, related_name="escalations"
+    )
+    dispatch = models.ForeignKey(
+        Dispatch,
+        verbose_name=_("dispatch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+    )
+    deadline = models.CharField(_("deadline"), max_length=10, choices=Deadline.choices)
+    deadline_key = models.CharField(max_length=80, editable=False)
+    due_at = models.DateTimeField(_("was due at"))
+    level = models.PositiveSmallIntegerField(_("level"))
+    from_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("escalated at"))
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "deadline_key"], name="escalation_once_per_deadline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} L{self.level} {self.deadline}"
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+class Notification(models.Model):
+    """A message in a user's in-app inbox (unread count in the navbar)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    petition = models.ForeignKey(
+        Petition,
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Action.choices)
+    title = models.CharField(pgettext_lazy("notification", "title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("sent at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OutboxEmail(models.Model):
+    """An e-mail to send (the outbox): a task sends due rows and marks each sent, so a lost
+    task delays a message but never loses it."""
+
+    notification = models.ForeignKey(
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.CASCADE,
+        related_name="emails",
+    )
+    to_address = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("e-mail outbox")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,75 @@
+"""Every state change of petitions and dispatches (DESIGN §5), one function per action.
+
+Each action:
+
+1. checks the actor against ``orgchart.policy`` (404 outside scope, 403 for a role that may
+   not act), unless the actor is the system (``actor=None``: the sweep, demo data);
+2. reads the row fresh under a row lock and checks the source status against the tables in
+   ``petitions.models`` (``InvalidTransition``, 409) and the caller's ``expected_version``
+   (``ConcurrentUpdate``, 409, for a stale page or request);
+3. changes status by compare-and-swap on (status, version) and appends the event row in the
+   same transaction; notifications are rows in the same transaction too.
+
+Rerunning the action that was the petition's last event is a no-op (a retried request gets the
+same answer, not a 409 and not a second event). Lock order everywhere: the petition, then its
+dispatches.
+
+* ``policies``: which deadline policy applies; the defaults;
+* ``intake``: logging a petition (number, repeat detection);
+* ``actions``: what unit staff and officials do (accept … decide an extension);
+* ``dispatches``: what department handlers do (report, return, complete) and the rating;
+* ``escalation``: the sweep's escalation and automatic closing.
+"""
+
+from petitions.services.actions import (
+    petition_accept,
+    petition_close,
+    petition_decide_extension,
+    petition_dispatch,
+    petition_evaluate,
+    petition_reject,
+    petition_reopen,
+    petition_reply,
+    petition_request_extension,
+    petition_start,
+    petition_supervise,
+    petition_tag_complex,
+)
+from petitions.services.dispatches import (
+    dispatch_complete,
+    dispatch_rate,
+    dispatch_report,
+    dispatch_return,
+)
+from petitions.services.escalation import petition_auto_close, petition_escalate
+from petitions.services.intake import petition_create
+from petitions.services.policies import (
+    DEFAULT_POLICIES,
+    deadline_policies_ensure_defaults,
+    deadline_policy_for,
+)
+
+__all__ = [
+    "DEFAULT_POLICIES",
+    "deadline_policies_ensure_defaults",
+    "deadline_policy_for",
+    "dispatch_complete",
+    "dispatch_rate",
+    "dispatch_report",
+    "dispatch_return",
+    "petition_accept",
+    "petition_auto_close",
+    "petition_close",
+    "petition_create",
+    "petition_decide_extension",
+    "petition_dispatch",
+    "petition_escalate",
+    "petition_evaluate",
+    "petition_reject",
+    "petition_reopen",
+    "petition_reply",
+    "petition_request_extension",
+    "petition_start",
+    "petition_supervise",
+    "petition_tag_complex",
+]

@@ -1,0 +1,23 @@
+"""Thin Celery tasks: each calls one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from petitions.notifications import outbox_send
+from petitions.sweep import escalate_overdue
+
+
+@shared_task(name="petitions.tasks.escalate_overdue_task")
+def escalate_overdue_task() -> dict[str, object]:
+    """The escalation sweep (beat, every ``PETITION_SWEEP_SECONDS``). Idempotent: a
+    duplicate or late run escalates nothing twice."""
+    result = escalate_overdue()
+    return {"escalated": result.escalated, "closed": result.closed}
+
+
+@shared_task(name="petitions.tasks.send_outbox_task")
+def send_outbox_task() -> int:
+    """Send the e-mails waiting in the outbox (after each commit that adds some, and
+    periodically, so a lost task only delays them). Idempotent: each row is sent once."""
+    return outbox_send()

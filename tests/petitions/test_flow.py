@@ -1,0 +1,92 @@
+"""The whole life of a petition: intake, accept, whistle, report, complete, reply, evaluate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from petitions import services
+from petitions.models import Action, DispatchStatus, Escalation, Petition, PetitionEvent, Status
+from petitions.sweep import escalate_overdue
+from tests.petitions.conftest import NOW, at
+
+
+def test_a_petition_from_intake_to_closing(petition, people, tree) -> None:
+    assert petition.number == "2026-000001"
+    assert petition.status == Status.SUBMITTED
+    assert petition.handling_unit == tree.guangming
+    assert petition.accept_due_at == at("2026-11-19", "23:59:59")
+    petition = services.petition_accept(actor=people.worker, petition=petition, now=NOW)
+    assert petition.resolve_due_at == at("2026-11-27", "23:59:59")
+    petition = services.petition_dispatch(
+        actor=people.worker,
+        petition=petition,
+        lead=tree.chengguan,
+        assists=[tree.police],
+        now=NOW,
+    )
+    assert petition.status == Status.DISPATCHED
+    lead = petition.dispatches.get(department=tree.chengguan)
+    assert lead.report_due_at == NOW + dt.timedelta(hours=24)
+    services.dispatch_report(actor=people.handler, dispatch=lead, now=NOW + dt.timedelta(hours=1))
+    petition.refresh_from_db()
+    assert petition.status == Status.IN_PROGRESS
+    services.dispatch_complete(
+        actor=people.handler, dispatch=lead, note="已清理", now=NOW + dt.timedelta(hours=5)
+    )
+    assist = petition.dispatches.get(department=tree.police)
+    services.dispatch_return(
+        actor=None,
+        dispatch=assist,
+        reason="非本部门职责",
+        now=NOW + dt.timedelta(hours=5, minutes=30),
+    )
+    petition = services.petition_reply(
+        actor=people.worker, petition=petition, reply="已清理完毕", now=NOW + dt.timedelta(hours=6)
+    )
+    assert petition.status == Status.REPLIED
+    petition = services.petition_evaluate(
+        actor=people.worker,
+        petition=petition,
+        satisfaction="satisfied",
+        now=NOW + dt.timedelta(hours=7),
+    )
+    assert petition.status == Status.CLOSED
+    lead.refresh_from_db()
+    assert lead.status == DispatchStatus.COMPLETED
+    services.dispatch_rate(
+        actor=people.worker, dispatch=lead, rating=5, now=NOW + dt.timedelta(hours=8)
+    )
+    actions = list(PetitionEvent.objects.filter(petition=petition).values_list("action", flat=True))
+    assert actions == [
+        Action.CREATE,
+        Action.ACCEPT,
+        Action.DISPATCH,
+        Action.REPORT,
+        Action.ALL_REPORTED,
+        Action.COMPLETE,
+        Action.RETURN,
+        Action.REPLY,
+        Action.EVALUATE,
+        Action.RATE,
+    ]
+
+
+def test_accept_rerun_is_a_noop(petition, people) -> None:
+    first = services.petition_accept(actor=people.worker, petition=petition, now=NOW)
+    again = services.petition_accept(actor=people.worker, petition=petition, now=NOW)
+    assert again.version == first.version
+    assert PetitionEvent.objects.filter(petition=petition, action=Action.ACCEPT).count() == 1
+
+
+def test_sweep_escalates_once(petition, people, tree) -> None:
+    late = at("2026-11-20", "09:00")
+    first = escalate_overdue(now=late)
+    second = escalate_overdue(now=late)
+    assert first.escalated["accept"] == 1
+    assert second.escalated["accept"] == 0
+    petition = Petition.objects.get(pk=petition.pk)
+    assert petition.handling_unit == tree.east
+    assert petition.escalation_level == 1
+    assert Escalation.objects.filter(petition=petition).count() == 1
+    # The street's official now acts on it.
+    services.petition_accept(actor=people.official, petition=petition, now=late)
