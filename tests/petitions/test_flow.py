@@ -90,3 +90,19 @@ def test_sweep_escalates_once(petition, people, tree) -> None:
     assert Escalation.objects.filter(petition=petition).count() == 1
     # The street's official now acts on it.
     services.petition_accept(actor=people.official, petition=petition, now=late)
+
+
+def test_figures_after_one_closed_petition(petition, people, tree) -> None:
+    from petitions.selectors import petition_figures
+
+    services.petition_accept(actor=people.worker, petition=petition, now=NOW)
+    services.petition_start(actor=people.worker, petition=petition, now=NOW)
+    services.petition_reply(actor=people.worker, petition=petition, reply="已处理", now=NOW)
+    services.petition_evaluate(
+        actor=people.worker, petition=petition, satisfaction="basically_satisfied", now=NOW
+    )
+    figures = petition_figures(user=people.official, within=tree.east, now=NOW)
+    assert (figures.logged, figures.closed, figures.satisfied) == (1, 1, 1)
+    assert figures.first_time_resolution_rate == 1.0
+    assert figures.response_rate == 1.0
+    assert figures.escalations_by_level == {}

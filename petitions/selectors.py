@@ -1,0 +1,479 @@
+"""Scoped reads of petitions, dispatches, events and notifications, the deadline lights, and
+the headline figures the dashboard uses (响应率, 解决率, 满意率, 一次性化解率, on-time rates,
+escalations by level, per department)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from governance.errors import OutOfScope
+from orgchart.models import OrgUnit, User
+from orgchart.policy import AnyUser, policy
+from petitions.models import (
+    OPEN_DISPATCH_STATUSES,
+    OPEN_STATUSES,
+    RESOLVING_STATUSES,
+    SATISFIED_LEVELS,
+    Deadline,
+    DeadlinePolicy,
+    Dispatch,
+    DispatchStatus,
+    Escalation,
+    Notification,
+    Petition,
+    PetitionEvent,
+    Status,
+)
+
+
+def _within(prefix: str, unit: OrgUnit) -> Q:
+    return Q(
+        **{
+            f"{prefix}__tree_id": unit.tree_id,
+            f"{prefix}__lft__gte": unit.lft,
+            f"{prefix}__lft__lte": unit.rght,
+        }
+    )
+
+
+# --- Lights ----------------------------------------------------------------------------------
+
+
+class Light:
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+def deadline_light(
+    *,
+    started_at: dt.datetime | None,
+    due_at: dt.datetime | None,
+    now: dt.datetime,
+    yellow_at: int = 80,
+) -> str | None:
+    """The light of one clock: red once due, yellow once ``yellow_at`` % of the time passed,
+    green before; None when the clock is not running."""
+    if due_at is None:
+        return None
+    if now >= due_at:
+        return Light.RED
+    if started_at is not None and due_at > started_at:
+        elapsed = (now - started_at) / (due_at - started_at)
+        if elapsed * 100 >= yellow_at:
+            return Light.YELLOW
+    return Light.GREEN
+
+
+def petition_running_due(petition: Petition) -> dt.datetime | None:
+    """The due time of the petition's running clock (accept, resolve, or automatic close)."""
+    if petition.status == Status.SUBMITTED:
+        return petition.accept_due_at
+    if petition.status in RESOLVING_STATUSES:
+        return petition.resolve_due_at
+    return None
+
+
+def petition_light(petition: Petition, *, now: dt.datetime | None = None) -> str | None:
+    return deadline_light(
+        started_at=petition.clock_started_at,
+        due_at=petition_running_due(petition),
+        now=now or timezone.now(),
+        yellow_at=petition.policy.yellow_at,
+    )
+
+
+def dispatch_light(dispatch: Dispatch, *, now: dt.datetime | None = None) -> str | None:
+    now = now or timezone.now()
+    policy_yellow = dispatch.petition.policy.yellow_at
+    if dispatch.status == DispatchStatus.PENDING:
+        return deadline_light(
+            started_at=dispatch.dispatched_at,
+            due_at=dispatch.report_due_at,
+            now=now,
+            yellow_at=policy_yellow,
+        )
+    if dispatch.status == DispatchStatus.REPORTED:
+        return deadline_light(
+            started_at=dispatch.reported_at,
+            due_at=dispatch.complete_due_at,
+            now=now,
+            yellow_at=policy_yellow,
+        )
+    return None
+
+
+# --- Petitions -------------------------------------------------------------------------------
+
+
+def _running_due() -> Case:
+    return Case(
+        When(status=Status.SUBMITTED, then=F("accept_due_at")),
+        When(status__in=RESOLVING_STATUSES, then=F("resolve_due_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
+def petition_list_visible(
+    *,
+    user: AnyUser,
+    within: OrgUnit | None = None,
+    status: str = "",
+    open_only: bool = False,
+    category: str = "",
+    channel: str = "",
+    query: str = "",
+    overdue: bool | None = None,
+    supervised: bool | None = None,
+    repeat: bool | None = None,
+    complex_only: bool = False,
+    handled_by: OrgUnit | None = None,
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Petition]:
+    """Petitions the user may see, overdue first, then newest first. Each row carries
+    ``running_due_at`` and ``is_overdue``."""
+    now = now or timezone.now()
+    petitions = (
+        policy(user, Petition)
+        .select_related("community", "handling_unit", "petitioner", "grid", "policy")
+        .annotate(running_due_at=_running_due())
+        .annotate(
+            is_overdue=Case(
+                When(running_due_at__lt=now, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-is_overdue", "-created_at", "-id")
+    )
+    if within is not None:
+        petitions = petitions.filter(_within("community", within))
+    if status:
+        petitions = petitions.filter(status=status)
+    if open_only:
+        petitions = petitions.filter(status__in=OPEN_STATUSES)
+    if category:
+        petitions = petitions.filter(category=category)
+    if channel:
+        petitions = petitions.filter(channel=channel)
+    if overdue is not None:
+        petitions = petitions.filter(is_overdue=overdue)
+    if supervised is not None:
+        petitions = petitions.filter(is_supervised=supervised)
+    if repeat is not None:
+        petitions = petitions.filter(is_repeat=repeat)
+    if complex_only:
+        petitions = petitions.exclude(complexity="")
+    if handled_by is not None:
+        petitions = petitions.filter(handling_unit=handled_by)
+    if created_from is not None:
+        petitions = petitions.filter(created_at__gte=created_from)
+    if created_to is not None:
+        petitions = petitions.filter(created_at__lt=created_to)
+    if query:
+        text = query.strip()
+        petitions = petitions.filter(
+            Q(number=text) | Q(title__contains=text) | Q(address__contains=text)
+        )
+    return petitions
+
+
+def petition_get(*, user: AnyUser, pk: Any) -> Petition:
+    try:
+        return petition_list_visible(user=user).get(pk=pk)
+    except (Petition.DoesNotExist, ValueError, TypeError) as error:
+        raise OutOfScope() from error
+
+
+def petition_get_by_number(*, user: AnyUser, number: str) -> Petition:
+    try:
+        return petition_list_visible(user=user).get(number=number)
+    except Petition.DoesNotExist as error:
+        raise OutOfScope() from error
+
+
+def petition_timeline(*, user: AnyUser, petition: Petition) -> QuerySet[PetitionEvent]:
+    """The petition's events in order, with actor, unit and the dispatch's department."""
+    return (
+        policy(user, PetitionEvent)
+        .filter(petition=petition)
+        .select_related("actor", "unit", "dispatch", "dispatch__department")
+        .order_by("at", "id")
+    )
+
+
+def petition_dispatches(*, user: AnyUser, petition: Petition) -> QuerySet[Dispatch]:
+    return (
+        policy(user, Dispatch)
+        .filter(petition=petition)
+        .select_related("department", "reported_by", "petition", "petition__policy")
+        .order_by("role", "dispatched_at", "id")
+    )
+
+
+def supervision_list(
+    *, user: AnyUser, within: OrgUnit | None = None, now: dt.datetime | None = None
+) -> QuerySet[Petition]:
+    """For officials (督办): open petitions below them that are overdue, escalated, repeated
+    or already supervised, overdue first."""
+    now = now or timezone.now()
+    petitions = petition_list_visible(user=user, within=within, open_only=True, now=now)
+    return petitions.filter(
+        Q(is_overdue=True) | Q(escalation_level__gt=0) | Q(is_supervised=True) | Q(is_repeat=True)
+    )
+
+
+# --- Dispatches ------------------------------------------------------------------------------
+
+
+def dispatch_list_visible(
+    *,
+    user: AnyUser,
+    department_id: int | None = None,
+    status: str = "",
+    open_only: bool = False,
+    within: OrgUnit | None = None,
+) -> QuerySet[Dispatch]:
+    """Dispatches the user may see (a handler: their department's inbox), open ones first,
+    then by the due time of their running clock."""
+    dispatches = (
+        policy(user, Dispatch)
+        .select_related(
+            "department",
+            "petition",
+            "petition__community",
+            "petition__handling_unit",
+            "petition__policy",
+        )
+        .annotate(
+            running_due_at=Case(
+                When(status=DispatchStatus.PENDING, then=F("report_due_at")),
+                When(status=DispatchStatus.REPORTED, then=F("complete_due_at")),
+                default=Value(None),
+                output_field=DateTimeField(),
+            ),
+            is_open=Case(
+                When(status__in=OPEN_DISPATCH_STATUSES, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by("-is_open", F("running_due_at").asc(nulls_last=True), "-dispatched_at", "-id")
+    )
+    if department_id is not None:
+        dispatches = dispatches.filter(department_id=department_id)
+    if status:
+        dispatches = dispatches.filter(status=status)
+    if open_only:
+        dispatches = dispatches.filter(status__in=OPEN_DISPATCH_STATUSES)
+    if within is not None:
+        dispatches = dispatches.filter(_within("petition__community", within))
+    return dispatches
+
+
+def dispatch_get(*, user: AnyUser, pk: Any) -> Dispatch:
+    try:
+        return dispatch_list_visible(user=user).get(pk=pk)
+    except (Dispatch.DoesNotExist, ValueError, TypeError) as error:
+        raise OutOfScope() from error
+
+
+def deadline_policy_list(*, user: AnyUser) -> QuerySet[DeadlinePolicy]:
+    return policy(user, DeadlinePolicy).order_by("track", "category", "urgency", "id")
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+def notification_list(*, user: AnyUser, unread_only: bool = False) -> QuerySet[Notification]:
+    notifications = (
+        policy(user, Notification).select_related("petition").order_by("-created_at", "-id")
+    )
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications
+
+
+def notification_unread_count(*, user: AnyUser) -> int:
+    if not isinstance(user, User):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# --- Figures ---------------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass(frozen=True)
+class DepartmentFigures:
+    department_id: int
+    name: str
+    dispatches: int
+    reported_on_time: int
+    completed: int
+    returned: int
+    average_rating: float | None
+
+    @property
+    def on_time_report_rate(self) -> float | None:
+        return _rate(self.reported_on_time, self.dispatches)
+
+
+@dataclass(frozen=True)
+class PetitionFigures:
+    """The headline figures of one subtree and period (petitions logged in the period)."""
+
+    logged: int
+    responded: int
+    rejected: int
+    accepted: int
+    closed: int
+    closed_first_time: int
+    evaluated: int
+    satisfied: int
+    accepted_on_time: int
+    closed_on_time: int
+    open: int
+    overdue: int
+    escalations_by_level: dict[int, int] = field(default_factory=dict)
+    departments: list[DepartmentFigures] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        """响应率: petitions answered (accepted or declined) over petitions logged."""
+        return _rate(self.responded, self.logged)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        """解决率: closed over accepted (declined petitions are not counted)."""
+        return _rate(self.closed, self.accepted)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: satisfied or basically satisfied over evaluated."""
+        return _rate(self.satisfied, self.evaluated)
+
+    @property
+    def first_time_resolution_rate(self) -> float | None:
+        """一次性化解率: closed without being reopened, found unsatisfied or escalated beyond
+        the community, over closed (DESIGN §2)."""
+        return _rate(self.closed_first_time, self.closed)
+
+    @property
+    def on_time_acceptance_rate(self) -> float | None:
+        return _rate(self.accepted_on_time, self.accepted)
+
+    @property
+    def on_time_resolution_rate(self) -> float | None:
+        return _rate(self.closed_on_time, self.closed)
+
+
+def petition_figures(
+    *,
+    user: AnyUser,
+    within: OrgUnit | None = None,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> PetitionFigures:
+    """Figures for petitions logged in [date_from, date_to) in the user's scope (and
+    ``within``'s subtree). Three queries: petitions, escalations by level, departments."""
+    now = now or timezone.now()
+    petitions = policy(user, Petition)
+    if within is not None:
+        petitions = petitions.filter(_within("community", within))
+    if date_from is not None:
+        petitions = petitions.filter(created_at__gte=date_from)
+    if date_to is not None:
+        petitions = petitions.filter(created_at__lt=date_to)
+    missed = Escalation.objects.filter(petition=OuterRef("pk"))
+    totals = petitions.aggregate(
+        logged=Count("pk"),
+        responded=Count("pk", filter=~Q(status=Status.SUBMITTED)),
+        rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+        accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+        closed_first_time=Count(
+            "pk",
+            filter=Q(status=Status.CLOSED, unsatisfied_count=0, reopen_count=0, escalation_level=0),
+        ),
+        evaluated=Count("pk", filter=~Q(satisfaction="")),
+        satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED_LEVELS)),
+        accepted_on_time=Count(
+            "pk",
+            filter=Q(accepted_at__isnull=False)
+            & ~Q(Exists(missed.filter(deadline=Deadline.ACCEPT))),
+        ),
+        closed_on_time=Count(
+            "pk",
+            filter=Q(status=Status.CLOSED)
+            & ~Q(
+                Exists(
+                    missed.filter(
+                        deadline__in=(Deadline.RESOLVE, Deadline.REPORT, Deadline.COMPLETE)
+                    )
+                )
+            ),
+        ),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count(
+            "pk",
+            filter=Q(status=Status.SUBMITTED, accept_due_at__lt=now)
+            | Q(status__in=RESOLVING_STATUSES, resolve_due_at__lt=now),
+        ),
+    )
+    levels = dict(
+        Escalation.objects.filter(petition__in=petitions.values("pk"))
+        .values_list("level")
+        .annotate(count=Count("pk"))
+        .order_by("level")
+    )
+    late_reports = Escalation.objects.filter(dispatch=OuterRef("pk"), deadline=Deadline.REPORT)
+    departments = [
+        DepartmentFigures(
+            department_id=row["department_id"],
+            name=row["department__name"],
+            dispatches=row["dispatches"],
+            reported_on_time=row["reported_on_time"],
+            completed=row["completed"],
+            returned=row["returned"],
+            average_rating=round(row["average_rating"], 2) if row["average_rating"] else None,
+        )
+        for row in Dispatch.objects.filter(petition__in=petitions.values("pk"))
+        .values("department_id", "department__name")
+        .annotate(
+            dispatches=Count("pk"),
+            reported_on_time=Count(
+                "pk", filter=Q(reported_at__isnull=False) & ~Q(Exists(late_reports))
+            ),
+            completed=Count("pk", filter=Q(status=DispatchStatus.COMPLETED)),
+            returned=Count("pk", filter=Q(status=DispatchStatus.RETURNED)),
+            average_rating=Avg("rating"),
+        )
+        .order_by("department__name", "department_id")
+    ]
+    return PetitionFigures(**totals, escalations_by_level=levels, departments=departments)
