@@ -819,7 +819,7 @@ def resident_reveal_restricted(*, actor: AnyUser, resident: Resident) -> list[st
 # --- Visits ----------------------------------------------------------------------------------
 
 
-def _check_photos(photos: Sequence[UploadedFile]) -> None:
+def check_photos(photos: Sequence[UploadedFile]) -> None:
     if len(photos) > settings.VISIT_PHOTOS_MAX:
         raise _fail(
             "photos", _("At most %(count)d photos a visit.") % {"count": settings.VISIT_PHOTOS_MAX}
@@ -883,7 +883,7 @@ def visit_record(
         errors["notes"] = [_("Describe the hazard you found.")]
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
-    _check_photos(photos)
+    check_photos(photos)
     visit = Visit.objects.create(
         grid=grid,
         household=household,

@@ -1,0 +1,163 @@
+"""Rules for petitions, dispatches, events, deadline policies and notifications (by label)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q
+
+from orgchart.models import OrgUnit, User
+from orgchart.policy.core import (
+    ACTION_RULES,
+    VISIBILITY_RULES,
+    AnyUser,
+    Role,
+    Scope,
+    scope_of,
+    staffed_grids_q,
+)
+from orgchart.policy.people import REVEAL_ROLES
+
+# Roles that see every petition arising in their subtree.
+PETITION_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
+
+
+def _petition_q(user: AnyUser, scope: Scope, path: str = "") -> Q:
+    """Petitions (reached by ``path``) the user may see: arising in their subtree; for grid
+    workers those they logged or that concern a grid they staff; for handlers those whistled
+    to their department (petitioner masked)."""
+    prefix = f"{path}__" if path else ""
+    if scope.everything:
+        return Q()
+    if not isinstance(user, User):
+        return Q(pk__in=[])
+    if user.role in PETITION_ROLES:
+        return scope.units_q(f"{prefix}community")
+    if user.role == Role.GRID_WORKER:
+        return scope.units_q(f"{prefix}community") & (
+            Q(**{f"{prefix}created_by_id": user.pk}) | staffed_grids_q(user, f"{prefix}grid")
+        )
+    if user.role == Role.DEPARTMENT_HANDLER and scope.department_id is not None:
+        dispatch = apps.get_model("petitions", "Dispatch")
+        whistled = dispatch.objects.filter(
+            petition_id=OuterRef(path or "pk"),
+            department_id=scope.department_id,
+        )
+        return Q(Exists(whistled))
+    return Q(pk__in=[])
+
+
+def _petition_rule(user: AnyUser, scope: Scope) -> Q:
+    return _petition_q(user, scope)
+
+
+def _dispatch_rule(user: AnyUser, scope: Scope) -> Q:
+    if isinstance(user, User) and user.role == Role.DEPARTMENT_HANDLER and not scope.everything:
+        if scope.department_id is None:
+            return Q(pk__in=[])
+        return Q(department_id=scope.department_id)
+    return _petition_q(user, scope, "petition")
+
+
+def _petition_event_rule(user: AnyUser, scope: Scope) -> Q:
+    if isinstance(user, User) and user.role == Role.DEPARTMENT_HANDLER and not scope.everything:
+        # A handler sees the timeline of the petitions whistled to them.
+        return _petition_q(user, scope, "petition")
+    return _petition_q(user, scope, "petition")
+
+
+def _deadline_policy_rule(user: AnyUser, scope: Scope) -> Q:
+    return Q() if user.is_authenticated else Q(pk__in=[])
+
+
+def _notification_rule(user: AnyUser, scope: Scope) -> Q:
+    return Q(recipient_id=user.pk) if user.is_authenticated else Q(pk__in=[])
+
+
+def _logs_petitions(user: User, obj: OrgUnit) -> bool:
+    """Intake (登记): community workers at their community, grid workers at theirs."""
+    return (
+        user.role in (Role.COMMUNITY_WORKER, Role.GRID_WORKER)
+        and obj.kind == OrgUnit.Kind.COMMUNITY
+    )
+
+
+def _is_unit_staff(user: User, petition: Any) -> bool:
+    """DESIGN §5 "unit staff": a community worker or official anchored at the petition's
+    current handling unit (the community at first, its parent after each escalation)."""
+    return (
+        user.role in (Role.COMMUNITY_WORKER, Role.OFFICIAL)
+        and user.anchor_unit_id == petition.handling_unit_id
+    )
+
+
+def _supervises(user: User, petition: Any) -> bool:
+    """督办: an official of a unit above the handling unit (the petition is visible, so the
+    handling unit lies in the official's subtree or is the community below it)."""
+    if user.role != Role.OFFICIAL or user.anchor_unit_id == petition.handling_unit_id:
+        return False
+    unit = petition.handling_unit
+    scope = scope_of(user)
+    return scope.contains(unit) and unit.pk != user.anchor_unit_id
+
+
+def _decides_extension(user: User, petition: Any) -> bool:
+    return (
+        user.role == Role.OFFICIAL
+        and petition.handling_unit.parent_id is not None
+        and user.anchor_unit_id == petition.handling_unit.parent_id
+    )
+
+
+def _handles_dispatch(user: User, dispatch: Any) -> bool:
+    return (
+        user.role == Role.DEPARTMENT_HANDLER and user.anchor_department_id == dispatch.department_id
+    )
+
+
+def _rates_dispatch(user: User, dispatch: Any) -> bool:
+    return _is_unit_staff(user, dispatch.petition)
+
+
+def _may_change_policy(user: User, obj: Any) -> bool:
+    return user.role == Role.ADMIN
+
+
+VISIBILITY_RULES.update(
+    {
+        "petitions.Petition": _petition_rule,
+        "petitions.Dispatch": _dispatch_rule,
+        "petitions.PetitionEvent": _petition_event_rule,
+        "petitions.DeadlinePolicy": _deadline_policy_rule,
+        "petitions.Notification": _notification_rule,
+    }
+)
+ACTION_RULES.update(
+    {
+        "orgunit.log_petition": _logs_petitions,  # obj: the community
+        "petition.view": lambda user, obj: True,
+        "petition.accept": _is_unit_staff,
+        "petition.reject": _is_unit_staff,
+        "petition.start": _is_unit_staff,
+        "petition.dispatch": _is_unit_staff,
+        "petition.reply": _is_unit_staff,
+        "petition.evaluate": _is_unit_staff,
+        "petition.close": _is_unit_staff,
+        "petition.reopen": _is_unit_staff,
+        "petition.supervise": _supervises,
+        "petition.request_extension": _is_unit_staff,
+        "petition.decide_extension": _decides_extension,
+        "petition.tag_complex": lambda user, obj: (
+            _is_unit_staff(user, obj) or _supervises(user, obj)
+        ),
+        "petition.reveal_petitioner": lambda user, obj: user.role in REVEAL_ROLES,
+        "dispatch.view": lambda user, obj: True,
+        "dispatch.report": _handles_dispatch,
+        "dispatch.return": _handles_dispatch,
+        "dispatch.complete": _handles_dispatch,
+        "dispatch.rate": _rates_dispatch,
+        "deadlinepolicy.view": lambda user, obj: True,
+        "deadlinepolicy.change": _may_change_policy,
+    }
+)
