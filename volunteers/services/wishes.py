@@ -1,0 +1,248 @@
+"""Micro-wishes (微心愿): post, claim, release, fulfil, confirm, withdraw (DESIGN §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.audit import audit_record
+from governance.errors import NotAllowed
+from governance.models import AuditEvent
+from orgchart.models import OrgUnit, Person, User
+from orgchart.policy import AnyUser
+from volunteers.models import (
+    WISH_TRANSITIONS,
+    PointRule,
+    Volunteer,
+    Wish,
+    WishAction,
+    WishEvent,
+    WishStatus,
+)
+from volunteers.services.core import as_user, compare_and_swap, fail, require, text
+from volunteers.services.points import points_award
+
+
+def volunteer_of(user: AnyUser | None) -> Volunteer | None:
+    """The active volunteer record linked to an account, if any."""
+    if not isinstance(user, User):
+        return None
+    return Volunteer.objects.filter(account=user, is_active=True).select_related("person").first()
+
+
+def _last_action(wish: Wish) -> str | None:
+    return (
+        WishEvent.objects.filter(wish=wish).order_by("-at", "-id").values_list("action", flat=True)
+    ).first()
+
+
+def _move(
+    *,
+    wish: Wish,
+    action: str,
+    actor: AnyUser | None,
+    now: dt.datetime,
+    expected_version: int | None,
+    changes: dict[str, object] | None = None,
+    note: str = "",
+) -> Wish:
+    current = Wish.objects.select_for_update().get(pk=wish.pk)
+    require(actor, f"wish.{action}", current)
+    new_status, changed = compare_and_swap(
+        model=Wish,
+        obj=current,
+        transitions=WISH_TRANSITIONS,  # type: ignore[arg-type]
+        action=action,
+        labels=WishAction,
+        expected_version=expected_version,
+        changes=changes or {},
+        last_action=_last_action(current),
+    )
+    if changed:
+        WishEvent.objects.create(
+            wish=current,
+            action=action,
+            actor=as_user(actor),
+            at=now,
+            from_status=current.status,
+            to_status=new_status,
+            note=note,
+        )
+    return Wish.objects.select_related("claimed_by", "claimed_by__person").get(pk=current.pk)
+
+
+@transaction.atomic
+def wish_post(
+    *,
+    actor: AnyUser | None,
+    community: OrgUnit,
+    title: str,
+    description: str = "",
+    beneficiary: Person | None = None,
+    posted_by: User | None = None,
+    now: dt.datetime | None = None,
+) -> Wish:
+    """Post a resident's micro-wish on the community's board → ``posted``."""
+    now = now or timezone.now()
+    require(actor, "orgunit.post_wish", community)
+    if community.kind != OrgUnit.Kind.COMMUNITY:
+        raise fail("community", _("A micro-wish is posted by a community."))
+    if actor is not None and beneficiary is not None:
+        require(actor, "person.view", beneficiary)
+    poster = as_user(actor) or posted_by
+    if poster is None:
+        raise fail("posted_by", _("Someone must post the wish."))
+    wish = Wish.objects.create(
+        community=community,
+        title=text(title, "title", required=True, limit=120),
+        description=text(description, "description", required=False),
+        beneficiary=beneficiary,
+        posted_by=poster,
+        posted_at=now,
+    )
+    WishEvent.objects.create(
+        wish=wish, action=WishAction.POST, actor=poster, at=now, to_status=WishStatus.POSTED
+    )
+    audit_record(
+        actor=poster,
+        action=AuditEvent.Action.CREATE,
+        obj=wish,
+        changes={"community": community, "title": wish.title},
+        now=now,
+    )
+    return wish
+
+
+@transaction.atomic
+def wish_claim(
+    *,
+    actor: AnyUser,
+    wish: Wish,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Wish:
+    """认领: a volunteer of the wish's community claims it: ``posted`` → ``claimed``."""
+    now = now or timezone.now()
+    volunteer = volunteer_of(actor)
+    if volunteer is None:
+        require(actor, "wish.view", wish)
+        raise NotAllowed(_("Only a registered volunteer can claim a micro-wish."))
+    return _move(
+        wish=wish,
+        action=WishAction.CLAIM,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes={"claimed_by": volunteer, "claimed_at": now},
+    )
+
+
+@transaction.atomic
+def wish_release(
+    *,
+    actor: AnyUser,
+    wish: Wish,
+    reason: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Wish:
+    """The claimer gives the wish up: ``claimed`` → ``posted`` (back on the board)."""
+    now = now or timezone.now()
+    return _move(
+        wish=wish,
+        action=WishAction.RELEASE,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes={"claimed_by": None, "claimed_at": None},
+        note=text(reason, "reason", required=False),
+    )
+
+
+@transaction.atomic
+def wish_fulfil(
+    *,
+    actor: AnyUser,
+    wish: Wish,
+    note: str,
+    photo: UploadedFile | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Wish:
+    """The claimer reports it done (note required, photo optional): ``claimed`` →
+    ``fulfilled``. The community confirms it before points are awarded."""
+    now = now or timezone.now()
+    note = text(note, "note", required=True)
+    result = _move(
+        wish=wish,
+        action=WishAction.FULFIL,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes={"fulfilled_at": now, "fulfil_note": note},
+        note=note,
+    )
+    if photo is not None:
+        from grids.services import check_photos
+
+        check_photos([photo])
+        result.photo = photo
+        result.save(update_fields=["photo"])
+    return result
+
+
+@transaction.atomic
+def wish_confirm(
+    *,
+    actor: AnyUser | None,
+    wish: Wish,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Wish:
+    """The community confirms a fulfilled wish: ``fulfilled`` → ``confirmed``; the claimer
+    earns the rule's points (idempotent award)."""
+    now = now or timezone.now()
+    result = _move(
+        wish=wish,
+        action=WishAction.CONFIRM,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes={"confirmed_at": now},
+        note=text(note, "note", required=False),
+    )
+    if result.claimed_by is not None:
+        points_award(
+            volunteer=result.claimed_by,
+            rule_code=PointRule.Code.WISH_FULFILLED,
+            source=result,
+            note=result.title,
+            now=now,
+        )
+    return result
+
+
+@transaction.atomic
+def wish_withdraw(
+    *,
+    actor: AnyUser | None,
+    wish: Wish,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Wish:
+    """The community takes a wish off the board: ``posted`` or ``claimed`` → ``withdrawn``."""
+    now = now or timezone.now()
+    return _move(
+        wish=wish,
+        action=WishAction.WITHDRAW,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        note=text(reason, "reason", required=True),
+    )

@@ -1,0 +1,403 @@
+"""Work orders by the 五单法 (DESIGN §5): order 点单 → dispatch 下单 → accept 接单 → complete →
+verify 验单 (or return), cancel before acceptance, supervise 督单 at any open stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.audit import audit_record
+from governance.errors import InvalidTransition, ValidationFailed
+from governance.models import AuditEvent
+from orgchart.models import OrgUnit, Person, User
+from orgchart.policy import AnyUser
+from petitions.models import Petition
+from volunteers.models import (
+    OPEN_WORK_ORDER_STATUSES,
+    WORK_ORDER_TRANSITIONS,
+    PartnerUnit,
+    PointRule,
+    Team,
+    Volunteer,
+    WorkOrder,
+    WorkOrderAction,
+    WorkOrderCounter,
+    WorkOrderEvent,
+    WorkOrderStatus,
+)
+from volunteers.services.core import as_user, compare_and_swap, fail, require, text
+from volunteers.services.points import points_award
+
+
+def _next_number(year: int) -> str:
+    """Readable numbers per year: GD2026-000123 (the counter row's lock serialises them)."""
+    WorkOrderCounter.objects.get_or_create(year=year)
+    WorkOrderCounter.objects.filter(year=year).update(last=F("last") + 1)
+    last = WorkOrderCounter.objects.get(year=year).last
+    return f"GD{year}-{last:06d}"
+
+
+def _last_action(order: WorkOrder) -> str | None:
+    return (
+        WorkOrderEvent.objects.filter(work_order=order)
+        .exclude(action__in=(WorkOrderAction.SUPERVISE, WorkOrderAction.OVERDUE))
+        .order_by("-at", "-id")
+        .values_list("action", flat=True)
+        .first()
+    )
+
+
+def _event(
+    order: WorkOrder,
+    action: str,
+    actor: AnyUser | None,
+    now: dt.datetime,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+) -> WorkOrderEvent:
+    return WorkOrderEvent.objects.create(
+        work_order=order,
+        action=action,
+        actor=as_user(actor),
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+
+
+def _move(
+    *,
+    order: WorkOrder,
+    action: str,
+    actor: AnyUser | None,
+    now: dt.datetime,
+    expected_version: int | None,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+    check: str | None = None,
+) -> WorkOrder:
+    current = WorkOrder.objects.select_for_update().get(pk=order.pk)
+    require(actor, check or f"workorder.{action}", current)
+    new_status, changed = compare_and_swap(
+        model=WorkOrder,
+        obj=current,
+        transitions=WORK_ORDER_TRANSITIONS,
+        action=action,
+        labels=WorkOrderAction,
+        expected_version=expected_version,
+        changes=changes or {},
+        last_action=_last_action(current),
+    )
+    if changed:
+        _event(
+            current, action, actor, now, from_status=current.status, to_status=new_status, note=note
+        )
+    return WorkOrder.objects.select_related("team", "partner", "community").get(pk=current.pk)
+
+
+def _funds(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as error:
+        raise fail("funds", _("Enter an amount in yuan.")) from error
+    if amount < 0 or amount > Decimal("99999999"):
+        raise fail("funds", _("Enter an amount between 0 and 99,999,999 yuan."))
+    return amount
+
+
+@transaction.atomic
+def work_order_create(
+    *,
+    actor: AnyUser | None,
+    community: OrgUnit,
+    title: str,
+    content: str,
+    source: str = WorkOrder.Source.RESIDENT,
+    requested_by: Person | None = None,
+    petition: Petition | None = None,
+    funds: Any = 0,
+    funds_source: str = "",
+    due_at: dt.datetime | None = None,
+    ordered_by: User | None = None,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """点单: a resident's or the community's need, or a petition turned into a work order →
+    ``ordered``. A petition becomes at most one work order."""
+    now = now or timezone.now()
+    require(actor, "orgunit.order_work", community)
+    errors: dict[str, list[str]] = {}
+    if community.kind != OrgUnit.Kind.COMMUNITY:
+        errors["community"] = [_("A work order is ordered at a community.")]
+    if source not in WorkOrder.Source.values:
+        errors["source"] = [_("Not a valid choice.")]
+    if petition is not None:
+        if actor is not None:
+            require(actor, "petition.view", petition)
+        source = WorkOrder.Source.PETITION
+        if petition.community_id != community.pk:
+            errors["petition"] = [_("The petition belongs to another community.")]
+        elif WorkOrder.objects.filter(petition=petition).exists():
+            errors["petition"] = [_("This petition is already a work order.")]
+    elif source == WorkOrder.Source.PETITION:
+        errors["petition"] = [_("Choose the petition.")]
+    if due_at is not None and due_at <= now:
+        errors["due_at"] = [_("The deadline must be in the future.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the errors below."), fields=errors)
+    orderer = as_user(actor) or ordered_by
+    if orderer is None:
+        raise fail("ordered_by", _("Someone must order the work."))
+    try:
+        with transaction.atomic():
+            order = WorkOrder.objects.create(
+                number=_next_number(timezone.localtime(now).year),
+                community=community,
+                title=text(title, "title", required=True, limit=120),
+                content=text(content, "content", required=True),
+                source=source,
+                petition=petition,
+                requested_by=requested_by,
+                funds=_funds(funds),
+                funds_source=text(funds_source, "funds_source", required=False, limit=100),
+                due_at=due_at,
+                ordered_by=orderer,
+                ordered_at=now,
+            )
+    except IntegrityError as error:
+        raise fail("petition", _("This petition is already a work order.")) from error
+    _event(order, WorkOrderAction.ORDER, orderer, now, to_status=WorkOrderStatus.ORDERED)
+    audit_record(
+        actor=orderer,
+        action=AuditEvent.Action.CREATE,
+        obj=order,
+        changes={"number": order.number, "community": community, "source": source},
+        now=now,
+    )
+    return order
+
+
+@transaction.atomic
+def work_order_dispatch(
+    *,
+    actor: AnyUser | None,
+    work_order: WorkOrder,
+    team: Team | None = None,
+    partner: PartnerUnit | None = None,
+    due_at: dt.datetime | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """下单: the community party organisation gives the work to one team or one partner unit
+    (exactly one): ``ordered`` → ``dispatched``, with an optional deadline."""
+    now = now or timezone.now()
+    if (team is None) == (partner is None):
+        raise fail("team", _("Choose one team or one partner unit."))
+    if actor is not None:
+        require(actor, "team.view" if team is not None else "partnerunit.view", team or partner)
+    provider = team or partner
+    assert provider is not None  # noqa: S101 - one of them, checked above
+    if not provider.is_active:
+        raise fail("team" if team else "partner", _("This provider is no longer active."))
+    if due_at is not None and due_at <= now:
+        raise fail("due_at", _("The deadline must be in the future."))
+    changes: dict[str, Any] = {"team": team, "partner": partner, "dispatched_at": now}
+    if due_at is not None:
+        changes.update(due_at=due_at, overdue_noted_at=None)
+    return _move(
+        order=work_order,
+        action=WorkOrderAction.DISPATCH,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes=changes,
+        note=str(provider),
+    )
+
+
+@transaction.atomic
+def work_order_accept(
+    *,
+    actor: AnyUser,
+    work_order: WorkOrder,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """接单: the team's lead or the partner unit's contact accepts: ``dispatched`` →
+    ``accepted``."""
+    now = now or timezone.now()
+    return _move(
+        order=work_order,
+        action=WorkOrderAction.ACCEPT,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes={"accepted_at": now, "accepted_by": as_user(actor)},
+    )
+
+
+@transaction.atomic
+def work_order_complete(
+    *,
+    actor: AnyUser,
+    work_order: WorkOrder,
+    note: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """The provider reports the work done (note required): ``accepted`` → ``completed``."""
+    now = now or timezone.now()
+    note = text(note, "note", required=True)
+    return _move(
+        order=work_order,
+        action=WorkOrderAction.COMPLETE,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes={"completed_at": now, "completion_note": note},
+        note=note,
+    )
+
+
+@transaction.atomic
+def work_order_verify(
+    *,
+    actor: AnyUser | None,
+    work_order: WorkOrder,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """验单: the street party committee accepts the result: ``completed`` → ``verified``.
+    The volunteer who accepted the order earns the rule's points (idempotent)."""
+    now = now or timezone.now()
+    result = _move(
+        order=work_order,
+        action=WorkOrderAction.VERIFY,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes={"verified_at": now},
+        note=text(note, "note", required=False),
+    )
+    volunteer = (
+        Volunteer.objects.filter(account_id=result.accepted_by_id).first()
+        if result.accepted_by_id
+        else None
+    )
+    if volunteer is not None:
+        points_award(
+            volunteer=volunteer,
+            rule_code=PointRule.Code.WORK_ORDER_VERIFIED,
+            source=result,
+            note=result.title,
+            now=now,
+        )
+    return result
+
+
+@transaction.atomic
+def work_order_return(
+    *,
+    actor: AnyUser | None,
+    work_order: WorkOrder,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """The street sends the result back (not good enough, reason required): ``completed`` →
+    ``accepted``."""
+    now = now or timezone.now()
+    reason = text(reason, "reason", required=True)
+    return _move(
+        order=work_order,
+        action=WorkOrderAction.RETURN,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes={"completed_at": None},
+        note=reason,
+    )
+
+
+@transaction.atomic
+def work_order_cancel(
+    *,
+    actor: AnyUser | None,
+    work_order: WorkOrder,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """The community cancels before acceptance: ``ordered`` or ``dispatched`` →
+    ``cancelled``."""
+    now = now or timezone.now()
+    return _move(
+        order=work_order,
+        action=WorkOrderAction.CANCEL,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        note=text(reason, "reason", required=True),
+    )
+
+
+@transaction.atomic
+def work_order_supervise(
+    *, actor: AnyUser | None, work_order: WorkOrder, note: str, now: dt.datetime | None = None
+) -> WorkOrder:
+    """督单: a supervisory committee member or an official leaves a note at any open stage
+    (no status change)."""
+    now = now or timezone.now()
+    note = text(note, "note", required=True)
+    current = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    require(actor, "workorder.supervise", current)
+    if current.status not in OPEN_WORK_ORDER_STATUSES:
+        raise InvalidTransition(_("Only an open work order can be supervised."))
+    _event(
+        current,
+        WorkOrderAction.SUPERVISE,
+        actor,
+        now,
+        from_status=current.status,
+        to_status=current.status,
+        note=note,
+    )
+    return current
+
+
+@transaction.atomic
+def work_order_note_overdue(*, work_order_id: int, due_at: dt.datetime, now: dt.datetime) -> bool:
+    """The sweep: note once that an open work order missed its deadline (red light) and tell
+    the community's staff. Idempotent: a compare-and-swap on ``overdue_noted_at``."""
+    updated = WorkOrder.objects.filter(
+        pk=work_order_id,
+        due_at=due_at,
+        overdue_noted_at__isnull=True,
+        status__in=(WorkOrderStatus.ORDERED, WorkOrderStatus.DISPATCHED, WorkOrderStatus.ACCEPTED),
+    ).update(overdue_noted_at=now)
+    if updated != 1:
+        return False
+    order = WorkOrder.objects.get(pk=work_order_id)
+    _event(
+        order, WorkOrderAction.OVERDUE, None, now, from_status=order.status, to_status=order.status
+    )
+    from petitions.notifications import notify, unit_staff
+
+    notify(
+        recipients=unit_staff(order.community_id),
+        kind="escalate",
+        petition=None,
+        title=_("Work order overdue: %(number)s %(title)s")
+        % {"number": order.number, "title": order.title},
+        now=now,
+    )
+    return True
