@@ -392,6 +392,11 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep that waited longer than one interval is superseded by the next one.
         "options": {"expires": float(PETITION_SWEEP_SECONDS)},
     },
+    "note-overdue-work-orders": {
+        "task": "volunteers.tasks.note_overdue_work_orders_task",
+        "schedule": float(PETITION_SWEEP_SECONDS),
+        "options": {"expires": float(PETITION_SWEEP_SECONDS)},
+    },
     "send-outbox": {
         "task": "petitions.tasks.send_outbox_task",
         "schedule": float(OUTBOX_SEND_SECONDS),

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from governance.errors import InvalidTransition, NotAllowed
+from tests.volunteers.conftest import NOW
 from volunteers import services
 from volunteers.models import PointEntry, WishStatus, WorkOrderStatus
-from tests.volunteers.conftest import NOW
 
 
 def test_wish_journey_awards_points_once(vworld, people, tree) -> None:
@@ -91,3 +91,21 @@ def test_activity_capacity_and_hours(vworld, people, tree) -> None:
     )
     assert str(signup.hours) == "2.0"
     assert services.points_balance(vworld.me) == 5 + 20
+
+
+def test_overdue_work_order_is_noted_once(vworld, people, tree) -> None:
+    from volunteers.models import WorkOrderEvent
+    from volunteers.sweep import note_overdue_work_orders
+
+    order = services.work_order_create(
+        actor=people.worker,
+        community=tree.guangming,
+        title="修路灯",
+        content="2号楼路灯不亮",
+        due_at=NOW + dt.timedelta(days=1),
+        now=NOW,
+    )
+    later = NOW + dt.timedelta(days=2)
+    assert note_overdue_work_orders(now=later) == 1
+    assert note_overdue_work_orders(now=later) == 0
+    assert WorkOrderEvent.objects.filter(work_order=order, action="overdue").count() == 1
