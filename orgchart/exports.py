@@ -409,9 +409,12 @@ def _ledger(
     )
 
 
-def _export(
+def export_ledger(
     request: ExportRequest, rows: QuerySet[RowT], spec: LedgerSpec[RowT]
 ) -> HttpResponseBase:
+    """Answer ``rows`` as the ledger ``spec`` describes: bulk reveal checked first (403 before
+    anything is counted or logged), one COUNT (which enforces the row cap), one export audit
+    row for ledgers with personal data, then the streamed file. Other apps' ledgers use it."""
     user = request.user
     reveal = request.reveal and spec.revealable
     if reveal:
@@ -447,17 +450,17 @@ def people_export(request: ExportRequest, people: QuerySet[Person]) -> HttpRespo
     people = people.prefetch_related(
         Prefetch("registrations", queryset=registrations, to_attr="registered_units")
     )
-    return _export(request, people, PEOPLE)
+    return export_ledger(request, people, PEOPLE)
 
 
 def party_member_export(request: ExportRequest, members: QuerySet[PartyMember]) -> HttpResponseBase:
     """党员台账 of ``members`` (from ``selectors.party_member_list_visible``)."""
-    return _export(request, members, PARTY_MEMBERS)
+    return export_ledger(request, members, PARTY_MEMBERS)
 
 
 def post_export(request: ExportRequest, posts: QuerySet[Post]) -> HttpResponseBase:
     """职务台账 of ``posts`` (from ``selectors.post_list_visible``)."""
-    return _export(request, posts.select_related("unit__parent", "holder"), POSTS)
+    return export_ledger(request, posts.select_related("unit__parent", "holder"), POSTS)
 
 
 def orgunit_export(request: ExportRequest, units: QuerySet[OrgUnit]) -> HttpResponseBase:
@@ -484,16 +487,16 @@ def orgunit_export(request: ExportRequest, units: QuerySet[OrgUnit]) -> HttpResp
             registered_people=Coalesce(Subquery(registered, output_field=IntegerField()), 0),
             party_member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
         )
-    return _export(request, units, _orgunit_spec(with_counts))
+    return export_ledger(request, units, _orgunit_spec(with_counts))
 
 
 def department_export(
     request: ExportRequest, departments: QuerySet[Department]
 ) -> HttpResponseBase:
     """职能部门台账 of ``departments``."""
-    return _export(request, departments.select_related("jurisdiction"), DEPARTMENTS)
+    return export_ledger(request, departments.select_related("jurisdiction"), DEPARTMENTS)
 
 
 def user_export(request: ExportRequest, users: QuerySet[User]) -> HttpResponseBase:
     """账号台账 of ``users`` (staff names: logged like any personal data)."""
-    return _export(request, users.select_related("anchor_unit", "anchor_department"), USERS)
+    return export_ledger(request, users.select_related("anchor_unit", "anchor_department"), USERS)
