@@ -8,6 +8,13 @@ from rest_framework.routers import DefaultRouter
 
 from governance import views as governance_views
 from governance.dashboard import views as dashboard_views
+from grids.api import (
+    GridStaffViewSet,
+    GridViewSet,
+    HouseholdViewSet,
+    ResidentViewSet,
+    VisitViewSet,
+)
 from orgchart import account_views
 from orgchart.api import (
     DepartmentViewSet,
@@ -17,6 +24,24 @@ from orgchart.api import (
     PostViewSet,
     UserViewSet,
 )
+from petitions.api import (
+    DeadlinePolicyViewSet,
+    DispatchViewSet,
+    NotificationViewSet,
+    PetitionViewSet,
+)
+from volunteers.api import (
+    ActivityViewSet,
+    DualRegistrationViewSet,
+    PartnerUnitViewSet,
+    PointViewSet,
+    RedemptionViewSet,
+    RewardViewSet,
+    TeamViewSet,
+    VolunteerViewSet,
+    WishViewSet,
+    WorkOrderViewSet,
+)
 
 router = DefaultRouter()
 router.register("orgunits", OrgUnitViewSet, basename="orgunit")
@@ -25,6 +50,25 @@ router.register("people", PersonViewSet, basename="person")
 router.register("party-members", PartyMemberViewSet, basename="party-member")
 router.register("posts", PostViewSet, basename="post")
 router.register("users", UserViewSet, basename="user")
+router.register("grids", GridViewSet, basename="grid")
+router.register("grid-staff", GridStaffViewSet, basename="grid-staff")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("residents", ResidentViewSet, basename="resident")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("deadline-policies", DeadlinePolicyViewSet, basename="deadline-policy")
+router.register("petitions", PetitionViewSet, basename="petition")
+router.register("dispatches", DispatchViewSet, basename="dispatch")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("wishes", WishViewSet, basename="wish")
+router.register("work-orders", WorkOrderViewSet, basename="work-order")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("points", PointViewSet, basename="points")
+router.register("rewards", RewardViewSet, basename="reward")
+router.register("redemptions", RedemptionViewSet, basename="redemption")
+router.register("volunteers", VolunteerViewSet, basename="volunteer")
+router.register("teams", TeamViewSet, basename="team")
+router.register("partner-units", PartnerUnitViewSet, basename="partner-unit")
+router.register("dual-registrations", DualRegistrationViewSet, basename="dual-registration")
 
 admin.site.site_header = settings.SITE_TITLE
 admin.site.site_title = settings.SITE_TITLE
@@ -32,6 +76,7 @@ admin.site.site_title = settings.SITE_TITLE
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("org/", include("orgchart.urls")),
+    path("grids/", include("grids.urls")),
     path("ledgers/", include("governance.ledger.urls")),
     path(
         "accounts/login/",

@@ -413,6 +413,7 @@ class ResidentCareTag(models.Model):
 
 def visit_photo_path(instance: VisitPhoto, filename: str) -> str:
     today = dt.date.today()  # noqa: DTZ011 - a folder name
+    # ``filename`` is already a random name with the image's real extension (check_photos).
     return f"visits/{today:%Y/%m}/{instance.visit_id}-{filename}"
 
 

@@ -93,7 +93,7 @@ def grid_list_visible(
             party_staff_count=_count(current_staff.filter(_is_party_member())),
             last_visit_at=_last_visit("grid"),
         )
-        .order_by("community__tree_id", "community__lft", "kind", "name", "id")
+        .order_by("community__tree_id", "community__lft", "kind", "code", "name", "id")
     )
     if within is not None:
         grids = grids.filter(_within("community", within) | _within("compound", within))
@@ -122,7 +122,7 @@ def grid_staff_list(
     staff = (
         policy(user, GridStaff)
         .filter(grid=grid)
-        .select_related("person", "account")
+        .select_related("grid", "person", "account")
         .annotate(is_party_member=_is_party_member())
         .order_by("ended_on", "role", "started_on", "id")
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -38,7 +40,7 @@ from grids.models import (
 from orgchart import policy
 from orgchart.models import OrgUnit, Person, User
 from orgchart.policy import AnyUser
-from orgchart.services import link_person_to_unit, register_handover_hook
+from orgchart.services import link_person_to_unit, person_register, register_handover_hook
 
 # How far back a visit may be recorded (field workers write up their rounds later) and how far
 # ahead of the server clock a phone's clock may run.
@@ -244,7 +246,7 @@ def grid_update(*, actor: AnyUser | None, grid: Grid, **changes: Any) -> Grid:
         raise ValidationFailed(
             fields={field: [_("This field cannot be changed here.")] for field in unknown}
         )
-    grid = Grid.objects.select_for_update().select_related("community").get(pk=grid.pk)
+    grid = Grid.objects.select_for_update(of=("self",)).select_related("community").get(pk=grid.pk)
     _check(actor, "grid.change", grid)
     fields, errors = _grid_fields(community=grid.community, kind=grid.kind, changes=changes)
     if "is_active" in changes:
@@ -262,6 +264,24 @@ def grid_update(*, actor: AnyUser | None, grid: Grid, **changes: Any) -> Grid:
     _save_grid(grid, fields=list(fields))
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=grid, changes=fields)
     return grid
+
+
+@transaction.atomic
+def grid_delete(*, actor: AnyUser | None, grid: Grid) -> None:
+    """Delete a grid nothing refers to. Staff terms, households, visits and petitions keep a
+    grid (``on_delete=PROTECT``): such a grid is refused with a message (deactivate it)."""
+    _check(actor, "grid.delete", grid)
+    try:
+        with transaction.atomic():
+            audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=grid)
+            grid.delete()
+    except ProtectedError as error:
+        raise ValidationFailed(
+            _(
+                "This grid still has staff, households or visits and cannot be deleted; "
+                "deactivate it instead."
+            )
+        ) from error
 
 
 # --- Grid staff ------------------------------------------------------------------------------
@@ -351,7 +371,9 @@ def grid_staff_end(
 ) -> GridStaff:
     """End a staff member's term (idempotent: an ended term stays as it is). From the next
     request their account no longer sees the grid."""
-    staff = GridStaff.objects.select_for_update().select_related("grid").get(pk=staff.pk)
+    staff = (
+        GridStaff.objects.select_for_update(of=("self",)).select_related("grid").get(pk=staff.pk)
+    )
     _check(actor, "grid.manage_staff", staff.grid)
     if staff.ended_on is not None:
         return staff
@@ -607,7 +629,7 @@ def _clean_tags(values: Iterable[str] | None, allowed: Sequence[str], field: str
     return tags
 
 
-def _seal_restricted(tags: list[str]) -> str:
+def seal_restricted_tags(tags: list[str]) -> str:
     return pii.encrypt(json.dumps(tags)) if tags else ""
 
 
@@ -690,7 +712,7 @@ def resident_add(
         relation=relation,
         registered_here=registered_here,
         lives_here=lives_here,
-        restricted_tags_encrypted=_seal_restricted(restricted),
+        restricted_tags_encrypted=seal_restricted_tags(restricted),
         moved_in_on=moved_in_on,
     )
     _save_resident(resident)
@@ -712,6 +734,43 @@ def resident_add(
         },
     )
     return resident
+
+
+# The person fields ``resident_register`` passes on to ``person_register``.
+PERSON_FIELDS = frozenset(
+    {
+        "name",
+        "document_type",
+        "document_number",
+        "mobile",
+        "landline",
+        "sex",
+        "birth_date",
+        "address",
+    }
+)
+
+
+@transaction.atomic
+def resident_register(
+    *,
+    actor: AnyUser | None,
+    household: Household,
+    person_data: dict[str, Any],
+    **resident_fields: Any,
+) -> Resident:
+    """Register a person at the household's community (``orgchart.services.person_register``:
+    a person already known by the same document is linked, not copied) and add them to the
+    household (``resident_add``), all or nothing. A ``ValidationFailed`` names the person's
+    fields as ``person_register`` does and the resident's as ``resident_add`` does."""
+    unknown = set(person_data) - PERSON_FIELDS
+    if unknown:
+        raise ValidationFailed(
+            fields={field: [_("This field cannot be changed here.")] for field in unknown}
+        )
+    _check(actor, "household.add_resident", household)
+    person = person_register(actor=actor, unit=household.community, **person_data).person
+    return resident_add(actor=actor, household=household, person=person, **resident_fields)
 
 
 RESIDENT_FIELDS = frozenset(
@@ -757,7 +816,7 @@ def resident_update(*, actor: AnyUser | None, resident: Resident, **changes: Any
             changes["restricted_tags"], Resident.RestrictedTag.values, "restricted_tags"
         )
         if restricted != restricted_tags_of(resident):
-            fields["restricted_tags_encrypted"] = _seal_restricted(restricted)
+            fields["restricted_tags_encrypted"] = seal_restricted_tags(restricted)
     if "care_tags" in changes:
         care = _clean_tags(changes["care_tags"], ResidentCareTag.Tag.values, "care_tags")
         if set(care) != set(resident.care_tags.values_list("tag", flat=True)):
@@ -819,7 +878,14 @@ def resident_reveal_restricted(*, actor: AnyUser, resident: Resident) -> list[st
 # --- Visits ----------------------------------------------------------------------------------
 
 
+# Formats a phone camera produces that every browser shows; the stored name is made from the
+# detected format, never from the client's file name.
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
 def check_photos(photos: Sequence[UploadedFile]) -> None:
+    """Refuse anything but a few JPEG, PNG or WebP images of a bounded size, and rename each
+    upload to a random name with the extension of its real format."""
     if len(photos) > settings.VISIT_PHOTOS_MAX:
         raise _fail(
             "photos", _("At most %(count)d photos a visit.") % {"count": settings.VISIT_PHOTOS_MAX}
@@ -833,10 +899,14 @@ def check_photos(photos: Sequence[UploadedFile]) -> None:
             )
         try:
             with Image.open(photo) as image:
+                image_format = image.format or ""
                 image.verify()
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-            raise _fail("photos", _("Upload photos as JPEG or PNG images.")) from error
+            raise _fail("photos", _("Upload photos as JPEG, PNG or WebP images.")) from error
+        if image_format not in PHOTO_FORMATS:
+            raise _fail("photos", _("Upload photos as JPEG, PNG or WebP images."))
         photo.seek(0)
+        photo.name = f"{uuid.uuid4().hex}.{PHOTO_FORMATS[image_format]}"
 
 
 @transaction.atomic

@@ -10,16 +10,13 @@ with ``?reveal=1`` (audited, ``orgchart.exports``). The list pages answer ``?for
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,9 +25,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from governance.errors import NotAllowed, ValidationFailed
-from governance.identity import normalise
-from governance.ledger.export import FORMATS as EXPORT_FORMATS
-from governance.pii import mask_middle
 from orgchart import exports, policy, selectors, services
 from orgchart.forms import (
     PartyMemberFilterForm,
@@ -41,9 +35,13 @@ from orgchart.forms import (
 )
 from orgchart.ledgers.members import may_import_party_members
 from orgchart.models import OrgUnit, PartyMember, Person, Post
+from orgchart.pages import ExportAsked
+from orgchart.pages import export_asked as _export_asked
+from orgchart.pages import list_search as _list_search
+from orgchart.pages import paginate as _paginate
+from orgchart.pages import query_string as _query_string
 from orgchart.templatetags.orgchart_people import works_with_people
 
-PAGE_SIZE = 50
 # The unit filter of the people list offers the top of the user's area and two levels below
 # it (a community: its compounds and branches; a street: its communities and compounds).
 UNIT_FILTER_DEPTH = 2
@@ -124,36 +122,6 @@ def _display_name(user: Any, person: Person) -> str:
     return person.name if policy.sees_full_names(user) else person.masked_name
 
 
-def _paginate(request: HttpRequest, rows: QuerySet[Any]) -> Page:  # type: ignore[type-arg]
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query_string(request: HttpRequest, *keep: str) -> str:
-    """The filters of the current list (not the page number), for the pagination links."""
-    params = request.GET.copy()
-    for key in list(params):
-        if key not in keep or not params.get(key):
-            del params[key]
-    return params.urlencode()
-
-
-@dataclass(frozen=True)
-class ExportAsked:
-    file_format: str
-    reveal: bool
-
-
-def _export_asked(request: HttpRequest) -> ExportAsked | None:
-    """``?format=xlsx|csv`` (and ``?reveal=1``) on a list page; an unknown format is a 404,
-    as in the API."""
-    file_format = request.GET.get("format", "")
-    if not file_format:
-        return None
-    if file_format not in EXPORT_FORMATS:
-        raise Http404
-    return ExportAsked(file_format, request.GET.get("reveal", "") in ("1", "true", "on", "yes"))
-
-
 def _export_request(
     user: Any, asked: ExportAsked, within: OrgUnit | None, filters: dict[str, Any]
 ) -> exports.ExportRequest:
@@ -164,46 +132,6 @@ def _export_request(
         within=within,
         filters=filters,
     )
-
-
-def _is_whole_number(query: str) -> bool:
-    """A whole ID, phone or other long number: kept out of URLs, logs and the page."""
-    return bool(re.search(r"[0-9]{7,}", normalise(query)))
-
-
-def _masked_query(query: str) -> str:
-    text = normalise(query)
-    return mask_middle(text[:6] if len(text) >= 15 else text[:3], text[-4:], len(text))
-
-
-@dataclass(frozen=True)
-class ListSearch:
-    """The search of a list page. Searches for a whole ID or phone number are POSTed and
-    answered directly, so the number never appears in a URL (address bar, history, access
-    logs) nor in the page; every other search is redirected to a plain GET URL."""
-
-    data: QueryDict
-    query: str
-    masked_query: str
-    redirect_to: str | None
-
-
-def _list_search(request: HttpRequest, keep: tuple[str, ...]) -> ListSearch:
-    if request.method != "POST":
-        data = request.GET
-        query = data.get("q", "").strip()[:50]
-    else:
-        data = request.POST
-        query = data.get("q", "").strip()[:50]
-        if not _is_whole_number(query):
-            params = {key: data[key] for key in keep if data.get(key, "").strip()}
-            target = f"{request.path}?{urlencode(params)}" if params else request.path
-            return ListSearch(data, query, "", target)
-    if _is_whole_number(query):
-        shown = data.copy()
-        shown["q"] = ""
-        return ListSearch(shown, query, _masked_query(query), None)
-    return ListSearch(data, query, "", None)
 
 
 def _unit_filter_choices(user: Any) -> list[OrgUnit]:

@@ -216,7 +216,8 @@ RESOLVING_STATUSES = (Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS)
 PETITION_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     Action.ACCEPT: ((Status.SUBMITTED,), Status.ACCEPTED),
     Action.REJECT: ((Status.SUBMITTED,), Status.REJECTED),
-    Action.START: ((Status.ACCEPTED,), Status.IN_PROGRESS),
+    # From ``dispatched`` only when no lead dispatch is open (the service checks).
+    Action.START: ((Status.ACCEPTED, Status.DISPATCHED), Status.IN_PROGRESS),
     Action.DISPATCH: (
         (Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS),
         Status.DISPATCHED,

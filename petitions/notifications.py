@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,25 +89,38 @@ def notify(
     return len(rows)
 
 
-def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+def notification_mark_read(
+    *,
+    user: User,
+    notification_ids: Iterable[int] | None = None,
+    now: dt.datetime | None = None,
+) -> int:
     """Mark the user's own notifications read (all when no ids are given). Idempotent."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
-    return unread.update(read_at=timezone.now())
+    return unread.update(read_at=now or timezone.now())
 
 
 def outbox_send(*, batch_size: int = 100, now: dt.datetime | None = None) -> int:
     """Send due e-mails, marking each sent in its own transaction; rows another sender holds
     are skipped (``skip_locked``). Returns how many were sent."""
     sent = 0
+    after = Q()
     while True:
         with transaction.atomic():
+            # Keyset: each run tries a row once, so a batch of failures is not fetched again
+            # (and does not use up every attempt while the gateway is down).
             batch = list(
                 OutboxEmail.objects.select_for_update(skip_locked=True)
-                .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+                .filter(after, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
                 .order_by("created_at", "id")[:batch_size]
             )
+            if batch:
+                last = batch[-1]
+                after = Q(created_at__gt=last.created_at) | Q(
+                    created_at=last.created_at, id__gt=last.pk
+                )
             for email in batch:
                 try:
                     send_mail(

@@ -1,6 +1,7 @@
-"""Scoped reads of petitions, dispatches, events and notifications, the deadline lights, and
-the headline figures the dashboard uses (响应率, 解决率, 满意率, 一次性化解率, on-time rates,
-escalations by level, per department)."""
+"""Scoped reads of petitions, dispatches, events and notifications, the deadline lights, what
+the caller may do now (``petition_actions``, ``dispatch_actions``: the API and the pages show
+the same actions), and the headline figures the dashboard uses (响应率, 解决率, 满意率,
+一次性化解率, on-time rates, escalations by level, per department)."""
 
 from __future__ import annotations
 
@@ -26,17 +27,25 @@ from django.utils import timezone
 
 from governance.errors import OutOfScope
 from orgchart.models import OrgUnit, User
-from orgchart.policy import AnyUser, policy
+from orgchart.policy import AnyUser, actions_for, policy
 from petitions.models import (
+    DISPATCH_ACTIONS,
+    DISPATCH_TRANSITIONS,
     OPEN_DISPATCH_STATUSES,
     OPEN_STATUSES,
+    PETITION_ACTIONS,
+    PETITION_TRANSITIONS,
+    REOPEN_WITHIN_DAYS,
     RESOLVING_STATUSES,
     SATISFIED_LEVELS,
+    Action,
     Deadline,
     DeadlinePolicy,
     Dispatch,
+    DispatchRole,
     DispatchStatus,
     Escalation,
+    ExtensionState,
     Notification,
     Petition,
     PetitionEvent,
@@ -168,7 +177,7 @@ def petition_list_visible(
         .order_by("-is_overdue", "-created_at", "-id")
     )
     if within is not None:
-        petitions = petitions.filter(_within("community", within))
+        petitions = petitions.filter(_within("location", within))
     if status:
         petitions = petitions.filter(status=status)
     if open_only:
@@ -228,7 +237,12 @@ def petition_dispatches(*, user: AnyUser, petition: Petition) -> QuerySet[Dispat
         policy(user, Dispatch)
         .filter(petition=petition)
         .select_related("department", "reported_by", "petition", "petition__policy")
-        .order_by("role", "dispatched_at", "id")
+        # The lead (主办) first: alphabetically "assist" would come before "lead".
+        .order_by(
+            Case(When(role=DispatchRole.LEAD, then=Value(0)), default=Value(1)),
+            "dispatched_at",
+            "id",
+        )
     )
 
 
@@ -242,6 +256,50 @@ def supervision_list(
     return petitions.filter(
         Q(is_overdue=True) | Q(escalation_level__gt=0) | Q(is_supervised=True) | Q(is_repeat=True)
     )
+
+
+# --- What the caller may do now --------------------------------------------------------------
+
+
+def petition_actions(
+    user: AnyUser, petition: Petition, dispatches: list[Dispatch], *, now: dt.datetime
+) -> list[str]:
+    """The petition actions ``user`` may take now: the status table (``PETITION_TRANSITIONS``)
+    and the services' other preconditions narrow the candidates, ``policy.actions_for`` says
+    which of those the role may take. In the order of ``PETITION_ACTIONS``."""
+    candidates: list[str] = [
+        action for action in PETITION_ACTIONS if petition.status in PETITION_TRANSITIONS[action][0]
+    ]
+    if any(dispatch.status in OPEN_DISPATCH_STATUSES for dispatch in dispatches):
+        candidates = [action for action in candidates if action != Action.REPLY]
+    if (
+        petition.extension_state in (ExtensionState.REQUESTED, ExtensionState.APPROVED)
+        or petition.policy.max_extension == 0
+    ):
+        candidates = [action for action in candidates if action != Action.REQUEST_EXTENSION]
+    if petition.extension_state != ExtensionState.REQUESTED:
+        candidates = [action for action in candidates if action != Action.DECIDE_EXTENSION]
+    if petition.closed_at is not None and now - petition.closed_at > dt.timedelta(
+        days=REOPEN_WITHIN_DAYS
+    ):
+        candidates = [action for action in candidates if action != Action.REOPEN]
+    candidates.append(Action.TAG_COMPLEX)
+    allowed = actions_for(user, petition, [f"petition.{action}" for action in candidates])
+    return [str(action) for action in candidates if f"petition.{action}" in allowed]
+
+
+def dispatch_actions(user: AnyUser, dispatch: Dispatch) -> list[str]:
+    """The dispatch actions ``user`` may take now (``DISPATCH_TRANSITIONS``; a rating once the
+    petition is closed, and only once)."""
+    candidates: list[str] = [
+        action for action in DISPATCH_ACTIONS if dispatch.status in DISPATCH_TRANSITIONS[action][0]
+    ]
+    if Action.RATE in candidates and (
+        dispatch.petition.status != Status.CLOSED or dispatch.rating is not None
+    ):
+        candidates.remove(Action.RATE)
+    allowed = actions_for(user, dispatch, [f"dispatch.{action}" for action in candidates])
+    return [str(action) for action in candidates if f"dispatch.{action}" in allowed]
 
 
 # --- Dispatches ------------------------------------------------------------------------------
@@ -273,13 +331,15 @@ def dispatch_list_visible(
                 default=Value(None),
                 output_field=DateTimeField(),
             ),
-            is_open=Case(
+            # Not ``is_open``: that name is the model's property, which an annotation cannot
+            # be set on.
+            open_first=Case(
                 When(status__in=OPEN_DISPATCH_STATUSES, then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             ),
         )
-        .order_by("-is_open", F("running_due_at").asc(nulls_last=True), "-dispatched_at", "-id")
+        .order_by("-open_first", F("running_due_at").asc(nulls_last=True), "-dispatched_at", "-id")
     )
     if department_id is not None:
         dispatches = dispatches.filter(department_id=department_id)
@@ -288,7 +348,7 @@ def dispatch_list_visible(
     if open_only:
         dispatches = dispatches.filter(status__in=OPEN_DISPATCH_STATUSES)
     if within is not None:
-        dispatches = dispatches.filter(_within("petition__community", within))
+        dispatches = dispatches.filter(_within("petition__location", within))
     return dispatches
 
 
@@ -405,7 +465,7 @@ def petition_figures(
     now = now or timezone.now()
     petitions = policy(user, Petition)
     if within is not None:
-        petitions = petitions.filter(_within("community", within))
+        petitions = petitions.filter(_within("location", within))
     if date_from is not None:
         petitions = petitions.filter(created_at__gte=date_from)
     if date_to is not None:

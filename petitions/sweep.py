@@ -142,8 +142,13 @@ def escalate_overdue(
                 acted = 0
                 for row in batch:
                     due_at = getattr(row, column.due_field)
-                    if column.act(row.pk, due_at, now, row):
-                        acted += 1
+                    try:
+                        # Each service runs in its own savepoint: a row that fails is rolled
+                        # back and logged, and the rest of the batch goes on.
+                        if column.act(row.pk, due_at, now, row):
+                            acted += 1
+                    except Exception:
+                        logger.exception("escalation sweep: %s row %s failed", column.name, row.pk)
                 done += acted
             # A full batch in which nothing happened means the rest is held or already done
             # by someone else: stop rather than spin on the same rows.

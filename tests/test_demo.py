@@ -12,11 +12,17 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.test import RequestFactory
+from django.utils import timezone
 
 from governance import pii
 from governance.identity import parse_phone, parse_resident_id
 from governance.models import AuditEvent
+from grids import selectors as grid_selectors
+from grids.demo import grids_plan
+from grids.models import Grid, GridStaff, Household, Resident, ResidentCareTag, Visit
+from grids.services import restricted_tags_of
 from orgchart import selectors, services
 from orgchart.demo import REFERENCE_DATE, people_plan, seed_org_demo, seed_people_demo
 from orgchart.models import (
@@ -49,16 +55,37 @@ def people_counts() -> dict[str, int]:
     }
 
 
+def grid_counts() -> dict[str, int]:
+    return {
+        "grids": Grid.objects.count(),
+        "staff": GridStaff.objects.count(),
+        "households": Household.objects.count(),
+        "residents": Resident.objects.count(),
+        "care tags": ResidentCareTag.objects.count(),
+        "visits": Visit.objects.count(),
+    }
+
+
 def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
-    assert out.getvalue() == (
+    plan = grids_plan()
+    lines = out.getvalue().splitlines()
+    assert lines[0] == (
         "Demo data: 262 units, 6 departments, 6 accounts, 500 people, 150 party members, "
         f"{len(people_plan().posts)} posts created (existing rows kept). "
-        "Demo password: demo12345\n"
+        "Demo password: demo12345"
     )
+    assert lines[1] == (
+        f"Demo grids: {len(plan.grids)} grids, {len(plan.households)} households, "
+        f"{len(plan.people) - 500} people, {Resident.objects.count()} residents, "
+        f"{len(plan.members)} party members, {len(plan.accounts)} grid worker accounts, "
+        f"{len(plan.staff)} grid staff, {Visit.objects.count()} visits created."
+    )
+    assert len(lines) == 2
     first = counts()
     first_people = people_counts()
+    first_grids = grid_counts()
     assert first == {
         "city": 1,
         "district": 2,
@@ -78,16 +105,24 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     assert again.getvalue() == (
         "Demo data: 0 units, 0 departments, 0 accounts, 0 people, 0 party members, 0 posts "
         "created (existing rows kept). Demo password: demo12345\n"
+        "Demo grids: 0 grids, 0 households, 0 people, 0 residents, 0 party members, 0 grid "
+        "worker accounts, 0 grid staff, 0 visits created.\n"
     )
     assert counts() == first
     assert people_counts() == first_people
+    assert grid_counts() == first_grids
     assert list(OrgUnit.objects.order_by("pk").values_list("pk", "name", "lft", "rght")) == snapshot
     assert Department.objects.count() == 6
-    assert User.objects.count() == 6
+    assert User.objects.count() == 6 + len(plan.accounts)
     assert orgtree_check() == []
     codes = OrgUnit.objects.exclude(division_code=None).values_list("division_code", flat=True)
     assert all(len(code) == 12 and code.isdigit() for code in codes)
     assert len(codes) == 1 + 2 + 4 + 12
+    # The grids demo, checked on what this test has seeded (seeding takes a while).
+    check_grids()
+    check_households_and_residents()
+    check_grid_staff()
+    check_visits()
 
 
 @pytest.mark.parametrize(
@@ -300,3 +335,132 @@ def test_the_whole_seed_is_one_transaction(monkeypatch: pytest.MonkeyPatch) -> N
     assert OrgUnit.objects.count() == 0
     assert Person.objects.count() == 0
     assert User.objects.count() == 0
+
+
+# --- Grids, households, residents, staff, visits (seeded by the first test) ---------------------
+
+
+def check_grids() -> None:
+    kinds = Counter(Grid.objects.values_list("kind", flat=True))
+    assert 85 <= kinds["basic"] <= 110
+    # One dedicated and one special grid per street.
+    for kind in ("dedicated", "special"):
+        streets = Counter(
+            Grid.objects.filter(kind=kind).values_list("community__parent__name", flat=True)
+        )
+        assert streets == {"东城街道": 1, "西城街道": 1, "南湖街道": 1, "青山镇": 1}
+    assert set(Grid.objects.filter(kind="dedicated").values_list("site", flat=True)) == {
+        "mall",
+        "school",
+        "industrial_park",
+    }
+    admin = User.objects.get(username="admin")
+    grids: list[Any] = list(grid_selectors.grid_list_visible(user=admin, kind="basic"))
+    # Every community is split into basic grids of realistic size: the count follows the
+    # households (30 urban, 50 rural), and one compound not yet re-gridded is flagged.
+    for community in OrgUnit.objects.filter(kind="community"):
+        mine = [grid for grid in grids if grid.community_id == community.pk]
+        target = 50 if community.area_type == "rural" else 30
+        households = sum(grid.household_count for grid in mine)
+        assert abs(len(mine) - households / target) <= len(community.children.all()), community
+    warned = [grid.name for grid in grids if grid.size_warning(grid.household_count)]
+    assert warned == ["友谊社区第三网格"]
+    assert all(grid.boundary and grid.boundary["type"] == "Polygon" for grid in grids)
+
+
+def check_households_and_residents() -> None:
+    assert 2_800 <= Household.objects.count() <= 3_300
+    residents = Resident.objects.count()
+    assert 7_000 <= residents <= 9_000
+    # Every household is in a basic grid of its own community.
+    assert not Household.objects.exclude(grid__kind="basic").exists()
+    assert not Household.objects.exclude(grid__community=F("community")).exists()
+    assert Household.objects.filter(tenure="vacant").count() >= 100
+    # Care tags on a realistic share of residents, a few restricted tags, some 人户分离.
+    tags = Counter(ResidentCareTag.objects.values_list("tag", flat=True))
+    assert 0.02 <= tags["lives_alone_elderly"] / residents <= 0.04
+    assert 0.01 <= tags["subsistence_allowance"] / residents <= 0.03
+    assert 0.01 <= tags["disabled"] / residents <= 0.03
+    assert tags["left_behind_child"] >= 10
+    restricted = list(Resident.objects.exclude(restricted_tags_encrypted=""))
+    assert 5 <= len(restricted) <= 60
+    assert all(
+        restricted_tags_of(r) and set(restricted_tags_of(r)) <= set(Resident.RestrictedTag.values)
+        for r in restricted
+    )
+    away = Resident.objects.filter(registered_here=True, lives_here=False).count()
+    incoming = Resident.objects.filter(registered_here=False, lives_here=True).count()
+    assert 0.02 <= away / residents <= 0.06
+    assert 0.05 <= incoming / residents <= 0.15
+    assert Resident.objects.filter(relation="head").count() >= 2_700
+    # The people demo's 500 live in the homes they were given; everyone is known to the
+    # household's community and the ID numbers are valid and sealed as person_clean seals them.
+    assert Person.objects.count() == len(grids_plan().people)
+    assert not Person.objects.filter(residences=None).exists()
+    assert Person.objects.filter(address__startswith="光明小区").count() > 100
+    for person in Person.objects.filter(pk__gt=500).order_by("pk")[::250]:
+        number = pii.decrypt(person.document_number_encrypted)
+        resident = parse_resident_id(number)
+        sealed = services.person_clean(
+            name=person.name, document_type="resident_id", document_number=number
+        ).fields
+        for field in (
+            "name_pinyin",
+            "name_initials",
+            "birth_date",
+            "sex",
+            "document_number_hash",
+            "document_number_head",
+            "document_number_tail",
+        ):
+            assert getattr(person, field) == sealed[field], field
+        assert resident.birth_date == person.birth_date
+        community = Resident.objects.filter(person=person).values("household__community")
+        assert PersonRegistration.objects.filter(person=person, unit__in=community).exists()
+
+
+def check_grid_staff() -> None:
+    admin = User.objects.get(username="admin")
+    grids: list[Any] = list(grid_selectors.grid_list_visible(user=admin))
+    heads = Counter(
+        GridStaff.objects.filter(role="head", ended_on=None).values_list("grid", flat=True)
+    )
+    assert all(heads[grid.pk] == 1 for grid in grids)
+    assert all(grid.staff_count >= 3 for grid in grids)
+    share = grid_selectors.grid_staff_share(user=admin)
+    assert share.share is not None
+    assert 0.6 <= share.share <= 0.75
+    below = [grid for grid in grids if grid.party_staff_count / grid.staff_count < 0.6]
+    assert 3 <= len(below) <= 15
+    # Every grid has a full-time worker with an account of its community.
+    full_time = GridStaff.objects.filter(employment="full_time", ended_on=None)
+    assert set(full_time.values_list("grid", flat=True)) == {grid.pk for grid in grids}
+    assert not full_time.filter(account=None).exists()
+    assert not full_time.exclude(account__anchor_unit=F("grid__community")).exists()
+    # The demo grid worker staffs grids of 光明社区 that have households.
+    grid = User.objects.get(username="grid")
+    mine: list[Any] = list(grid_selectors.grid_list_visible(user=grid, mine=True))
+    assert 1 <= len(mine) <= 2
+    assert all(g.community.name == "光明社区" and g.household_count >= 20 for g in mine)
+    assert policy(grid, Household).count() == sum(g.household_count for g in mine)
+    assert Person.objects.filter(name="张强", grid_posts__account=grid).exists()
+
+
+def check_visits() -> None:
+    now = timezone.now()
+    visits = Visit.objects.all()
+    assert 3_000 <= visits.count() <= 9_000
+    assert not visits.filter(visited_at__lt=now - dt.timedelta(days=90)).exists()
+    assert not visits.filter(visited_at__gt=now).exists()
+    assert 20 <= visits.filter(hazard_found=True).count() <= 300
+    assert not visits.filter(hazard_found=True, notes="").exists()
+    assert set(visits.values_list("purpose", flat=True)) == set(Visit.Purpose.values)
+    # Every grid was visited; the visitors are grid workers of the grid's community (and the
+    # community worker of 光明社区).
+    assert visits.values("grid").distinct().count() == Grid.objects.count()
+    grid_worker = visits.filter(visitor__role="grid_worker")
+    assert not grid_worker.exclude(visitor__anchor_unit=F("grid__community")).exists()
+    assert set(
+        visits.exclude(visitor__role="grid_worker").values_list("visitor__username", flat=True)
+    ) == {"worker"}
+    assert visits.filter(household__isnull=False).exclude(household__grid=F("grid")).count() == 0

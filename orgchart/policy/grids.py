@@ -92,6 +92,7 @@ ACTION_RULES.update(
         "orgunit.add_grid": _keeps_grids,  # obj: the community
         "grid.view": lambda user, obj: True,
         "grid.change": _keeps_grids,
+        "grid.delete": _keeps_grids,
         "grid.manage_staff": _keeps_grids,
         "grid.add_household": _keeps_households,
         "grid.visit": _visits,

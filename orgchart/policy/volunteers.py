@@ -15,6 +15,7 @@ from orgchart.policy.core import (
     AnyUser,
     Role,
     Scope,
+    scope_of,
 )
 
 # Roles that keep the volunteer registers of their subtree.
@@ -83,12 +84,19 @@ def _wish_rule(user: AnyUser, scope: Scope) -> Q:
 def _work_order_rule(user: AnyUser, scope: Scope) -> Q:
     if _is_volunteer_account(user):
         # Work orders offered to a team the volunteer belongs to, or to the partner unit
-        # whose contact they are.
+        # whose contact they are; and every order of a community where their person holds a
+        # current supervisor post (督单 needs to see what it supervises).
         team = apps.get_model("volunteers", "Team")
         member = team.members.through.objects.filter(
             team_id=OuterRef("team_id"), volunteer__account_id=user.pk
         )
-        return Q(Exists(member)) | Q(partner__contact_account_id=user.pk)
+        supervising = Post.objects.filter(
+            unit_id=OuterRef("community_id"),
+            kind=Post.Kind.SUPERVISOR,
+            ended_on__isnull=True,
+            holder__volunteer__account_id=user.pk,
+        )
+        return Q(Exists(member)) | Q(partner__contact_account_id=user.pk) | Q(Exists(supervising))
     return _staff_or_none(user, scope, scope.units_q("community"))
 
 
@@ -132,6 +140,12 @@ def _community_worker(user: User, obj: Any) -> bool:
 
 def _manages_volunteers(user: User, obj: Any) -> bool:
     return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER)
+
+
+def _keeps_unit_row(user: User, obj: Any) -> bool:
+    """Change a row kept by a unit (a reward, a partner unit) in the user's own area: a
+    community worker sees the street's reward catalogue but does not restock it."""
+    return _manages_volunteers(user, obj) and scope_of(user).contains(obj.unit)
 
 
 def _manages_activities(user: User, obj: Any) -> bool:
@@ -222,7 +236,7 @@ ACTION_RULES.update(
         "orgunit.post_wish": _posts_wishes,
         "orgunit.order_work": _posts_wishes,
         "partnerunit.view": lambda user, obj: True,
-        "partnerunit.change": _manages_volunteers,
+        "partnerunit.change": _keeps_unit_row,
         "pairing.change": _manages_volunteers,
         "volunteer.view": lambda user, obj: True,
         "volunteer.change": _manages_volunteers,
@@ -248,7 +262,7 @@ ACTION_RULES.update(
         "signup.change": _manages_activities,
         "signup.check_in": _manages_activities,
         "reward.view": lambda user, obj: True,
-        "reward.change": _manages_volunteers,
+        "reward.change": _keeps_unit_row,
         "redemption.hand_over": _manages_volunteers,
     }
 )

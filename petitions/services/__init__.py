@@ -46,13 +46,19 @@ from petitions.services.intake import petition_create
 from petitions.services.policies import (
     DEFAULT_POLICIES,
     deadline_policies_ensure_defaults,
+    deadline_policy_create,
     deadline_policy_for,
+    deadline_policy_require_admin,
+    deadline_policy_update,
 )
 
 __all__ = [
     "DEFAULT_POLICIES",
     "deadline_policies_ensure_defaults",
+    "deadline_policy_create",
     "deadline_policy_for",
+    "deadline_policy_require_admin",
+    "deadline_policy_update",
     "dispatch_complete",
     "dispatch_rate",
     "dispatch_report",

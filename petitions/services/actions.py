@@ -23,6 +23,7 @@ from petitions.models import (
     Action,
     Dispatch,
     DispatchRole,
+    DispatchStatus,
     ExtensionState,
     Petition,
     PetitionEvent,
@@ -35,6 +36,7 @@ from petitions.services.core import (
     _clean_complexity,
     _fail,
     _fresh,
+    _is_rerun,
     _note,
     _require,
     _transition,
@@ -108,8 +110,19 @@ def petition_start(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Petition:
-    """自办: ``accepted`` → ``in_progress``, the unit handles it itself."""
+    """自办: ``accepted`` → ``in_progress``, the unit handles it itself. Also from
+    ``dispatched`` once no lead department is working on it (its lead returned it, 退单), so
+    a case whose departments all declined is not stuck waiting for another whistle."""
     now = now or timezone.now()
+    current = _fresh(petition)
+    if (
+        current.status == Status.DISPATCHED
+        and current.dispatches.filter(
+            role=DispatchRole.LEAD, status__in=OPEN_DISPATCH_STATUSES
+        ).exists()
+    ):
+        _require(actor, "petition.start", current)
+        raise InvalidTransition(_("A lead department is working on it: wait for its result."))
     return _transition(
         petition=petition,
         action=Action.START,
@@ -136,7 +149,8 @@ def petition_dispatch(
     From ``accepted``, ``dispatched`` or ``in_progress`` → ``dispatched``. A lead is needed
     unless an open lead dispatch exists (then only assists are added); a department with an
     open dispatch on this petition is not summoned twice. Repeating the same whistle is a
-    no-op. The departments' handlers are notified.
+    no-op. The departments' handlers are notified. Assists added after the lead reported
+    leave the case ``in_progress`` (the automatic move follows at once).
     """
     now = now or timezone.now()
     current = _fresh(petition)
@@ -158,8 +172,7 @@ def petition_dispatch(
         for department, role in wanted
     ):
         _require(actor, "petition.dispatch", current)
-        if expected_version is not None and current.version != expected_version:
-            raise ConcurrentUpdate()
+        # No version check: a retried request carries the version it was first sent with.
         return current  # the same whistle again
     errors: dict[str, list[str]] = {}
     if lead is None and not open_lead:
@@ -211,6 +224,18 @@ def petition_dispatch(
             for department, role in wanted
         ]
     )
+    if not Dispatch.objects.filter(
+        petition=current, role=DispatchRole.LEAD, status=DispatchStatus.PENDING
+    ).exists():
+        # Only assists were added and the lead has already reported: every lead has reported,
+        # so the case moves on at once (it would otherwise wait for a report that never comes).
+        outcome = _transition(
+            petition=current.pk,
+            action=Action.ALL_REPORTED,
+            actor=None,
+            now=now,
+            rerun_is_noop=False,
+        )
     for dispatch in created:
         notify(
             recipients=department_handlers(dispatch.department_id),
@@ -368,7 +393,6 @@ def petition_reopen(
             ),
             "clock_started_at": now,
         },
-        rerun_is_noop=False,
     ).petition
 
 
@@ -385,8 +409,12 @@ def petition_supervise(
     change). The handling unit's staff are notified."""
     now = now or timezone.now()
     note = _note(note, "note", required=True)
+    current = _fresh(petition)
+    _require(actor, "petition.supervise", current)
+    if _is_rerun(current, Action.SUPERVISE, actor, note):
+        return current  # the same supervision again (a retried request)
     outcome = _transition(
-        petition=petition,
+        petition=current,
         action=Action.SUPERVISE,
         actor=actor,
         now=now,
@@ -425,6 +453,12 @@ def petition_request_extension(
     limit = current.policy.max_extension
     if current.extension_state == ExtensionState.APPROVED:
         raise InvalidTransition(_("This petition has already been extended once."))
+    if (
+        current.extension_state == ExtensionState.REQUESTED
+        and current.extension_amount == amount
+        and _is_rerun(current, Action.REQUEST_EXTENSION, actor, reason)
+    ):
+        return current  # the same request again (a retried request)
     if current.extension_state == ExtensionState.REQUESTED:
         raise InvalidTransition(_("An extension request is waiting for a decision."))
     if limit == 0:
@@ -467,11 +501,14 @@ def petition_decide_extension(
     now = now or timezone.now()
     current = _fresh(petition)
     _require(actor, "petition.decide_extension", current)
+    decided = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
+    if current.extension_state == decided and _is_rerun(
+        current, Action.DECIDE_EXTENSION, actor, (note or "").strip()
+    ):
+        return current  # the same decision again (a retried request)
     if current.extension_state != ExtensionState.REQUESTED:
         raise InvalidTransition(_("There is no extension request to decide."))
-    changes: dict[str, Any] = {
-        "extension_state": ExtensionState.APPROVED if approve else ExtensionState.REFUSED
-    }
+    changes: dict[str, Any] = {"extension_state": decided}
     if approve and current.resolve_due_at is not None:
         changes["resolve_due_at"] = extend_deadline(
             current.resolve_due_at, current.extension_amount, current.policy.extension_unit
@@ -510,15 +547,19 @@ def petition_tag_complex(
     actor: AnyUser | None,
     petition: Petition,
     tags: Iterable[str],
+    expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Petition:
-    """Tag (or untag, with no tags) a case as complex 疑难复杂 for the monthly review."""
+    """Tag (or untag, with no tags) a case as complex 疑难复杂 for the monthly review. The
+    same tags again are a no-op."""
     now = now or timezone.now()
     value = _clean_complexity(tags)
     current = _fresh(petition)
     _require(actor, "petition.tag_complex", current)
     if value == current.complexity:
         return current
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentUpdate()
     updated = Petition.objects.filter(pk=current.pk, version=current.version).update(
         complexity=value, version=F("version") + 1, updated_at=now
     )

@@ -48,17 +48,39 @@ def _as_user(actor: AnyUser | None) -> User | None:
 
 def _fresh(petition: Petition | int) -> Petition:
     pk = petition if isinstance(petition, int) else petition.pk
-    return Petition.objects.select_for_update().select_related("handling_unit", "policy").get(pk=pk)
+    # Lock the petition row alone, then read it with its unit and policy. FOR UPDATE over the
+    # join would lock the unit and policy rows too, and would find no row at all when a
+    # concurrent escalation moved the petition to another unit while this waited for the lock
+    # (PostgreSQL rechecks the join with the new petition row and the old unit row).
+    Petition.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
+    return Petition.objects.select_related("handling_unit", "policy").get(pk=pk)
+
+
+def _last_event(petition: Petition) -> PetitionEvent | None:
+    """The petition's latest event of its own (not one of a dispatch)."""
+    return (
+        PetitionEvent.objects.filter(petition=petition, dispatch__isnull=True)
+        .order_by("-at", "-id")
+        .first()
+    )
 
 
 def _last_action(petition: Petition) -> str | None:
-    last = (
-        PetitionEvent.objects.filter(petition=petition, dispatch__isnull=True)
-        .order_by("-at", "-id")
-        .values_list("action", flat=True)
-        .first()
+    last = _last_event(petition)
+    return last.action if last is not None else None
+
+
+def _is_rerun(petition: Petition, action: str, actor: AnyUser | None, note: str) -> bool:
+    """Whether the petition's latest event is this very action, by this actor, with this
+    note: a retried request of an action that changes no status (supervise, extensions)."""
+    last = _last_event(petition)
+    actor_id = actor.pk if isinstance(actor, User) else None
+    return (
+        last is not None
+        and last.action == action
+        and last.actor_id == actor_id
+        and last.note == note
     )
-    return last
 
 
 def _status_label(status: str) -> str:
@@ -97,14 +119,16 @@ def _transition(
     action (default ``petition.<action>``)."""
     current = _fresh(petition)
     _require(actor, check or f"petition.{action}", current)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentUpdate()
     sources, target = PETITION_TRANSITIONS[action]
     new_status = to_status or target or current.status
     if current.status not in sources:
+        # Before the version check: a retried request carries the version it was first sent
+        # with, and must get the same answer, not a 409.
         if rerun_is_noop and current.status == new_status and _last_action(current) == action:
             return _Outcome(current, changed=False)
         raise _refuse(current, action)
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentUpdate()
     changes = dict(changes or {})
     updated = Petition.objects.filter(
         pk=current.pk, status=current.status, version=current.version

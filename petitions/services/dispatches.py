@@ -51,13 +51,15 @@ def _dispatch_transition(
     # Lock order everywhere: the petition, then its dispatches.
     petition_id = Dispatch.objects.values_list("petition_id", flat=True).get(pk=pk)
     petition = _fresh(petition_id)
-    current = Dispatch.objects.select_for_update().select_related("department").get(pk=pk)
+    current = (
+        Dispatch.objects.select_for_update(of=("self",)).select_related("department").get(pk=pk)
+    )
     _require(actor, f"dispatch.{action}", current)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentUpdate()
     sources, target = DISPATCH_TRANSITIONS[action]
     new_status = target or current.status
     if current.status not in sources:
+        # Before the version check: a retried request carries the version it was first sent
+        # with, and must get the same answer, not a 409.
         if current.status == new_status and action != Action.RATE:
             last = (
                 PetitionEvent.objects.filter(dispatch=current)
@@ -71,6 +73,8 @@ def _dispatch_transition(
             _("A dispatch that is “%(status)s” cannot be %(action)s.")
             % {"status": current.get_status_display(), "action": Action(action).label}
         )
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentUpdate()
     updated = Dispatch.objects.filter(
         pk=current.pk, status=current.status, version=current.version
     ).update(status=new_status, version=F("version") + 1, **changes)
@@ -228,6 +232,7 @@ def dispatch_rate(
     dispatch: Dispatch,
     rating: int,
     note: str = "",
+    expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Dispatch:
     """Reverse rating (考核权倒挂, 1–5) of a completed or returned dispatch by the whistling
@@ -248,9 +253,9 @@ def dispatch_rate(
         action=Action.RATE,
         actor=actor,
         now=now,
-        expected_version=None,
         note=_note(note, "note", required=False),
         data={"rating": rating},
+        expected_version=expected_version,
         changes={"rating": rating, "rated_at": now},
     )
     return result

@@ -42,8 +42,8 @@ def petition_escalate(
     dispatch_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Escalation | None:
-    """升级: a missed deadline moves the case to the parent unit (the root keeps it), raises
-    the escalation level, sets a new deadline for the missed step and notifies the new unit's
+    """升级: a missed deadline moves the case to the parent unit (the root keeps it; several
+    deadlines missed in the same sweep move it once), raises the escalation level, sets a new deadline for the missed step and notifies the new unit's
     staff (and the late department). Idempotent: one ``Escalation`` per (petition, deadline,
     dispatch, due time), enforced by a unique constraint, and nothing happens unless the
     deadline is still the one that was due (compare-and-swap on status and due time).
@@ -72,9 +72,15 @@ def petition_escalate(
     if not still_due or due_at > now:
         return None
     from_unit = petition.handling_unit
-    to_unit = from_unit.parent if from_unit.parent_id is not None else from_unit
+    # Several deadlines missed in one sweep (a lead and an assist both late) move the case up
+    # once: the later ones are recorded against the level the first one reached.
+    moved_this_sweep = Escalation.objects.filter(petition=petition, at=now).exists()
+    if moved_this_sweep:
+        to_unit, level = from_unit, petition.escalation_level
+    else:
+        to_unit = from_unit.parent if from_unit.parent_id is not None else from_unit
+        level = petition.escalation_level + 1
     assert to_unit is not None  # noqa: S101 - the root keeps the case
-    level = petition.escalation_level + 1
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(

@@ -106,3 +106,39 @@ def test_figures_after_one_closed_petition(petition, people, tree) -> None:
     assert figures.first_time_resolution_rate == 1.0
     assert figures.response_rate == 1.0
     assert figures.escalations_by_level == {}
+
+
+def test_start_after_the_lead_returned_it(petition, people, tree) -> None:
+    services.petition_accept(actor=people.worker, petition=petition, now=NOW)
+    petition = services.petition_dispatch(
+        actor=people.worker, petition=petition, lead=tree.chengguan, now=NOW
+    )
+    lead = petition.dispatches.get()
+    import pytest
+
+    from governance.errors import InvalidTransition
+
+    with pytest.raises(InvalidTransition):
+        services.petition_start(actor=people.worker, petition=petition, now=NOW)
+    services.dispatch_return(actor=people.handler, dispatch=lead, reason="非本部门职责", now=NOW)
+    petition = services.petition_start(actor=people.worker, petition=petition, now=NOW)
+    assert petition.status == Status.IN_PROGRESS
+
+
+def test_two_late_departments_in_one_sweep_move_the_case_up_once(petition, people, tree) -> None:
+    services.petition_accept(actor=people.worker, petition=petition, now=NOW)
+    services.petition_dispatch(
+        actor=people.worker,
+        petition=petition,
+        lead=tree.chengguan,
+        assists=[tree.police],
+        now=NOW,
+    )
+    late = NOW + dt.timedelta(hours=30)
+    result = escalate_overdue(now=late)
+    assert result.escalated["report"] == 2
+    petition = Petition.objects.get(pk=petition.pk)
+    assert (petition.handling_unit, petition.escalation_level) == (tree.east, 1)
+    assert sorted(
+        Escalation.objects.filter(petition=petition).values_list("level", "to_unit__name")
+    ) == [(1, "东城街道"), (1, "东城街道")]

@@ -8,7 +8,8 @@
 
 Transitions lock the row, check the source status against the tables in
 ``volunteers.models`` (409), compare-and-swap on (status, version) and append an event row in
-the same transaction; rerunning the last action is a no-op.
+the same transaction. An actor rerunning their own last action (a retried request, whatever
+version it carries) gets a no-op; the same action by someone else is a 409.
 """
 
 from volunteers.services.activities import (

@@ -123,7 +123,7 @@ def _hours(value: Any) -> Decimal:
         hours = Decimal(str(value)).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError) as error:
         raise fail("hours", _("Enter the hours, e.g. 2.5.")) from error
-    if not Decimal("0") < hours <= Decimal("24"):
+    if not hours.is_finite() or not Decimal("0") < hours <= Decimal("24"):
         raise fail("hours", _("Give between 0.1 and 24 hours."))
     return hours
 

@@ -127,6 +127,8 @@ def dual_register(
     registration elsewhere is ended first (one at a time). The party member's home community
     and registration date follow (``orgchart``)."""
     require(actor, "orgunit.manage_volunteers", community)
+    if actor is not None:
+        require(actor, "person.view", party_member.person)
     errors: dict[str, list[str]] = {}
     if community.kind != OrgUnit.Kind.COMMUNITY:
         errors["community"] = [_("Register at a community.")]
@@ -142,6 +144,12 @@ def dual_register(
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
     today = registered_on or timezone.localdate()
+    # The party member's row is the lock: two registrations of one member (a double submit)
+    # run one after the other, so the second finds the first instead of breaking the
+    # one-current constraint.
+    PartyMember.objects.select_for_update().filter(pk=party_member.pk).values_list(
+        "pk", flat=True
+    ).get()
     current = (
         DualRegistration.objects.select_for_update()
         .filter(party_member=party_member, ended_on__isnull=True)
@@ -242,7 +250,11 @@ def volunteer_register(
         for field, value in changes.items():
             setattr(existing, field, value)
         if changes:
-            existing.save(update_fields=list(changes))
+            try:
+                with transaction.atomic():
+                    existing.save(update_fields=list(changes))
+            except IntegrityError as error:
+                raise fail("account", _("This account is linked to another volunteer.")) from error
             _audit(actor, AuditEvent.Action.UPDATE, existing, changes)
         return existing
     try:
@@ -267,6 +279,16 @@ def volunteer_register(
     return volunteer
 
 
+def _check_area(unit: OrgUnit, volunteers: Iterable[Volunteer], field: str) -> None:
+    """Members are volunteers registered in the team's unit, below it or, for a team of a
+    compound or building, in the community above it."""
+    for volunteer in volunteers:
+        if not _in_subtree(volunteer.community, unit) and not _in_subtree(
+            unit, volunteer.community
+        ):
+            raise fail(field, _("Members must be volunteers of the team's area."))
+
+
 @transaction.atomic
 def team_create(
     *,
@@ -282,11 +304,7 @@ def team_create(
     if kind not in Team.Kind.values:
         raise fail("kind", _("Not a valid choice."))
     people = list(members)
-    for volunteer in [*people, *([lead] if lead else [])]:
-        if not _in_subtree(volunteer.community, unit) and not _in_subtree(
-            unit, volunteer.community
-        ):
-            raise fail("members", _("Members must be volunteers of the team's area."))
+    _check_area(unit, [*people, *([lead] if lead else [])], "members")
     try:
         with transaction.atomic():
             team = Team.objects.create(
@@ -312,6 +330,8 @@ def team_update_members(
     locked = Team.objects.select_for_update().get(pk=team.pk)
     require(actor, "team.change", locked)
     adding, removing = list(add), list(remove)
+    _check_area(locked.unit, adding, "add")
+    _check_area(locked.unit, [lead] if lead else [], "lead")
     if lead is not None and lead in removing:
         raise fail("lead", _("The lead cannot leave the team."))
     if locked.lead is not None and locked.lead in removing and lead is None:

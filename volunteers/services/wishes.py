@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
-from governance.errors import NotAllowed
+from governance.errors import NotAllowed, ValidationFailed
 from governance.models import AuditEvent
 from orgchart.models import OrgUnit, Person, User
 from orgchart.policy import AnyUser
@@ -23,7 +23,14 @@ from volunteers.models import (
     WishEvent,
     WishStatus,
 )
-from volunteers.services.core import as_user, compare_and_swap, fail, require, text
+from volunteers.services.core import (
+    as_user,
+    compare_and_swap,
+    fail,
+    is_rerun,
+    require,
+    text,
+)
 from volunteers.services.points import points_award
 
 
@@ -32,12 +39,6 @@ def volunteer_of(user: AnyUser | None) -> Volunteer | None:
     if not isinstance(user, User):
         return None
     return Volunteer.objects.filter(account=user, is_active=True).select_related("person").first()
-
-
-def _last_action(wish: Wish) -> str | None:
-    return (
-        WishEvent.objects.filter(wish=wish).order_by("-at", "-id").values_list("action", flat=True)
-    ).first()
 
 
 def _move(
@@ -50,8 +51,38 @@ def _move(
     changes: dict[str, object] | None = None,
     note: str = "",
 ) -> Wish:
+    return _transition(
+        wish=wish,
+        action=action,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        changes=changes,
+        note=note,
+    )[0]
+
+
+def _transition(
+    *,
+    wish: Wish,
+    action: str,
+    actor: AnyUser | None,
+    now: dt.datetime,
+    expected_version: int | None,
+    changes: dict[str, object] | None = None,
+    note: str = "",
+) -> tuple[Wish, bool]:
+    """Lock, check, compare-and-swap and log one action; returns the fresh wish and whether
+    it changed (False for a rerun)."""
     current = Wish.objects.select_for_update().get(pk=wish.pk)
-    require(actor, f"wish.{action}", current)
+    sources, target = WISH_TRANSITIONS[action]
+    rerun = is_rerun(WishEvent.objects.filter(wish=current), action, actor)
+    if rerun and current.status == target and current.status not in sources:
+        # This actor's own action, retried: it needs only to see the wish (whoever released
+        # a wish is no longer its claimer, yet must get the same answer again).
+        require(actor, "wish.view", current)
+    else:
+        require(actor, f"wish.{action}", current)
     new_status, changed = compare_and_swap(
         model=Wish,
         obj=current,
@@ -60,7 +91,7 @@ def _move(
         labels=WishAction,
         expected_version=expected_version,
         changes=changes or {},
-        last_action=_last_action(current),
+        rerun=rerun,
     )
     if changed:
         WishEvent.objects.create(
@@ -72,7 +103,8 @@ def _move(
             to_status=new_status,
             note=note,
         )
-    return Wish.objects.select_related("claimed_by", "claimed_by__person").get(pk=current.pk)
+    fresh = Wish.objects.select_related("claimed_by", "claimed_by__person").get(pk=current.pk)
+    return fresh, changed
 
 
 @transaction.atomic
@@ -177,7 +209,16 @@ def wish_fulfil(
     ``fulfilled``. The community confirms it before points are awarded."""
     now = now or timezone.now()
     note = text(note, "note", required=True)
-    result = _move(
+    if photo is not None:
+        from grids.services import check_photos
+
+        try:
+            check_photos([photo])
+        except ValidationFailed as error:
+            raise ValidationFailed(
+                error.message, fields={"photo": error.fields.get("photos", [])}
+            ) from error
+    result, changed = _transition(
         wish=wish,
         action=WishAction.FULFIL,
         actor=actor,
@@ -186,10 +227,8 @@ def wish_fulfil(
         changes={"fulfilled_at": now, "fulfil_note": note},
         note=note,
     )
-    if photo is not None:
-        from grids.services import check_photos
-
-        check_photos([photo])
+    if changed and photo is not None:
+        # Only with the fulfilment itself: a retried request leaves the first photo.
         result.photo = photo
         result.save(update_fields=["photo"])
     return result

@@ -4,16 +4,17 @@ verify 验单 (or return), cancel before acceptance, supervise 督单 at any ope
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
-from governance.errors import InvalidTransition, ValidationFailed
+from governance.errors import ConcurrentUpdate, InvalidTransition, ValidationFailed
 from governance.models import AuditEvent
 from orgchart.models import OrgUnit, Person, User
 from orgchart.policy import AnyUser
@@ -31,7 +32,14 @@ from volunteers.models import (
     WorkOrderEvent,
     WorkOrderStatus,
 )
-from volunteers.services.core import as_user, compare_and_swap, fail, require, text
+from volunteers.services.core import (
+    as_user,
+    compare_and_swap,
+    fail,
+    is_rerun,
+    require,
+    text,
+)
 from volunteers.services.points import points_award
 
 
@@ -43,13 +51,11 @@ def _next_number(year: int) -> str:
     return f"GD{year}-{last:06d}"
 
 
-def _last_action(order: WorkOrder) -> str | None:
-    return (
-        WorkOrderEvent.objects.filter(work_order=order)
-        .exclude(action__in=(WorkOrderAction.SUPERVISE, WorkOrderAction.OVERDUE))
-        .order_by("-at", "-id")
-        .values_list("action", flat=True)
-        .first()
+def _status_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
+    """The order's events that are actions on it (supervision notes and the sweep's overdue
+    notes are not: a retried accept after them is still a rerun)."""
+    return WorkOrderEvent.objects.filter(work_order=order).exclude(
+        action__in=(WorkOrderAction.SUPERVISE, WorkOrderAction.OVERDUE)
     )
 
 
@@ -84,9 +90,19 @@ def _move(
     changes: dict[str, Any] | None = None,
     note: str = "",
     check: str | None = None,
+    same_request: Callable[[WorkOrder], bool] | None = None,
 ) -> WorkOrder:
     current = WorkOrder.objects.select_for_update().get(pk=order.pk)
-    require(actor, check or f"workorder.{action}", current)
+    sources, target = WORK_ORDER_TRANSITIONS[action]
+    rerun = is_rerun(_status_events(current), action, actor) and (
+        same_request is None or same_request(current)
+    )
+    if rerun and current.status == target and current.status not in sources:
+        # This actor's own action, retried: it needs only to see the order (a lead who has
+        # since handed the team over must get the same answer again).
+        require(actor, "workorder.view", current)
+    else:
+        require(actor, check or f"workorder.{action}", current)
     new_status, changed = compare_and_swap(
         model=WorkOrder,
         obj=current,
@@ -95,7 +111,7 @@ def _move(
         labels=WorkOrderAction,
         expected_version=expected_version,
         changes=changes or {},
-        last_action=_last_action(current),
+        rerun=rerun,
     )
     if changed:
         _event(
@@ -109,7 +125,7 @@ def _funds(value: Any) -> Decimal:
         amount = Decimal(str(value or 0)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError) as error:
         raise fail("funds", _("Enter an amount in yuan.")) from error
-    if amount < 0 or amount > Decimal("99999999"):
+    if not amount.is_finite() or amount < 0 or amount > Decimal("99999999"):
         raise fail("funds", _("Enter an amount between 0 and 99,999,999 yuan."))
     return amount
 
@@ -212,6 +228,7 @@ def work_order_dispatch(
     changes: dict[str, Any] = {"team": team, "partner": partner, "dispatched_at": now}
     if due_at is not None:
         changes.update(due_at=due_at, overdue_noted_at=None)
+    provider_ids = (team.pk if team else None, partner.pk if partner else None)
     return _move(
         order=work_order,
         action=WorkOrderAction.DISPATCH,
@@ -220,6 +237,9 @@ def work_order_dispatch(
         expected_version=expected_version,
         changes=changes,
         note=str(provider),
+        # Only the same dispatch again is a retry: giving a dispatched order to another
+        # provider is a transition the table does not have (409).
+        same_request=lambda current: (current.team_id, current.partner_id) == provider_ids,
     )
 
 
@@ -352,16 +372,33 @@ def work_order_cancel(
 
 @transaction.atomic
 def work_order_supervise(
-    *, actor: AnyUser | None, work_order: WorkOrder, note: str, now: dt.datetime | None = None
+    *,
+    actor: AnyUser | None,
+    work_order: WorkOrder,
+    note: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> WorkOrder:
     """督单: a supervisory committee member or an official leaves a note at any open stage
-    (no status change)."""
+    (no status change, the version stays). Idempotent: the same note by the same actor,
+    retried while it is the order's latest event, is recorded once."""
     now = now or timezone.now()
     note = text(note, "note", required=True)
     current = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
     require(actor, "workorder.supervise", current)
+    last = (
+        WorkOrderEvent.objects.filter(work_order=current)
+        .order_by("-at", "-id")
+        .values_list("action", "actor_id", "note")
+        .first()
+    )
+    actor_id = actor.pk if isinstance(actor, User) else None
+    if last == (WorkOrderAction.SUPERVISE, actor_id, note):
+        return current  # the same supervision again (a retried request)
     if current.status not in OPEN_WORK_ORDER_STATUSES:
         raise InvalidTransition(_("Only an open work order can be supervised."))
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentUpdate()
     _event(
         current,
         WorkOrderAction.SUPERVISE,

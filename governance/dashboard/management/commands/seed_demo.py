@@ -7,13 +7,15 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from grids.demo import seed_grids_demo
 from orgchart.demo import DEMO_PASSWORD, seed_org_demo, seed_people_demo
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo city, departments, demo accounts, and the people, party members and "
-        "posts of its communities (safe to run again: existing rows are kept)."
+        "posts of its communities, then its grids, households, residents, grid staff and "
+        "visits (safe to run again: existing rows are kept)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -21,9 +23,16 @@ class Command(BaseCommand):
         with transaction.atomic():
             org = seed_org_demo()
             people = seed_people_demo()
+            grids = seed_grids_demo()
         self.stdout.write(
             f"Demo data: {org.created_units} units, {org.created_departments} departments, "
             f"{org.created_accounts} accounts, {people.created_people} people, "
             f"{people.created_party_members} party members, {people.created_posts} posts "
             f"created (existing rows kept). Demo password: {DEMO_PASSWORD}"
+        )
+        self.stdout.write(
+            f"Demo grids: {grids.created_grids} grids, {grids.created_households} households, "
+            f"{grids.created_people} people, {grids.created_residents} residents, "
+            f"{grids.created_party_members} party members, {grids.created_accounts} grid worker "
+            f"accounts, {grids.created_staff} grid staff, {grids.created_visits} visits created."
         )

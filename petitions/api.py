@@ -1,0 +1,652 @@
+"""REST endpoints of petitions (DESIGN §5, §7).
+
+Reads go through ``petitions.selectors`` (scoped by ``orgchart.policy``: a row outside the
+caller's scope is a 404). Every state change is an explicit POST action: an input serializer
+checks the shape, one service call does the change (403 when the role may not act, 409 for an
+illegal transition or a stale ``version``), the detail serializer renders the result.
+
+* ``deadline-policies/`` (everyone reads; admins ``POST`` and ``PATCH``)
+* ``petitions/`` (list filters: ``unit``, ``status``, ``q``, ``category``, ``channel``,
+  ``overdue``, ``supervised``, ``repeat``, ``complex``, ``handled_here``; ``POST`` = intake,
+  JSON or multipart with attachments), ``{id}/`` with its clocks, lights, whistles and
+  ``actions``, ``{id}/events/`` (the timeline), ``{id}/attachments/{attachment_id}/`` and the
+  actions ``accept``, ``reject``, ``start``, ``dispatch``, ``reply``, ``evaluate``, ``close``,
+  ``reopen``, ``supervise``, ``request-extension``, ``decide-extension``, ``tag-complex``
+* ``dispatches/`` (a handler's inbox; ``status``, ``open``, ``unit``, ``petition``) with the
+  actions ``report``, ``return``, ``complete``, ``rate``
+* ``notifications/`` (the caller's inbox with ``unread_count``; ``?unread=1``),
+  ``notifications/unread-count/``, ``POST notifications/mark-read/``
+
+Every list also answers ``?format=xlsx|csv`` through ``petitions.exports``, with the rows of
+the JSON list (scope and filters applied, unpaginated).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from governance.errors import OutOfScope
+from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
+from orgchart.api import export_request, validated_body, validated_query
+from orgchart.models import User
+from petitions import exports, selectors, services
+from petitions.models import (
+    Category,
+    Channel,
+    DeadlinePolicy,
+    Dispatch,
+    DispatchStatus,
+    Notification,
+    Petition,
+    Status,
+    Track,
+)
+from petitions.notifications import notification_mark_read
+from petitions.serializers import (
+    DeadlinePolicyFilterSerializer,
+    DeadlinePolicySerializer,
+    DeadlinePolicyWriteSerializer,
+    DispatchCreateSerializer,
+    DispatchDetailSerializer,
+    DispatchFilterSerializer,
+    DispatchListSerializer,
+    EvaluateSerializer,
+    ExtensionDecisionSerializer,
+    ExtensionRequestSerializer,
+    MarkedReadSerializer,
+    MarkReadSerializer,
+    NoteSerializer,
+    NotificationFilterSerializer,
+    NotificationSerializer,
+    PetitionCreateSerializer,
+    PetitionDetailSerializer,
+    PetitionEventSerializer,
+    PetitionFilterSerializer,
+    PetitionSerializer,
+    RateSerializer,
+    ReasonSerializer,
+    ReplySerializer,
+    RequiredNoteSerializer,
+    TagComplexSerializer,
+    UnreadCountSerializer,
+)
+
+
+def _actor(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - IsAuthenticated guarantees a real user
+    return user
+
+
+def _context(request: Request) -> dict[str, Any]:
+    """Serializer context: the request, and one clock for every light of the response."""
+    return {"request": request, "now": timezone.now()}
+
+
+class DeadlinePolicyViewSet(LedgerExportMixin, viewsets.GenericViewSet[DeadlinePolicy]):
+    """Deadline policies (时限标准): how long each stage may take, by track, category and
+    urgency. Everyone reads them; administrators create and change them."""
+
+    serializer_class = DeadlinePolicySerializer
+
+    def get_queryset(self) -> QuerySet[DeadlinePolicy]:
+        return selectors.deadline_policy_list(user=self.request.user)
+
+    def get_object(self) -> DeadlinePolicy:
+        try:
+            return self.get_queryset().get(pk=self.kwargs["pk"])
+        except (DeadlinePolicy.DoesNotExist, ValueError, TypeError) as error:
+            raise OutOfScope() from error
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("track", str, enum=Track.values),
+            OpenApiParameter("is_active", bool),
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(DeadlinePolicySerializer(many=True)),
+    )
+    def list(self, request: Request) -> HttpResponseBase:
+        filters = validated_query(request, DeadlinePolicyFilterSerializer)
+        policies = self.get_queryset()
+        if filters.get("track"):
+            policies = policies.filter(track=filters["track"])
+        if filters.get("is_active") is not None:
+            policies = policies.filter(is_active=filters["is_active"])
+        if file_format := self.export_format():
+            return exports.deadline_policy_export(
+                export_request(self, request, file_format, filters), policies
+            )
+        page = self.paginate_queryset(policies)
+        return self.get_paginated_response(DeadlinePolicySerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(DeadlinePolicySerializer(self.get_object()).data)
+
+    @extend_schema(request=DeadlinePolicyWriteSerializer, responses={201: DeadlinePolicySerializer})
+    def create(self, request: Request) -> Response:
+        services.deadline_policy_require_admin(request.user)
+        data = validated_body(request, DeadlinePolicyWriteSerializer)
+        created = services.deadline_policy_create(actor=request.user, **data)
+        return Response(DeadlinePolicySerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DeadlinePolicyWriteSerializer, responses={200: DeadlinePolicySerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        deadline_policy = self.get_object()
+        services.deadline_policy_require_admin(request.user)
+        data = validated_body(request, DeadlinePolicyWriteSerializer, partial=True)
+        updated = services.deadline_policy_update(
+            actor=request.user, deadline_policy=deadline_policy, **data
+        )
+        return Response(DeadlinePolicySerializer(updated).data)
+
+
+# --- Petitions -------------------------------------------------------------------------------
+
+PETITION_FILTERS = [
+    OpenApiParameter("unit", int, description=gettext_lazy("Only petitions arising here.")),
+    OpenApiParameter("status", str, enum=Status.values),
+    OpenApiParameter("q", str, description=gettext_lazy("The whole number, or part of the title.")),
+    OpenApiParameter("category", str, enum=Category.values),
+    OpenApiParameter("channel", str, enum=Channel.values),
+    OpenApiParameter("overdue", bool),
+    OpenApiParameter("supervised", bool),
+    OpenApiParameter("repeat", bool),
+    OpenApiParameter("complex", bool),
+    OpenApiParameter(
+        "handled_here", bool, description=gettext_lazy("Only cases my unit must act on now.")
+    ),
+    *EXPORT_PARAMETERS,
+]
+
+
+class AttachmentRenderer(BaseRenderer):
+    """Lets a client ask for an attachment with any ``Accept``; the view answers the file, and
+    anything else (a 404) is written as JSON."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
+
+
+def _detail(request: Request, petition_id: int) -> Response:
+    petition = selectors.petition_get(user=request.user, pk=petition_id)
+    return Response(PetitionDetailSerializer(petition, context=_context(request)).data)
+
+
+class PetitionViewSet(LedgerExportMixin, viewsets.GenericViewSet[Petition]):
+    """Petitions (诉求/信访) in the caller's scope, overdue first, then newest. A grid worker
+    sees those they logged or that concern their grids; a department handler those whistled to
+    the department, with the petitioner masked."""
+
+    serializer_class = PetitionSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[Petition]:
+        return selectors.petition_list_visible(user=self.request.user)
+
+    def get_object(self) -> Petition:
+        return selectors.petition_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=PETITION_FILTERS, responses=export_responses(PetitionSerializer(many=True))
+    )
+    def list(self, request: Request) -> HttpResponseBase:
+        filters = validated_query(request, PetitionFilterSerializer)
+        user = request.user
+        # ?handled_here=1: the cases the caller's own unit must act on now (none for a role
+        # anchored at a department).
+        here = getattr(user, "anchor_unit", None) if filters["handled_here"] else None
+        petitions = selectors.petition_list_visible(
+            user=user,
+            within=filters.get("unit"),
+            status=filters.get("status", ""),
+            category=filters.get("category", ""),
+            channel=filters.get("channel", ""),
+            query=filters.get("q", ""),
+            overdue=filters["overdue"],
+            supervised=filters["supervised"],
+            repeat=filters["repeat"],
+            complex_only=filters["complex"],
+            handled_by=here,
+        )
+        if filters["handled_here"] and here is None:
+            petitions = petitions.none()
+        if file_format := self.export_format():
+            return exports.petition_export(
+                export_request(self, request, file_format, filters), petitions
+            )
+        page = self.paginate_queryset(petitions)
+        return self.get_paginated_response(
+            PetitionSerializer(page, many=True, context=_context(request)).data
+        )
+
+    @extend_schema(responses={200: PetitionDetailSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(PetitionDetailSerializer(self.get_object(), context=_context(request)).data)
+
+    @extend_schema(
+        request={
+            "application/json": PetitionCreateSerializer,
+            "multipart/form-data": PetitionCreateSerializer,
+        },
+        responses={201: PetitionDetailSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        """Intake (登记) by a community or grid worker: → ``submitted``, handled by the
+        community where it arose; the accept clock starts."""
+        data = validated_body(request, PetitionCreateSerializer)
+        petition = services.petition_create(actor=_actor(request), **data)
+        response = _detail(request, petition.pk)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(responses={200: PetitionEventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str) -> Response:
+        """The timeline: every event of the petition and its whistles, oldest first."""
+        petition = self.get_object()
+        events = selectors.petition_timeline(user=request.user, petition=petition)
+        return Response(PetitionEventSerializer(events, many=True).data)
+
+    @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+        url_name="attachment",
+        renderer_classes=[JSONRenderer, AttachmentRenderer],
+    )
+    def attachment(self, request: Request, pk: str, attachment_id: str) -> HttpResponseBase:
+        """One attachment of the petition, for whoever sees the petition."""
+        petition = self.get_object()
+        attachment = petition.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise OutOfScope()
+        content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+        try:
+            stream = attachment.file.open("rb")
+        except FileNotFoundError as error:  # the row outlived its file (a restored database)
+            raise OutOfScope() from error
+        response = FileResponse(
+            stream,
+            content_type=content_type,
+            as_attachment=True,
+            filename=attachment.name,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def finalize_response(  # type: ignore[override]
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), AttachmentRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    # --- Actions of unit staff and officials (DESIGN §5) -------------------------------------
+
+    @extend_schema(request=NoteSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        """受理: ``submitted`` → ``accepted``; the resolve clock starts."""
+        petition = self.get_object()
+        data = validated_body(request, NoteSerializer)
+        services.petition_accept(
+            actor=request.user,
+            petition=petition,
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        """不予受理 with a reason: ``submitted`` → ``rejected``."""
+        petition = self.get_object()
+        data = validated_body(request, ReasonSerializer)
+        services.petition_reject(
+            actor=request.user,
+            petition=petition,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=NoteSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str) -> Response:
+        """自办: ``accepted`` → ``in_progress``, the unit handles it itself."""
+        petition = self.get_object()
+        data = validated_body(request, NoteSerializer)
+        services.petition_start(
+            actor=request.user,
+            petition=petition,
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=DispatchCreateSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def whistle(self, request: Request, pk: str) -> Response:
+        """吹哨: summon the lead department (主办) and any assisting ones (协办) →
+        ``dispatched``; each must report (报到) by its deadline."""
+        petition = self.get_object()
+        data = validated_body(request, DispatchCreateSerializer)
+        services.petition_dispatch(
+            actor=request.user,
+            petition=petition,
+            lead=data.get("lead"),
+            assists=data["assists"],
+            instructions=data["instructions"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=ReplySerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str) -> Response:
+        """答复: ``in_progress`` → ``replied``, once every whistle is completed or returned."""
+        petition = self.get_object()
+        data = validated_body(request, ReplySerializer)
+        services.petition_reply(
+            actor=request.user,
+            petition=petition,
+            reply=data["reply"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=EvaluateSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def evaluate(self, request: Request, pk: str) -> Response:
+        """回访: satisfied or basically satisfied → ``closed``; unsatisfied → ``accepted``."""
+        petition = self.get_object()
+        data = validated_body(request, EvaluateSerializer)
+        services.petition_evaluate(
+            actor=request.user,
+            petition=petition,
+            satisfaction=data["satisfaction"],
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        """Close a replied petition without an evaluation (the petitioner cannot be reached)."""
+        petition = self.get_object()
+        data = validated_body(request, ReasonSerializer)
+        services.petition_close(
+            actor=request.user,
+            petition=petition,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        """复查: ``closed`` → ``accepted`` within 30 days of closing."""
+        petition = self.get_object()
+        data = validated_body(request, ReasonSerializer)
+        services.petition_reopen(
+            actor=request.user,
+            petition=petition,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=RequiredNoteSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def supervise(self, request: Request, pk: str) -> Response:
+        """督办 by an official above the handling unit: a flag and a note, no status change."""
+        petition = self.get_object()
+        data = validated_body(request, RequiredNoteSerializer)
+        services.petition_supervise(
+            actor=request.user,
+            petition=petition,
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=ExtensionRequestSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="request-extension")
+    def request_extension(self, request: Request, pk: str) -> Response:
+        """延期申请: the handling unit asks its parent for more time (once, within the policy's
+        limit)."""
+        petition = self.get_object()
+        data = validated_body(request, ExtensionRequestSerializer)
+        services.petition_request_extension(
+            actor=request.user,
+            petition=petition,
+            amount=data["amount"],
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=ExtensionDecisionSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="decide-extension")
+    def decide_extension(self, request: Request, pk: str) -> Response:
+        """An official of the parent unit approves (the resolve deadline moves) or refuses (with
+        a note) the pending extension request."""
+        petition = self.get_object()
+        data = validated_body(request, ExtensionDecisionSerializer)
+        services.petition_decide_extension(
+            actor=request.user,
+            petition=petition,
+            approve=data["approve"],
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+    @extend_schema(request=TagComplexSerializer, responses={200: PetitionDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="tag-complex")
+    def tag_complex(self, request: Request, pk: str) -> Response:
+        """Tag a case 疑难复杂 (or untag it with no tags) for the monthly review."""
+        petition = self.get_object()
+        data = validated_body(request, TagComplexSerializer)
+        services.petition_tag_complex(
+            actor=request.user,
+            petition=petition,
+            tags=data["tags"],
+            expected_version=data.get("version"),
+        )
+        return _detail(request, petition.pk)
+
+
+# --- Dispatches ------------------------------------------------------------------------------
+
+
+def _dispatch_detail(request: Request, dispatch_id: int) -> Response:
+    dispatch = selectors.dispatch_get(user=request.user, pk=dispatch_id)
+    return Response(DispatchDetailSerializer(dispatch, context=_context(request)).data)
+
+
+class DispatchViewSet(LedgerExportMixin, viewsets.GenericViewSet[Dispatch]):
+    """Whistles (吹哨). For a department handler: the department's inbox, open ones first by
+    their deadline; for unit staff: the whistles of the petitions they see."""
+
+    serializer_class = DispatchListSerializer
+
+    def get_queryset(self) -> QuerySet[Dispatch]:
+        return selectors.dispatch_list_visible(user=self.request.user)
+
+    def get_object(self) -> Dispatch:
+        return selectors.dispatch_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=DispatchStatus.values),
+            OpenApiParameter("open", bool),
+            OpenApiParameter("unit", int),
+            OpenApiParameter("petition", int),
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(DispatchListSerializer(many=True)),
+    )
+    def list(self, request: Request) -> HttpResponseBase:
+        filters = validated_query(request, DispatchFilterSerializer)
+        dispatches = selectors.dispatch_list_visible(
+            user=request.user,
+            status=filters.get("status", ""),
+            open_only=filters["open"],
+            within=filters.get("unit"),
+        )
+        if filters.get("petition") is not None:
+            dispatches = dispatches.filter(petition=filters["petition"])
+        if file_format := self.export_format():
+            return exports.dispatch_export(
+                export_request(self, request, file_format, filters), dispatches
+            )
+        page = self.paginate_queryset(dispatches)
+        return self.get_paginated_response(
+            DispatchListSerializer(page, many=True, context=_context(request)).data
+        )
+
+    @extend_schema(responses={200: DispatchDetailSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(DispatchDetailSerializer(self.get_object(), context=_context(request)).data)
+
+    @extend_schema(request=NoteSerializer, responses={200: DispatchDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def report(self, request: Request, pk: str) -> Response:
+        """报到: the department takes responsibility: ``pending`` → ``reported``."""
+        dispatch = self.get_object()
+        data = validated_body(request, NoteSerializer)
+        services.dispatch_report(
+            actor=request.user,
+            dispatch=dispatch,
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _dispatch_detail(request, dispatch.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: DispatchDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_dispatch(self, request: Request, pk: str) -> Response:
+        """退单: not this department's matter (reason required) → ``returned``."""
+        dispatch = self.get_object()
+        data = validated_body(request, ReasonSerializer)
+        services.dispatch_return(
+            actor=request.user,
+            dispatch=dispatch,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return _dispatch_detail(request, dispatch.pk)
+
+    @extend_schema(request=RequiredNoteSerializer, responses={200: DispatchDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        """办结: the department finished its part (note required): ``reported`` →
+        ``completed``."""
+        dispatch = self.get_object()
+        data = validated_body(request, RequiredNoteSerializer)
+        services.dispatch_complete(
+            actor=request.user,
+            dispatch=dispatch,
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _dispatch_detail(request, dispatch.pk)
+
+    @extend_schema(request=RateSerializer, responses={200: DispatchDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def rate(self, request: Request, pk: str) -> Response:
+        """Reverse rating (考核权倒挂, 1–5) by the whistling unit once the petition is closed."""
+        dispatch = self.get_object()
+        data = validated_body(request, RateSerializer)
+        services.dispatch_rate(
+            actor=request.user,
+            dispatch=dispatch,
+            rating=data["rating"],
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _dispatch_detail(request, dispatch.pk)
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+class NotificationViewSet(LedgerExportMixin, viewsets.GenericViewSet[Notification]):
+    """The caller's own inbox, newest first, with the unread count."""
+
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return selectors.notification_list(user=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", bool, description=gettext_lazy("1: only unread ones.")),
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(NotificationSerializer(many=True)),
+    )
+    def list(self, request: Request) -> HttpResponseBase:
+        filters = validated_query(request, NotificationFilterSerializer)
+        notifications = selectors.notification_list(
+            user=request.user, unread_only=filters["unread"]
+        )
+        if file_format := self.export_format():
+            return exports.notification_export(
+                export_request(self, request, file_format, filters), notifications
+            )
+        page = self.paginate_queryset(notifications)
+        response = self.get_paginated_response(NotificationSerializer(page, many=True).data)
+        response.data["unread_count"] = selectors.notification_unread_count(user=request.user)
+        return response
+
+    @extend_schema(responses={200: UnreadCountSerializer})
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request: Request) -> Response:
+        """How many of the caller's notifications are unread (the navbar badge)."""
+        return Response({"unread_count": selectors.notification_unread_count(user=request.user)})
+
+    @extend_schema(request=MarkReadSerializer, responses={200: MarkedReadSerializer})
+    @action(detail=False, methods=["post"], url_path="mark-read")
+    def mark_read(self, request: Request) -> Response:
+        """Mark the given notifications (``ids``), or all (``all: true``), read. Ids of other
+        users' notifications are ignored. Idempotent."""
+        data = validated_body(request, MarkReadSerializer)
+        user = _actor(request)
+        marked = notification_mark_read(
+            user=user, notification_ids=None if data["all"] else data["ids"]
+        )
+        return Response(
+            {"marked": marked, "unread_count": selectors.notification_unread_count(user=user)}
+        )
