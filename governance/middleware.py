@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class LanguageMiddleware:
@@ -49,6 +50,14 @@ class ApplicationErrorMiddleware:
 
         from governance.errors import ApplicationError, OutOfScope
 
+        if isinstance(exception, OverflowError) and not request.path.startswith("/api/"):
+            # A date or number out of range that a form let through: the client's input.
+            return TemplateResponse(
+                request,
+                "error.html",
+                {"message": _("A date or number is out of range."), "status": 400},
+                status=400,
+            ).render()
         if request.path.startswith("/api/") or not isinstance(exception, ApplicationError):
             return None
         if isinstance(exception, OutOfScope):

@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from governance.api import DayField, MomentField
 from grids.models import Grid, GridStaff, Household, Resident, ResidentCareTag, Visit, VisitPhoto
 from grids.selectors import Separation, StaffShare
 from orgchart.models import OrgUnit, Person, User
@@ -277,13 +278,11 @@ class GridStaffAppointSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text=_("The grid worker account that works this grid (it then sees the grid)."),
     )
-    started_on = serializers.DateField(required=False, allow_null=True)
+    started_on = DayField(required=False, allow_null=True)
 
 
 class GridStaffEndSerializer(serializers.Serializer[Any]):
-    ended_on = serializers.DateField(
-        required=False, allow_null=True, help_text=_("Today unless given.")
-    )
+    ended_on = DayField(required=False, allow_null=True, help_text=_("Today unless given."))
 
 
 class GridStaffFilterSerializer(serializers.Serializer[Any]):
@@ -524,7 +523,7 @@ class ResidentUpdateSerializer(NoUnknownFieldsMixin):
         max_length=len(Resident.RestrictedTag.values),
         help_text=TAG_LIST_HELP,
     )
-    moved_in_on = serializers.DateField(required=False, allow_null=True)
+    moved_in_on = DayField(required=False, allow_null=True)
 
 
 class ResidentCreateSerializer(ResidentUpdateSerializer):
@@ -543,9 +542,7 @@ class ResidentCreateSerializer(ResidentUpdateSerializer):
 
 
 class ResidentMoveOutSerializer(serializers.Serializer[Any]):
-    moved_out_on = serializers.DateField(
-        required=False, allow_null=True, help_text=_("Today unless given.")
-    )
+    moved_out_on = DayField(required=False, allow_null=True, help_text=_("Today unless given."))
 
 
 class RestrictedTagsSerializer(serializers.Serializer[Any]):
@@ -649,7 +646,7 @@ class VisitCreateSerializer(serializers.Serializer[Any]):
     purpose = serializers.ChoiceField(choices=Visit.Purpose.choices)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     hazard_found = serializers.BooleanField(required=False, default=False)
-    visited_at = serializers.DateTimeField(
+    visited_at = MomentField(
         required=False, allow_null=True, help_text=_("Now unless given; up to 30 days back.")
     )
     photos = serializers.ListField(
@@ -663,4 +660,4 @@ class VisitFilterSerializer(serializers.Serializer[Any]):
     household = ScopedHouseholdField(required=False)
     purpose = serializers.ChoiceField(choices=Visit.Purpose.choices, required=False)
     hazard_found = serializers.BooleanField(required=False, allow_null=True, default=None)
-    since = serializers.DateTimeField(required=False, help_text=_("Visited at or after."))
+    since = MomentField(required=False, help_text=_("Visited at or after."))

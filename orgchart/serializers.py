@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.api import DayField
 from orgchart.models import Department, OrgUnit, PartyMember, Person, Post, User
 from orgchart.policy import policy, sees_full_names
 from orgchart.services import MOVE_POSITIONS, REVEALABLE_FIELDS
@@ -260,10 +261,10 @@ class PartyMemberWriteSerializer(serializers.Serializer[Any]):
     organisation = ScopedUnitField()
     status = serializers.ChoiceField(choices=PartyMember.Status.choices)
     membership = serializers.ChoiceField(choices=PartyMember.Membership.choices, required=False)
-    joined_on = serializers.DateField(required=False, allow_null=True)
+    joined_on = DayField(required=False, allow_null=True)
     home_community = ScopedUnitField(required=False, allow_null=True)
     employer = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    dual_registered_on = serializers.DateField(required=False, allow_null=True)
+    dual_registered_on = DayField(required=False, allow_null=True)
 
 
 class PartyMemberFilterSerializer(serializers.Serializer[Any]):
@@ -301,11 +302,11 @@ class PostWriteSerializer(serializers.Serializer[Any]):
     unit = ScopedUnitField()
     kind = serializers.ChoiceField(choices=Post.Kind.choices)
     holder = ScopedPersonField()
-    started_on = serializers.DateField()
+    started_on = DayField()
 
 
 class PostEndSerializer(serializers.Serializer[Any]):
-    ended_on = serializers.DateField()
+    ended_on = DayField()
 
 
 class PostFilterSerializer(serializers.Serializer[Any]):

@@ -22,9 +22,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from orgchart import services
 from orgchart.models import Department, OrgUnit, User
+
+# Property tests check what is true, never how fast: no per-example deadline (a loaded CI
+# machine would fail them at random). Speed lives in `make bench`.
+hypothesis_settings.register_profile("governance", deadline=None)
+hypothesis_settings.load_profile("governance")
 
 PASSWORD = "correct-horse-battery"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -24,6 +24,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from governance import api as governance_api
 from governance.pii import mask_name
 from orgchart import policy
 from orgchart.models import Person, User
@@ -134,39 +135,23 @@ ScopedRewardField = _scoped(Reward)
 ScopedSignupField = _scoped(Signup)
 
 
-# Dates a client may send: a calendar of this era (a year 1 or 9999 would overflow when the
-# database converts it to UTC).
+# Dates a client may send here: a calendar of this era.
 EARLIEST_DAY = dt.date(2000, 1, 1)
 LATEST_DAY = dt.date(2099, 12, 31)
-OUT_OF_RANGE = _("Give a date between 2000 and 2099.")
 
 
-class DayField(serializers.DateField):
-    """A date between ``EARLIEST_DAY`` and ``LATEST_DAY``."""
+class DayField(governance_api.DayField):
+    """A date between 2000 and 2099."""
 
-    default_error_messages = {"range": OUT_OF_RANGE}
-
-    def to_internal_value(self, value: Any) -> dt.date:
-        day = super().to_internal_value(value)
-        if not EARLIEST_DAY <= day <= LATEST_DAY:
-            self.fail("range")
-        return day
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(earliest=EARLIEST_DAY, latest=LATEST_DAY, **kwargs)
 
 
-class MomentField(serializers.DateTimeField):
-    """A date and time between ``EARLIEST_DAY`` and ``LATEST_DAY`` (local time when no offset
-    is given)."""
+class MomentField(governance_api.MomentField):
+    """A date and time between 2000 and 2099 (local time when no offset is given)."""
 
-    default_error_messages = {"range": OUT_OF_RANGE}
-
-    def to_internal_value(self, value: Any) -> dt.datetime:
-        try:
-            moment = super().to_internal_value(value)
-        except OverflowError:  # DRF converts year 1 or 9999 to UTC to check the zone
-            self.fail("range")
-        if not EARLIEST_DAY <= moment.date() <= LATEST_DAY:
-            self.fail("range")
-        return moment
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(earliest=EARLIEST_DAY, latest=LATEST_DAY, **kwargs)
 
 
 class DateRangeMixin(serializers.Serializer[Any]):

@@ -1547,3 +1547,21 @@ def test_list_query_count_does_not_grow_with_rows(
     for client in clients:
         with django_assert_num_queries(queries):
             client.get(url)
+
+
+def test_dates_out_of_range_are_a_400_not_a_500(world: GridWorld, people: Personas) -> None:
+    client = api(people.grid)
+    response = client.get("/api/visits/", {"since": "0001-01-01T00:00:00"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["since"]
+    response = client.post(
+        "/api/visits/",
+        {
+            "household": world.home_101.pk,
+            "purpose": "care_visit",
+            "visited_at": "9999-12-31T23:59:59",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["visited_at"]
