@@ -155,7 +155,7 @@ ACCOUNTS = [
     ("worker", "王丽", User.Role.COMMUNITY_WORKER, "光明社区"),
     ("grid", "张强", User.Role.GRID_WORKER, "光明社区"),
     ("handler", "赵敏", User.Role.DEPARTMENT_HANDLER, "云阳区城市管理综合行政执法局"),
-    ("volunteer", "陈志华", User.Role.VOLUNTEER, "光明社区"),
+    ("volunteer", "丁俊峰", User.Role.VOLUNTEER, "光明社区"),
 ]
 
 
