@@ -45,8 +45,9 @@ def petition_escalate(
     """升级: a missed deadline moves the case to the parent unit (the root keeps it; several
     deadlines missed in the same sweep move it once), raises the escalation level, sets a new
     deadline for the missed step and notifies the new unit's staff (and the late department).
-    Idempotent: one ``Escalation`` per (petition, deadline, dispatch, due time), enforced by a unique constraint, and nothing happens unless the
-    deadline is still the one that was due (compare-and-swap on status and due time).
+    Idempotent: one ``Escalation`` per (petition, deadline, dispatch, due time), enforced by a
+    unique constraint, and nothing happens unless the deadline is still the one that was due
+    (compare-and-swap on status and due time).
     Returns the escalation, or None when there was nothing (more) to do."""
     now = now or timezone.now()
     petition = _fresh(petition_id)
