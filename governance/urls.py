@@ -77,6 +77,8 @@ urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("org/", include("orgchart.urls")),
     path("grids/", include("grids.urls")),
+    path("petitions/", include("petitions.urls")),
+    path("volunteers/", include("volunteers.urls")),
     path("ledgers/", include("governance.ledger.urls")),
     path(
         "accounts/login/",

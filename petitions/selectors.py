@@ -272,6 +272,12 @@ def petition_actions(
     ]
     if any(dispatch.status in OPEN_DISPATCH_STATUSES for dispatch in dispatches):
         candidates = [action for action in candidates if action != Action.REPLY]
+    lead_working = any(
+        dispatch.role == DispatchRole.LEAD and dispatch.status in OPEN_DISPATCH_STATUSES
+        for dispatch in dispatches
+    )
+    if petition.status == Status.DISPATCHED and lead_working:
+        candidates = [action for action in candidates if action != Action.START]
     if (
         petition.extension_state in (ExtensionState.REQUESTED, ExtensionState.APPROVED)
         or petition.policy.max_extension == 0

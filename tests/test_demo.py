@@ -37,6 +37,37 @@ from orgchart.models import (
 )
 from orgchart.policy import policy
 from orgchart.services import orgtree_check
+from petitions import selectors as petition_selectors
+from petitions.demo import TOTAL as PETITIONS
+from petitions.demo import load_world, petitions_plan
+from petitions.demo.seed import HANDLERS, UNIT_STAFF, unit_staff_username
+from petitions.models import (
+    OPEN_DISPATCH_STATUSES,
+    Dispatch,
+    Escalation,
+    Notification,
+    Petition,
+    PetitionCounter,
+    PetitionEvent,
+)
+from petitions.models import Status as PetitionStatus
+from volunteers import services as volunteer_services
+from volunteers.models import Activity as VolunteerActivity
+from volunteers.models import (
+    DualRegistration,
+    Pairing,
+    PartnerUnit,
+    PointEntry,
+    Redemption,
+    Reward,
+    Signup,
+    Team,
+    Volunteer,
+    Wish,
+    WishStatus,
+    WorkOrder,
+    WorkOrderStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +97,38 @@ def grid_counts() -> dict[str, int]:
     }
 
 
+def petition_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Petition, Dispatch, Escalation, PetitionEvent, Notification, PetitionCounter)
+    }
+
+
+def volunteer_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            PartnerUnit,
+            Pairing,
+            DualRegistration,
+            Volunteer,
+            Team,
+            Reward,
+            Wish,
+            WorkOrder,
+            VolunteerActivity,
+            Signup,
+            PointEntry,
+            Redemption,
+        )
+    }
+
+
+# The volunteers demo: three volunteer accounts per community, the demo account ``volunteer``
+# being one of 光明社区's.
+VOLUNTEER_ACCOUNTS = 3 * 12 - 1
+
+
 def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
@@ -82,8 +145,23 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
         f"{len(plan.members)} party members, {len(plan.accounts)} grid worker accounts, "
         f"{len(plan.staff)} grid staff, {Visit.objects.count()} visits created."
     )
-    assert len(lines) == 2
+    assert lines[-1] == (
+        "Demo volunteers: 20 partner units, 24 pairings, "
+        f"{DualRegistration.objects.count()} dual registrations, 300 volunteers, "
+        f"{VOLUNTEER_ACCOUNTS} volunteer accounts, 24 teams, 72 rewards, 110 wishes, "
+        f"96 work orders, {VolunteerActivity.objects.count()} activities, "
+        f"{Signup.objects.count()} sign-ups, {Redemption.objects.count()} redemptions created."
+    )
+    petition_accounts = len(UNIT_STAFF) + len(HANDLERS)
+    assert lines[2] == (
+        f"Demo petitions: {petition_accounts} unit and department accounts, {PETITIONS} "
+        f"petitions, {Dispatch.objects.count()} dispatches, {Escalation.objects.count()} "
+        f"escalations, {PetitionEvent.objects.count()} events created."
+    )
+    first_petitions = petition_counts()
+    assert len(lines) == 4
     first = counts()
+    first_volunteers = volunteer_counts()
     first_people = people_counts()
     first_grids = grid_counts()
     assert first == {
@@ -107,13 +185,20 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
         "created (existing rows kept). Demo password: demo12345\n"
         "Demo grids: 0 grids, 0 households, 0 people, 0 residents, 0 party members, 0 grid "
         "worker accounts, 0 grid staff, 0 visits created.\n"
+        "Demo petitions: 0 unit and department accounts, 0 petitions, 0 dispatches, "
+        "0 escalations, 0 events created.\n"
+        "Demo volunteers: 0 partner units, 0 pairings, 0 dual registrations, 0 volunteers, "
+        "0 volunteer accounts, 0 teams, 0 rewards, 0 wishes, 0 work orders, 0 activities, "
+        "0 sign-ups, 0 redemptions created.\n"
     )
+    assert volunteer_counts() == first_volunteers
+    assert petition_counts() == first_petitions
     assert counts() == first
     assert people_counts() == first_people
     assert grid_counts() == first_grids
     assert list(OrgUnit.objects.order_by("pk").values_list("pk", "name", "lft", "rght")) == snapshot
     assert Department.objects.count() == 6
-    assert User.objects.count() == 6 + len(plan.accounts)
+    assert User.objects.count() == (6 + len(plan.accounts) + petition_accounts + VOLUNTEER_ACCOUNTS)
     assert orgtree_check() == []
     codes = OrgUnit.objects.exclude(division_code=None).values_list("division_code", flat=True)
     assert all(len(code) == 12 and code.isdigit() for code in codes)
@@ -123,6 +208,8 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     check_households_and_residents()
     check_grid_staff()
     check_visits()
+    check_volunteers()
+    check_petitions()
 
 
 @pytest.mark.parametrize(
@@ -464,3 +551,161 @@ def check_visits() -> None:
         visits.exclude(visitor__role="grid_worker").values_list("visitor__username", flat=True)
     ) == {"worker"}
     assert visits.filter(household__isnull=False).exclude(household__grid=F("grid")).count() == 0
+
+
+# --- Volunteers (seeded by the first test) -----------------------------------------------------
+
+
+def check_volunteers() -> None:
+    now = timezone.now()
+    communities = OrgUnit.objects.filter(kind="community")
+    # 25 volunteers a community, party members among them; a 先锋队 and a 帮帮团 each, led by
+    # volunteers with accounts of the community.
+    per_community = Counter(Volunteer.objects.values_list("community__name", flat=True))
+    assert per_community == {community.name: 25 for community in communities}
+    party = Volunteer.objects.filter(person__party_member__isnull=False).count()
+    assert 0.3 <= party / 300 <= 0.6
+    teams = Counter(Team.objects.values_list("kind", flat=True))
+    assert teams == {"vanguard": 12, "helping_group": 12}
+    assert not Team.objects.exclude(lead__account__anchor_unit=F("unit")).exists()
+    assert not Team.objects.exclude(members=F("lead")).exists()
+    # Every in-service party member living in a community is registered there (双报到).
+    in_service = PartyMember.objects.filter(status="in_service", home_community__isnull=False)
+    registered = DualRegistration.objects.filter(
+        ended_on=None, community=F("party_member__home_community")
+    )
+    assert registered.count() == in_service.count()
+    assert registered.exclude(post="").count() == registered.count()
+    assert Pairing.objects.filter(ended_on=None).values("community").distinct().count() == 12
+    # Every stage of both workflows; wishes open on the demo community's board.
+    assert set(Wish.objects.values_list("status", flat=True)) == set(WishStatus.values)
+    assert set(WorkOrder.objects.values_list("status", flat=True)) == set(WorkOrderStatus.values)
+    assert Wish.objects.filter(community__name="光明社区", status="posted").count() >= 3
+    assert not Wish.objects.filter(posted_at__gt=now).exists()
+    assert not WorkOrder.objects.filter(ordered_at__gt=now).exists()
+    for wish in Wish.objects.filter(status="confirmed"):
+        assert wish.events.order_by("at", "id").last().at == wish.confirmed_at  # type: ignore[union-attr]
+        assert PointEntry.objects.filter(
+            source_type="volunteers.Wish", source_id=wish.pk, volunteer=wish.claimed_by
+        ).exists()
+    # Activities over the last three months and the weeks ahead; attendance earned points.
+    activities = VolunteerActivity.objects.all()
+    assert not activities.filter(starts_at__lt=now - dt.timedelta(days=100)).exists()
+    assert activities.filter(starts_at__gt=now).exists()
+    attended = Signup.objects.filter(checked_in_at__isnull=False)
+    assert not attended.filter(activity__starts_at__gt=now).exists()
+    assert (
+        PointEntry.objects.filter(source_type="volunteers.Signup").count() == 2 * attended.count()
+    )
+    # Balances never below zero; the demo account has points, a redemption and leads its team.
+    for volunteer in Volunteer.objects.filter(redemptions__isnull=False).distinct():
+        assert volunteer_services.points_balance(volunteer) >= 0
+    me = Volunteer.objects.get(account__username="volunteer")
+    assert me.community.name == "光明社区"
+    assert volunteer_services.points_balance(me) > 0
+    assert Redemption.objects.filter(volunteer=me).exists()
+    assert Team.objects.get(name="光明先锋队").lead == me
+    assert Reward.objects.filter(unit__kind="community").count() == 72
+
+
+# --- Petitions (seeded by the first test) ----------------------------------------------------
+
+
+def check_petitions() -> None:
+    now = timezone.now()
+    # The plan is a function of the seed and the moment (and the demo world).
+    world = load_world(now)
+    assert petitions_plan(world) == petitions_plan(world)
+    assert petitions_plan(world, seed=1) != petitions_plan(world)
+    petitions = Petition.objects.all()
+    assert petitions.count() == PETITIONS
+    assert set(petitions.values_list("status", flat=True)) == set(PetitionStatus.values)
+    assert not petitions.filter(created_at__lt=now - dt.timedelta(days=183)).exists()
+    assert not PetitionEvent.objects.filter(at__gt=now).exists()
+    # Numbered in the order they were logged, without gaps.
+    logged = list(petitions.order_by("created_at", "pk").values_list("number", flat=True))
+    assert logged == sorted(logged)
+    for year, last in PetitionCounter.objects.values_list("year", "last"):
+        assert petitions.filter(number__startswith=f"{year}-").count() == last
+    # Each change of a petition is one event (the services' version counts them), and the
+    # petition is where its last event left it; each intake has its audit row.
+    events: dict[int, list[PetitionEvent]] = {}
+    for event in PetitionEvent.objects.order_by("at", "id"):
+        events.setdefault(event.petition_id, []).append(event)
+    dispatch_actions = {"report", "return", "complete", "rate"}
+    for petition in petitions:
+        mine = events[petition.pk]
+        assert petition.version == len(mine), petition.number
+        assert mine[0].action == "create"
+        own = [event for event in mine if event.action not in dispatch_actions]
+        assert own[-1].to_status == petition.status, petition.number
+    for dispatch in Dispatch.objects.prefetch_related("events"):
+        own = sorted(dispatch.events.all(), key=lambda event: (event.at, event.pk))
+        if not own:  # whistled (an event of the petition), not yet reported
+            assert dispatch.status == "pending"
+            continue
+        assert own[-1].to_status == dispatch.status or own[-1].action == "escalate"
+    assert (
+        AuditEvent.objects.filter(object_type="petitions.Petition", action="create").count()
+        == PETITIONS
+    )
+    # Escalated by the sweep, within a minute of the deadline, to the street and the district.
+    escalations = list(Escalation.objects.select_related("to_unit"))
+    assert Counter(item.to_unit.kind for item in escalations)["street"] >= 20
+    assert Counter(item.to_unit.kind for item in escalations)["district"] >= 3
+    assert all(dt.timedelta(0) <= e.at - e.due_at < dt.timedelta(minutes=1) for e in escalations)
+    assert PetitionEvent.objects.filter(action="escalate").count() == len(escalations)
+    # Overdue right now (red until the running beat escalates them).
+    admin = User.objects.get(username="admin")
+    assert petition_selectors.petition_list_visible(user=admin, overdue=True).exists()
+    open_dispatches = Dispatch.objects.filter(status__in=OPEN_DISPATCH_STATUSES)
+    assert any(
+        petition_selectors.dispatch_light(dispatch) == "red"
+        for dispatch in open_dispatches.select_related("petition__policy")
+    )
+    # Whistles with assists, returns (退单), ratings, repeats, complex, supervised, 信访 cases.
+    assert Dispatch.objects.filter(role="assist").count() >= 50
+    assert Dispatch.objects.filter(status="returned").count() >= 10
+    assert Dispatch.objects.filter(rating__isnull=False).count() >= 500
+    repeats = petitions.filter(is_repeat=True).select_related("repeat_of")
+    assert repeats.count() >= 10
+    assert all(
+        (p.petitioner_id, p.category) == (p.repeat_of.petitioner_id, p.repeat_of.category)  # type: ignore[union-attr]
+        for p in repeats
+    )
+    assert petitions.exclude(complexity="").count() >= 20
+    assert petitions.filter(is_supervised=True).count() >= 20
+    assert petitions.filter(track="formal").count() >= 20
+    assert petitions.filter(reopen_count__gt=0).exists()
+    assert petitions.filter(extension_state="approved").exists()
+    # Every department has a handler; ``handler`` (城管局) finds whistles to report and finish.
+    for department in Department.objects.all():
+        assert User.objects.filter(role="department_handler", anchor_department=department)
+    handler = User.objects.get(username="handler")
+    inbox = Counter(
+        open_dispatches.filter(department=handler.anchor_department).values_list(
+            "status", flat=True
+        )
+    )
+    assert inbox["pending"] >= 2
+    assert inbox["reported"] >= 1
+    # ``worker`` (光明社区) finds a case at every open stage; ``official`` one to decide.
+    worker = User.objects.get(username="worker")
+    stages = Counter(
+        petitions.filter(community=worker.anchor_unit).values_list("status", flat=True)
+    )
+    for status in ("submitted", "accepted", "dispatched", "in_progress", "replied", "closed"):
+        assert stages[status] >= 1, status
+    official = User.objects.get(username="official")
+    assert petitions.filter(extension_state="requested", community__parent=official.anchor_unit)
+    assert petitions.filter(handling_unit=official.anchor_unit, status="submitted").exists()
+    # Old messages are read; the unit staff accounts log in.
+    assert not Notification.objects.filter(
+        read_at__isnull=True, created_at__lt=now - dt.timedelta(days=3)
+    ).exists()
+    for unit_name in ("和平社区", "西城街道", "云阳区"):
+        username = unit_staff_username(unit_name)
+        user = authenticate(RequestFactory().post("/"), username=username, password="demo12345")
+        assert user is not None
+        assert user.anchor_unit is not None
+        assert user.anchor_unit.name == unit_name

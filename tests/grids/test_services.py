@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from governance.errors import NotAllowed, OutOfScope, ValidationFailed
 from governance.models import AuditEvent
@@ -16,7 +16,7 @@ from tests.grids.conftest import GridWorld, person
 
 
 def test_a_household_belongs_to_a_basic_grid(world: GridWorld, tree, people) -> None:
-    with pytest.raises(ValidationFailed) as error:
+    with translation.override("en"), pytest.raises(ValidationFailed) as error:
         services.household_create(actor=None, grid=world.mall, address="商场1层")
     assert error.value.fields == {"grid": ["A household belongs to a basic grid."]}
     assert not Household.objects.filter(address="商场1层").exists()
@@ -92,7 +92,8 @@ def test_restricted_tags_are_sealed_and_revealed_with_an_audit_row(
     world: GridWorld, people
 ) -> None:
     assert "key_petitioner" not in world.wang.restricted_tags_encrypted
-    labels = services.resident_reveal_restricted(actor=people.grid, resident=world.wang)
+    with translation.override("en"):
+        labels = services.resident_reveal_restricted(actor=people.grid, resident=world.wang)
     assert labels == ["key petitioner"]
     event = AuditEvent.objects.filter(action="reveal", object_id=str(world.wang.pk)).get()
     assert event.actor == people.grid

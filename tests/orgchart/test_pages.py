@@ -104,16 +104,17 @@ def test_page_query_counts_are_pinned(
 ) -> None:
     client = client_for(people.official)
     # Every page: the session and the user with its anchor (2), and the idle-timeout session
-    # save (3 here: the test's transaction wraps the UPDATE in a savepoint). Then its own:
-    with django_assert_num_queries(5 + 4):  # counts by kind, roots, weak units, departments
+    # save (3 here: the test's transaction wraps the UPDATE in a savepoint), and the navbar's
+    # unread-notification count (1; not on htmx fragments). Then its own:
+    with django_assert_num_queries(6 + 4):  # counts by kind, roots, weak units, departments
         client.get("/")
-    with django_assert_num_queries(5 + 1):  # roots
+    with django_assert_num_queries(6 + 1):  # roots
         client.get("/org/")
     with django_assert_num_queries(5 + 2):  # the unit, its children
         client.get(f"/org/{tree.east.pk}/children/")
-    with django_assert_num_queries(5 + 5):  # unit, children, ancestors, departments, counts
+    with django_assert_num_queries(6 + 5):  # unit, children, ancestors, departments, counts
         client.get(f"/org/{tree.guangming.pk}/")
-    with django_assert_num_queries(5 + 5):  # no more for a unit with more children
+    with django_assert_num_queries(6 + 5):  # no more for a unit with more children
         client.get(f"/org/{tree.east.pk}/")
 
 

@@ -571,7 +571,7 @@ def add_people(tree: Tree, count: int, start: int = 0) -> None:
 
 # Every page: the session and the user with its anchor (2), and the idle-timeout session save
 # (3 here: the test's transaction wraps the UPDATE in a savepoint).
-BASE_QUERIES = 5
+BASE_QUERIES = 6  # session, user, anchor, … and the navbar's unread-notification count
 
 
 @pytest.mark.parametrize("user_name", ["worker", "official"])

@@ -9,6 +9,8 @@ from django.db import transaction
 
 from grids.demo import seed_grids_demo
 from orgchart.demo import DEMO_PASSWORD, seed_org_demo, seed_people_demo
+from petitions.demo import seed_petitions_demo
+from volunteers.demo import seed_volunteers_demo
 
 
 class Command(BaseCommand):
@@ -24,6 +26,9 @@ class Command(BaseCommand):
             org = seed_org_demo()
             people = seed_people_demo()
             grids = seed_grids_demo()
+            petitions = seed_petitions_demo()
+            # Last: volunteers act on the people, grids and unit staff seeded before them.
+            volunteers = seed_volunteers_demo()
         self.stdout.write(
             f"Demo data: {org.created_units} units, {org.created_departments} departments, "
             f"{org.created_accounts} accounts, {people.created_people} people, "
@@ -36,3 +41,10 @@ class Command(BaseCommand):
             f"{grids.created_party_members} party members, {grids.created_accounts} grid worker "
             f"accounts, {grids.created_staff} grid staff, {grids.created_visits} visits created."
         )
+        self.stdout.write(
+            f"Demo petitions: {petitions.created_accounts} unit and department accounts, "
+            f"{petitions.created_petitions} petitions, {petitions.created_dispatches} "
+            f"dispatches, {petitions.created_escalations} escalations, "
+            f"{petitions.created_events} events created."
+        )
+        self.stdout.write(volunteers.summary())

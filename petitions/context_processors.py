@@ -1,0 +1,34 @@
+"""What every page's navbar needs from petitions: which petition pages the user gets links to
+(from the role and anchor that come with the user: no query) and the unread notification count
+(one indexed COUNT, run only when the navbar shows it, and only for the roles notifications
+are sent to: unit staff and department handlers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from orgchart.models import User
+from petitions.selectors import notification_unread_count
+from petitions.views.shared import nav_for
+
+# The roles ``petitions.notifications.notify`` writes to (unit staff, department handlers).
+NOTIFIED_ROLES = frozenset(
+    {User.Role.COMMUNITY_WORKER, User.Role.OFFICIAL, User.Role.DEPARTMENT_HANDLER}
+)
+
+
+def petitions(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    notified = isinstance(user, User) and user.role in NOTIFIED_ROLES
+    return {
+        "petition_nav": nav_for(user),
+        "notifications_shown": notified,
+        "notification_unread": SimpleLazyObject(
+            lambda: notification_unread_count(user=user) if notified else 0
+        ),
+    }

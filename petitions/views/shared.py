@@ -1,0 +1,214 @@
+"""What the petition pages share: who uses which page (no query: the role and the anchor that
+comes with the user), the deadline lights of a row, the rows of the lists, the filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import pgettext
+
+from governance.errors import NotAllowed
+from orgchart import policy
+from orgchart import selectors as org_selectors
+from orgchart.models import OrgUnit, User
+from orgchart.policy import AnyUser
+from petitions.models import Dispatch, DispatchStatus, Petition
+from petitions.selectors import Light, dispatch_light, petition_light
+
+PAGE_SIZE = 50
+# Options of the unit filter (communities and compounds of a street: a few hundred at most).
+FILTER_CHOICES_LIMIT = 300
+
+Role = User.Role
+
+
+# --- Who uses which page ---------------------------------------------------------------------
+
+
+def _role(user: AnyUser) -> str | None:
+    if not user.is_authenticated or not isinstance(user, User) or not user.is_active:
+        return None
+    return str(user.role)
+
+
+def _superuser(user: AnyUser) -> bool:
+    return bool(getattr(user, "is_superuser", False)) and user.is_authenticated
+
+
+def sees_petition_list(user: AnyUser) -> bool:
+    """Everyone the policy shows petitions to: the area's staff, grid workers (what they logged
+    or what concerns their grids), handlers (what was whistled to them). Not volunteers."""
+    return _superuser(user) or _role(user) in (
+        Role.ADMIN,
+        Role.OFFICIAL,
+        Role.COMMUNITY_WORKER,
+        Role.GRID_WORKER,
+        Role.DEPARTMENT_HANDLER,
+    )
+
+
+def intake_community(user: AnyUser) -> OrgUnit | None:
+    """The community where the user logs petitions (登记): community and grid workers at the
+    community they are anchored at. None for everyone else (superusers choose any place)."""
+    if _role(user) not in (Role.COMMUNITY_WORKER, Role.GRID_WORKER):
+        return None
+    anchor = getattr(user, "anchor_unit", None)
+    if anchor is None or anchor.kind != OrgUnit.Kind.COMMUNITY:
+        return None
+    return anchor
+
+
+def logs_petitions(user: AnyUser) -> bool:
+    return _superuser(user) or intake_community(user) is not None
+
+
+def uses_inbox(user: AnyUser) -> bool:
+    """部门待办: department handlers (and superusers, who see every department)."""
+    return _superuser(user) or _role(user) == Role.DEPARTMENT_HANDLER
+
+
+def supervises(user: AnyUser) -> bool:
+    """督办: officials (and admins) look after the cases below them."""
+    return _superuser(user) or _role(user) in (Role.OFFICIAL, Role.ADMIN)
+
+
+def reviews_complex_cases(user: AnyUser) -> bool:
+    """疑难复杂: the monthly review of the area's staff."""
+    return _superuser(user) or _role(user) in (Role.OFFICIAL, Role.ADMIN, Role.COMMUNITY_WORKER)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise NotAllowed()
+
+
+@dataclass(frozen=True)
+class PetitionNav:
+    """The petition pages a user gets links to (the navbar and the pages' own menu)."""
+
+    petitions: bool
+    intake: bool
+    inbox: bool
+    supervision: bool
+    complex_cases: bool
+
+    @property
+    def any(self) -> bool:
+        return self.petitions or self.inbox
+
+
+def nav_for(user: AnyUser) -> PetitionNav:
+    return PetitionNav(
+        petitions=sees_petition_list(user),
+        intake=logs_petitions(user),
+        inbox=uses_inbox(user),
+        supervision=supervises(user),
+        complex_cases=reviews_complex_cases(user),
+    )
+
+
+# --- Lights ----------------------------------------------------------------------------------
+
+
+def light_label(light: str | None) -> str:
+    return {
+        Light.GREEN: pgettext("light", "green"),
+        Light.YELLOW: pgettext("light", "yellow"),
+        Light.RED: pgettext("light", "red"),
+    }.get(light or "", "")
+
+
+@dataclass(frozen=True)
+class LightBadge:
+    """A clock as a badge: its colour, its words (绿灯/黄灯/红灯) and its due time."""
+
+    light: str | None
+    due_at: dt.datetime | None
+
+    @property
+    def label(self) -> str:
+        return light_label(self.light)
+
+
+@dataclass(frozen=True)
+class PetitionRow:
+    petition: Petition
+    badge: LightBadge
+
+
+def petition_rows(petitions: Any, *, now: dt.datetime) -> list[PetitionRow]:
+    """Rows of ``selectors.petition_list_visible`` (with ``running_due_at``)."""
+    return [
+        PetitionRow(
+            petition,
+            LightBadge(
+                petition_light(petition, now=now), getattr(petition, "running_due_at", None)
+            ),
+        )
+        for petition in petitions
+    ]
+
+
+def dispatch_badge(dispatch: Dispatch, *, now: dt.datetime) -> LightBadge:
+    due = (
+        dispatch.report_due_at
+        if dispatch.status == DispatchStatus.PENDING
+        else dispatch.complete_due_at
+    )
+    light = dispatch_light(dispatch, now=now)
+    return LightBadge(light, due if light is not None else None)
+
+
+# --- Filters ---------------------------------------------------------------------------------
+
+
+def within_filter(user: AnyUser, data: Any) -> OrgUnit | None:
+    """``?unit=``: a unit of the user's area (404 otherwise, also for a malformed id)."""
+    value = data.get("unit", "")
+    return org_selectors.orgunit_get(user=user, pk=value) if value else None
+
+
+def unit_choices(user: AnyUser) -> list[OrgUnit]:
+    """Communities and compounds of the user's area for the unit filter (one query); none for
+    a handler, whose area is the department's jurisdiction, not theirs to browse."""
+    if _role(user) == Role.DEPARTMENT_HANDLER:
+        return []
+    return list(
+        org_selectors.orgunit_list_visible(user=user)
+        .filter(kind__in=[OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY, OrgUnit.Kind.COMPOUND])
+        .only("id", "name", "kind", "area_type", "level", "tree_id", "lft", "rght")[
+            :FILTER_CHOICES_LIMIT
+        ]
+    )
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go after an action: ``next`` when it is a path of this site."""
+    target = request.POST.get("next", "") or request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def actor(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # login_required lets only real accounts through
+        raise NotAllowed()
+    return user
+
+
+def petitioner_name(user: AnyUser, petition: Petition, anonymous: str) -> str:
+    """The petitioner as this user may see them: the name for the roles that keep the people
+    ledger, ``张*`` for everyone else (handlers)."""
+    if petition.is_anonymous:
+        return anonymous
+    person = petition.petitioner
+    if person is None:
+        return ""
+    return person.name if policy.sees_full_names(user) else person.masked_name
