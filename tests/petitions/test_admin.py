@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
 from governance.models import AuditEvent
 from orgchart import services as org
@@ -429,10 +430,14 @@ def test_a_calendar_day_is_edited_with_an_audit_row(people: Personas) -> None:
         str(make_up.pk),
         {"date": "2026-10-10", "is_working_day": False, "name": "国庆节调休（取消）"},
     )
-    kinds = {
-        day.date: client.get(DAYS).context["cl"].model_admin.kind(day)
-        for day in CalendarDay.objects.filter(date__in=[dt.date(2026, 10, 1), dt.date(2026, 9, 20)])
-    }
+    model_admin = client.get(DAYS).context["cl"].model_admin
+    with translation.override("en"):
+        kinds = {
+            day.date: model_admin.kind(day)
+            for day in CalendarDay.objects.filter(
+                date__in=[dt.date(2026, 10, 1), dt.date(2026, 9, 20)]
+            )
+        }
     assert kinds == {dt.date(2026, 10, 1): "holiday", dt.date(2026, 9, 20): "make-up working day"}
 
 
