@@ -1,17 +1,17 @@
 """Write the demo petitions: accounts for the units and departments that act on them, then the
 plan of ``petitions.demo.plan`` played in time order.
 
-Petitions logged in the last ``SERVICE_DAYS`` days, and every petition whose script is not
-plain (escalated, returned, reopened, extended, supervised, repeats, from visits), go through
-``petitions.services`` step by step with ``now=`` set to the step's moment, as the staff of the
-petition's handling unit at that moment and the handlers of its departments; between steps
-the escalation sweep (``petitions.sweep.escalate_overdue``) runs at each moment a deadline
-passes, so numbers, events, deadlines, escalations and notifications are the real ones.
+Petitions logged in the last ``SERVICE_DAYS`` days, and every petition whose script lets a
+deadline pass (escalations), or that repeats a petition still being written this way, go
+through ``petitions.services`` step by step with ``now=`` set to the step's moment, as the
+staff of the petition's handling unit at that moment and the handlers of its departments;
+between steps the escalation sweep (``petitions.sweep.escalate_overdue``) runs at each minute
+a deadline passes, so numbers, events, deadlines, escalations and notifications are the real
+ones.
 
-Older plain petitions (logged, accepted, handled by the unit or whistled, replied, evaluated
-or closed, rated; or not accepted) are written in bulk: the same rows the services write (the
-petition, its dispatches, every event, the intake's audit row, the notifications, read by now),
-numbered in the order they were logged among the others.
+The older petitions whose deadlines all held are written in bulk by ``petitions.demo.bulk``:
+the same rows the services write, numbered in the order they were logged among the others.
+No sweep would have touched them, so the timeline of the others is unchanged.
 
 Idempotent: when any petition exists the petitions are left as they are (accounts are still
 added when missing).
@@ -357,6 +357,10 @@ class _Seeder:
         self.handlers: dict[str, User] = {}
         self.counter: dict[int, int] = {}
         self.counter_written: dict[int, int] = {}
+        self.people: dict[int, Person] = {}
+        self.grids: dict[int, Grid] = {}
+        self.visits: dict[int, Visit] = {}
+        self.runs: list[_Run] = []
         self.cutoff = now - SWEEP_PAUSE
         self.dues: list[tuple[dt.datetime, int]] = []  # (deadline, petition), a heap
         self.tracked: dict[int, set[dt.datetime]] = defaultdict(set)
@@ -365,11 +369,6 @@ class _Seeder:
         self.result.created_accounts = _create_accounts()
         if Petition.objects.exists():
             return self.result
-        before = {
-            "dispatches": Dispatch.objects.count(),
-            "escalations": Escalation.objects.count(),
-            "events": PetitionEvent.objects.count(),
-        }
         self.staff = _staff_by_unit()
         world = load_world(self.now)
         plans = petitions_plan(world, seed=self.seed)
@@ -381,10 +380,11 @@ class _Seeder:
         Notification.objects.filter(
             read_at__isnull=True, created_at__lt=self.now - dt.timedelta(days=2)
         ).update(read_at=F("created_at") + dt.timedelta(hours=3))
+        # No petition existed before, so every dispatch, escalation and event is new.
         self.result.created_petitions = len(plans)
-        self.result.created_dispatches = Dispatch.objects.count() - before["dispatches"]
-        self.result.created_escalations = Escalation.objects.count() - before["escalations"]
-        self.result.created_events = PetitionEvent.objects.count() - before["events"]
+        self.result.created_dispatches = Dispatch.objects.count()
+        self.result.created_escalations = Escalation.objects.count()
+        self.result.created_events = PetitionEvent.objects.count()
         return self.result
 
     def prepare(self, plans: list[PetitionPlan]) -> None:

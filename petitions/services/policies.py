@@ -144,6 +144,8 @@ def _deadline_policy_errors(
     values: dict[str, Any], instance: DeadlinePolicy | None
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    if not 1 <= values["yellow_at"] <= 99:
+        errors["yellow_at"] = [_("Enter a share from 1 to 99 %.")]
     if values["track"] == Track.FORMAL:
         for amount_field, (unit_field, days) in FORMAL_LIMIT_DAYS.items():
             amount, unit = values[amount_field], values[unit_field]
