@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -124,7 +125,7 @@ def grid_staff_list(
         .filter(grid=grid)
         .select_related("grid", "person", "account")
         .annotate(is_party_member=_is_party_member())
-        .order_by("ended_on", "role", "started_on", "id")
+        .order_by(F("ended_on").asc(nulls_first=True), "role", "started_on", "id")
     )
     if current is not None:
         staff = staff.filter(ended_on__isnull=current)
