@@ -67,9 +67,10 @@ format: setup-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup-dev ## Print speed figures (tree writes, dashboard, ledger exports); DATABASE_URL picks the database
+bench: setup-dev ## Print speed figures (tree writes, dashboard, ledger exports, petitions, list pages); DATABASE_URL picks the database
 	DEBUG=1 $(BIN)/python scripts/bench.py
 	DEBUG=1 $(BIN)/python scripts/bench_export.py
+	DEBUG=1 $(BIN)/python scripts/bench_petitions.py
 
 clean: ## Remove the virtualenv, installed assets and build output (keeps var/ data)
 	rm -rf $(VENV) node_modules static/vendor staticfiles .pytest_cache .mypy_cache .ruff_cache

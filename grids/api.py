@@ -30,6 +30,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from governance.errors import OutOfScope, ValidationFailed
 from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
@@ -492,7 +493,22 @@ class PhotoRenderer(BaseRenderer):
         return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
 
 
-class VisitViewSet(LedgerExportMixin, viewsets.GenericViewSet[Visit]):
+class PhotoResponseMixin(APIView):
+    """For a viewset with a photo action: an answer that is not the file (a 404, a 400) goes
+    out as JSON even when the client asked for an image."""
+
+    def finalize_response(  # type: ignore[override]
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), PhotoRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+
+
+class VisitViewSet(PhotoResponseMixin, LedgerExportMixin, viewsets.GenericViewSet[Visit]):
     """Visits (走访/巡查), newest first. Append-only: recorded, never changed or deleted."""
 
     serializer_class = VisitSerializer
@@ -503,16 +519,6 @@ class VisitViewSet(LedgerExportMixin, viewsets.GenericViewSet[Visit]):
 
     def get_object(self) -> Visit:
         return selectors.visit_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def finalize_response(  # type: ignore[override]
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        if isinstance(response, Response) and isinstance(
-            getattr(request, "accepted_renderer", None), PhotoRenderer
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(
         parameters=[

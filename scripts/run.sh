@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-1}"
 PORT="${PORT:-8000}"
 BIN=.venv/bin
-mkdir -p var/celery/queue var/celery/processed var/celery/results var/log
+mkdir -p var/celery/queue var/celery/processed var/celery/results var/celery/control var/log
 
 pids=()
 cleanup() {

@@ -21,9 +21,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from governance.audit import audit_record
 from governance.errors import ApplicationError
-from governance.models import AuditEvent
 from grids.admin import ReadOnlyScopedAdmin, ServiceErrorsMixin
 from orgchart import policy
 from orgchart.admin.base import ScopedAdminMixin, ScopedRawIdWidget, scoped_choices
@@ -410,11 +408,13 @@ class PointRuleAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: PointRule, form: Any, change: bool) -> None:
-        changes = {field: getattr(obj, field) for field in form.changed_data}
-        if not changes:
-            return
-        obj.save(update_fields=list(changes))
-        audit_record(actor=request.user, action=AuditEvent.Action.UPDATE, obj=obj, changes=changes)
+        stored = PointRule.objects.get(pk=obj.pk)
+        services.point_rule_update(
+            actor=request.user,
+            rule=stored,
+            points=obj.points if "points" in form.changed_data else None,
+            active=obj.is_active if "is_active" in form.changed_data else None,
+        )
 
 
 class RestockForm(forms.Form):

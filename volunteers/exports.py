@@ -48,6 +48,7 @@ from volunteers import selectors
 from volunteers.models import (
     Activity,
     DualRegistration,
+    Pairing,
     PartnerUnit,
     PointEntry,
     PointRule,
@@ -69,8 +70,10 @@ __all__ = [
     "ExportRequest",
     "activity_export",
     "dual_registration_export",
+    "pairing_export",
     "partner_unit_export",
     "point_entry_export",
+    "points_ranking_export",
     "points_statement_export",
     "redemption_export",
     "reward_export",
@@ -358,6 +361,13 @@ def volunteer_columns(context: LedgerContext, viewer_id: int | None) -> list[Col
     ]
 
 
+def _lead(context: LedgerContext, viewer_id: int | None, team: Team) -> str:
+    """Masked when the lead is outside the viewer's area (a street's team)."""
+    if team.lead is not None and not getattr(team, "lead_in_area", False):
+        return team.lead.person.masked_name
+    return _volunteer(context, viewer_id, team.lead)
+
+
 def team_columns(context: LedgerContext, viewer_id: int | None) -> list[Column[Team]]:
     C = Column[Team]
     kind = labels(Team.Kind)
@@ -365,7 +375,7 @@ def team_columns(context: LedgerContext, viewer_id: int | None) -> list[Column[T
         C(header(Team, "name"), lambda t: t.name, width=20),
         C(header(Team, "kind"), lambda t: kind(t.kind), width=16),
         C(header(Team, "unit"), lambda t: t.unit.name, width=14),
-        C(header(Team, "lead"), lambda t: _volunteer(context, viewer_id, t.lead), width=10),
+        C(header(Team, "lead"), lambda t: _lead(context, viewer_id, t), width=10),
         C(
             pgettext_lazy("ledger", "Lead is a party member"),
             lambda t: yes(bool(t.lead_is_party_member)),  # type: ignore[attr-defined]
@@ -450,11 +460,28 @@ def dual_registration_columns(context: LedgerContext) -> list[Column[DualRegistr
     ]
 
 
+def pairing_columns(context: LedgerContext) -> list[Column[Pairing]]:
+    C = Column[Pairing]
+    return [
+        C(header(Pairing, "partner"), lambda p: p.partner.name, width=24),
+        C(header(Pairing, "community"), lambda p: p.community.name, width=14),
+        C(header(Pairing, "commitments"), lambda p: p.commitments, width=40),
+        C(header(Pairing, "started_on"), lambda p: p.started_on, Kind.DATE, width=12),
+        C(header(Pairing, "ended_on"), lambda p: p.ended_on, Kind.DATE, width=12),
+    ]
+
+
 # --- The exports -------------------------------------------------------------------------------
 
 
 def _spec(name: str, noun: Any, columns: Columns, personal_data: str = "") -> LedgerSpec[Any]:
     return LedgerSpec[Any](name, noun, columns, personal_data=personal_data)
+
+
+def pairing_export(request: ExportRequest, pairings: QuerySet[Pairing]) -> HttpResponseBase:
+    """包联台账 (from ``selectors.pairing_list_visible``; names nobody: not logged)."""
+    spec = _spec("pairings", pgettext_lazy("ledger", "pairing ledger"), pairing_columns)
+    return export_ledger(request, pairings, spec)
 
 
 def wish_export(request: ExportRequest, wishes: QuerySet[Wish]) -> HttpResponseBase:
@@ -596,3 +623,55 @@ def dual_registration_export(
         DualRegistration._meta.label,
     )
     return export_ledger(request, registrations, spec)
+
+
+# --- 积分排行: the monthly points ranking -------------------------------------------------------
+
+
+def ranking_columns(context: LedgerContext, viewer_id: int | None) -> list[Column[Volunteer]]:
+    C = Column[Volunteer]
+    return [
+        C(
+            pgettext_lazy("ranking", "Rank"),
+            lambda v: v.rank,  # type: ignore[attr-defined]
+            Kind.INTEGER,
+            width=6,
+        ),
+        C(header(Volunteer, "person"), lambda v: _volunteer(context, viewer_id, v), width=10),
+        C(header(Volunteer, "community"), lambda v: v.community.name, width=14),
+        C(
+            gettext_lazy("Party member"),
+            lambda v: yes(bool(v.is_party_member)),  # type: ignore[attr-defined]
+            width=8,
+        ),
+        C(
+            pgettext_lazy("points", "Earned"),
+            lambda v: v.earned,  # type: ignore[attr-defined]
+            Kind.INTEGER,
+            width=10,
+            total=True,
+        ),
+        C(
+            pgettext_lazy("ledger", "Service hours"),
+            lambda v: _hours(v.hours),  # type: ignore[attr-defined]
+            Kind.NUMBER,
+            width=10,
+            total=True,
+        ),
+    ]
+
+
+def points_ranking_export(
+    request: ExportRequest, rows: QuerySet[Volunteer], month: str
+) -> HttpResponseBase:
+    """积分排行 of one month (``month``: "2026-11"; the rows from ``selectors.points_ranking``,
+    without ``top``): every ranked volunteer with the rank, the points earned and the service
+    hours of the month, with totals. The title names the month."""
+    noun = pgettext_lazy("ledger", "points ranking %(month)s") % {"month": month}
+    spec = _spec(
+        "points-ranking",
+        noun,
+        _with_viewer(ranking_columns, request.user),
+        PointEntry._meta.label,
+    )
+    return export_ledger(request, rows, spec)

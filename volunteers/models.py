@@ -594,6 +594,7 @@ class Activity(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("places"))
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    cancel_reason = models.CharField(_("why it was called off"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

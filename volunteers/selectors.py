@@ -37,12 +37,13 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Rank, RowNumber
 from django.utils import timezone
 
 from governance.errors import OutOfScope
-from orgchart.models import OrgUnit, PartyMember, Person
+from orgchart.models import OrgUnit, PartyMember, Person, User
 from orgchart.policy import AnyUser, may_reveal_in_bulk, policy
 from orgchart.selectors import person_search_q
 from petitions.selectors import deadline_light
@@ -156,10 +157,19 @@ def volunteer_get(*, user: AnyUser, pk: Any) -> Volunteer:
 
 
 def team_list_visible(
-    *, user: AnyUser, within: OrgUnit | None = None, kind: str = ""
+    *,
+    user: AnyUser,
+    within: OrgUnit | None = None,
+    serving: OrgUnit | None = None,
+    kind: str = "",
 ) -> QuerySet[Team]:
     """Teams the user may see, with their lead, ``member_count`` and whether the lead is a
-    party member (``lead_is_party_member``)."""
+    party member (``lead_is_party_member``). Staff see their area's teams and those of the
+    street above it.
+
+    ``within``: teams of that subtree. ``serving``: the teams that may take a community's
+    work orders: those of its subtree and those of the units above it up to its street (a
+    street's 先锋队 serves its communities); never another street's."""
     members = (
         Team.members.through.objects.filter(team_id=OuterRef("pk"))
         .order_by()
@@ -173,11 +183,22 @@ def team_list_visible(
         .annotate(
             member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
             lead_is_party_member=_is_party_member("lead__person_id"),
+            # A street's team may be led from a community outside the viewer's area: the
+            # lead is named in full only when the viewer sees that volunteer.
+            lead_in_area=Exists(policy(user, Volunteer).filter(pk=OuterRef("lead_id"))),
         )
         .order_by("unit__tree_id", "unit__lft", "name", "id")
     )
     if within is not None:
         teams = teams.filter(_within("unit", within))
+    if serving is not None:
+        street_above = Q(
+            unit__kind=OrgUnit.Kind.STREET,
+            unit__tree_id=serving.tree_id,
+            unit__lft__lte=serving.lft,
+            unit__rght__gte=serving.rght,
+        )
+        teams = teams.filter(_within("unit", serving) | street_above)
     if kind:
         teams = teams.filter(kind=kind)
     return teams
@@ -226,6 +247,29 @@ def partner_unit_get(*, user: AnyUser, pk: Any) -> PartnerUnit:
     return _get(partner_unit_list_visible(user=user), pk)
 
 
+def pairing_list_visible(*, user: AnyUser, partner: PartnerUnit | None = None) -> QuerySet[Pairing]:
+    """包联 pairings the user may see (with communities of their area), current ones first,
+    then by community."""
+    pairings = (
+        policy(user, Pairing)
+        .select_related("partner", "community")
+        .order_by(
+            F("ended_on").desc(nulls_first=True),
+            "community__tree_id",
+            "community__lft",
+            "partner__name",
+            "id",
+        )
+    )
+    if partner is not None:
+        pairings = pairings.filter(partner=partner)
+    return pairings
+
+
+def pairing_get(*, user: AnyUser, pk: Any, partner: PartnerUnit | None = None) -> Pairing:
+    return _get(pairing_list_visible(user=user, partner=partner), pk)
+
+
 def dual_registration_list_visible(
     *,
     user: AnyUser,
@@ -260,6 +304,48 @@ def dual_registration_list_visible(
 
 def dual_registration_get(*, user: AnyUser, pk: Any) -> DualRegistration:
     return _get(dual_registration_list_visible(user=user, current=None), pk)
+
+
+@dataclass(frozen=True)
+class VolunteerShare:
+    """One community of the volunteer register: its active volunteers and how many of them
+    are party members (党员志愿者占比)."""
+
+    community_id: int
+    community_name: str
+    volunteers: int
+    party_members: int
+
+    @property
+    def share(self) -> int | None:
+        """The party members' share in whole per cent (half up); None without volunteers."""
+        if not self.volunteers:
+            return None
+        return (200 * self.party_members + self.volunteers) // (2 * self.volunteers)
+
+
+def volunteer_share_by_community(
+    *, user: AnyUser, within: OrgUnit | None = None
+) -> list[VolunteerShare]:
+    """Per community the user sees (in tree order; ``within``: of that subtree), its active
+    volunteers and the party members among them. Communities without an active volunteer are
+    left out. One query."""
+    volunteers = policy(user, Volunteer).filter(is_active=True)
+    if within is not None:
+        volunteers = volunteers.filter(_within("community", within))
+    rows = (
+        volunteers.order_by()
+        .values("community_id", "community__name", "community__tree_id", "community__lft")
+        .annotate(
+            total=Count("pk"),
+            party=Count("pk", filter=Q(_is_party_member("person_id"))),
+        )
+        .order_by("community__tree_id", "community__lft")
+    )
+    return [
+        VolunteerShare(row["community_id"], row["community__name"], row["total"], row["party"])
+        for row in rows
+    ]
 
 
 # --- Micro-wishes ------------------------------------------------------------------------------
@@ -646,3 +732,91 @@ def redemption_list_visible(
 
 def redemption_get(*, user: AnyUser, pk: Any) -> Redemption:
     return _get(redemption_list_visible(user=user), pk)
+
+
+def points_ranking(
+    *, user: AnyUser, month: dt.date, top: int | None = None
+) -> tuple[QuerySet[Volunteer], QuerySet[Any]]:
+    """积分排行: the volunteers of the user's area ranked by the points they earned in the
+    month of ``month`` (from midnight on its first day to midnight after its last, in the
+    deployment's time zone), and that month per community.
+
+    The area: for a volunteer account, the community of its own (active) volunteer record:
+    the ranking is shown inside the community with names masked by the page, although the
+    policy shows a volunteer no other volunteer's record; for staff, the volunteers of their
+    subtree (the policy's); for everyone else, nobody.
+
+    Rows: the volunteers who earned points in the month (awards; redemptions take nothing
+    off), most points first, ties by name pinyin. Each carries ``earned``, ``hours`` (service
+    hours checked in that month), ``rank`` (ties share it: 1, 1, 3), ``position`` (1, 2, 3…),
+    ``ranked`` (how many volunteers are ranked) and ``is_party_member``. ``top``: only the
+    first ``top`` positions, plus the caller's own row wherever it stands (one query).
+
+    Communities: dicts of ``community_id``, ``community_name``, ``volunteers`` (with points)
+    and ``points``, most points first (one query, when evaluated)."""
+    first = month.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    start, end = local_day_start(first), local_day_start(after)
+    account = user if isinstance(user, User) and user.is_active else None
+    viewer_id = account.pk if account is not None else None
+    if account is not None and account.role == User.Role.VOLUNTEER:
+        own = Volunteer.objects.filter(account_id=viewer_id, is_active=True)
+        volunteers = Volunteer.objects.filter(community_id__in=own.values("community_id"))
+    else:
+        volunteers = policy(user, Volunteer)
+    # Deactivated volunteers keep their ledger but leave the ranking.
+    volunteers = volunteers.filter(is_active=True)
+    awards = PointEntry.objects.filter(at__gte=start, at__lt=end, points__gt=0)
+    earned = (
+        awards.filter(volunteer_id=OuterRef("pk"))
+        .order_by()
+        .values("volunteer_id")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+    hours = (
+        Signup.objects.filter(
+            volunteer_id=OuterRef("pk"),
+            cancelled_at__isnull=True,
+            checked_in_at__gte=start,
+            checked_in_at__lt=end,
+        )
+        .order_by()
+        .values("volunteer_id")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    best_first = [F("earned").desc(), F("person__name_pinyin").asc(), F("pk").asc()]
+    rows = (
+        volunteers.filter(Exists(awards.filter(volunteer_id=OuterRef("pk"))))
+        .select_related("person", "community")
+        .annotate(
+            earned=Subquery(earned, output_field=IntegerField()),
+            hours=Coalesce(
+                Subquery(hours, output_field=HOURS), Value(Decimal("0")), output_field=HOURS
+            ),
+            is_party_member=_is_party_member("person_id"),
+        )
+        .annotate(
+            rank=Window(Rank(), order_by=F("earned").desc()),
+            position=Window(RowNumber(), order_by=best_first),
+            ranked=Window(Count("pk")),
+        )
+        .order_by(*best_first)
+    )
+    if top is not None:
+        shown = Q(position__lte=top)
+        rows = rows.filter(shown | Q(account_id=viewer_id) if viewer_id is not None else shown)
+    communities = (
+        awards.filter(volunteer__in=volunteers.values("pk"))
+        .order_by()
+        .values(
+            community_id=F("volunteer__community_id"),
+            community_name=F("volunteer__community__name"),
+            community_tree=F("volunteer__community__tree_id"),
+            community_lft=F("volunteer__community__lft"),
+        )
+        .annotate(volunteers=Count("volunteer_id", distinct=True), points=Sum("points"))
+        .order_by("-points", "community_tree", "community_lft")
+    )
+    return rows, communities

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from orgchart import selectors as org_selectors
-from orgchart.models import OrgUnit
+from orgchart.models import OrgUnit, User
 from orgchart.policy import AnyUser
+from volunteers import selectors as volunteer_selectors
+from volunteers.selectors import Quarter
 
 
 @dataclass(frozen=True)
@@ -17,17 +20,70 @@ class KindCount:
 
 
 @dataclass(frozen=True)
+class PointsCard:
+    """我的积分 on a volunteer account's home page: the balance, and the points earned and
+    service hours of this quarter. ``registered`` is False for an account with no active
+    volunteer record (nothing to show but a word to ask the community)."""
+
+    registered: bool
+    quarter: Quarter
+    balance: int = 0
+    earned: int = 0
+    hours: Decimal = Decimal("0.0")
+
+
+@dataclass(frozen=True)
 class Dashboard:
     roots: list[OrgUnit]
     unit_counts: list[KindCount]
     weak_units: int
     department_count: int
+    points: PointsCard | None = None
+    # The org figures (units by kind, weak units, departments): not for volunteer accounts,
+    # whose home is their points.
+    org_figures: bool = True
+
+
+def _is_volunteer_account(user: AnyUser) -> bool:
+    return isinstance(user, User) and user.is_active and user.role == User.Role.VOLUNTEER
+
+
+def points_card_for(*, user: AnyUser) -> PointsCard | None:
+    """The points card of a volunteer account (two queries: this quarter's statement row,
+    the balance); None for every other role (no query)."""
+    if not _is_volunteer_account(user):
+        return None
+    quarter = volunteer_selectors.current_quarter()
+    row = (
+        volunteer_selectors.points_statement(user=user, quarter=quarter)
+        .filter(is_active=True)
+        .first()
+    )
+    if row is None:
+        return PointsCard(registered=False, quarter=quarter)
+    return PointsCard(
+        registered=True,
+        quarter=quarter,
+        balance=volunteer_selectors.points_balance_visible(user=user, volunteer=row),
+        earned=int(row.earned),  # type: ignore[attr-defined]
+        hours=Decimal(row.hours or 0).quantize(Decimal("0.1")),  # type: ignore[attr-defined]
+    )
 
 
 def dashboard_for(*, user: AnyUser) -> Dashboard:
-    """The first dashboard of the user's scope: units by kind, weak units, departments."""
-    counts = org_selectors.orgunit_counts_by_kind(user=user)
+    """The first dashboard of the user's scope: units by kind, weak units, departments, and a
+    volunteer account's points."""
     roots = list(org_selectors.orgunit_roots_visible(user=user))
+    if _is_volunteer_account(user):
+        return Dashboard(
+            roots=roots,
+            unit_counts=[],
+            weak_units=0,
+            department_count=0,
+            points=points_card_for(user=user),
+            org_figures=False,
+        )
+    counts = org_selectors.orgunit_counts_by_kind(user=user)
     # Kinds from the top of the user's area downwards (a community worker has no districts).
     kinds = OrgUnit.Kind.values
     top = min((kinds.index(root.kind) for root in roots), default=0)
@@ -40,4 +96,5 @@ def dashboard_for(*, user: AnyUser) -> Dashboard:
         ],
         weak_units=org_selectors.orgunit_list_visible(user=user).filter(is_weak=True).count(),
         department_count=org_selectors.department_list_visible(user=user).count(),
+        points=points_card_for(user=user),
     )

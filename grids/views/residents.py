@@ -40,7 +40,6 @@ from grids.views.shared import (
 )
 from orgchart import policy
 from orgchart.forms import PersonFields, add_service_errors
-from orgchart.models import User
 from orgchart.pages import export_asked, list_search, paginate, query_string
 
 RESIDENT_SORTS: dict[str, tuple[Any, ...]] = {
@@ -262,11 +261,9 @@ def resident_new(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def _may_restrict(user: Any, household: Household) -> bool:
     """Whether the user may see (and so set) restricted tags: the role-level right of
-    ``resident.reveal_restricted``, for a household they see."""
-    resident = Resident(household=household)
-    return user.is_superuser or (
-        isinstance(user, User) and policy.ACTION_RULES["resident.reveal_restricted"](user, resident)
-    )
+    ``resident.reveal_restricted``, for a household they see (the resident is not saved yet,
+    so there is no row for ``can`` to look up)."""
+    return policy.role_may(user, "resident.reveal_restricted", Resident(household=household))
 
 
 PERSON_FIELDS = ("name", "document_type", "document_number", "mobile", "landline", "address")

@@ -6,6 +6,8 @@
 * ``can(user, action, obj)`` says whether the user may take ``action`` on ``obj``;
   ``require(user, action, obj)`` raises ``OutOfScope`` (404) when the row is not visible and
   ``NotAllowed`` (403) when it is visible but the role may not act.
+* ``role_may(user, action, obj)`` is the role's rule alone, for a caller that has settled
+  visibility already (or an object that belongs to no unit).
 
 Resources are named by model label (``"orgchart.OrgUnit"``) or given as the model class. The
 apps above ``orgchart`` (grids, petitions, volunteers) get their rules here too, written against
@@ -31,6 +33,7 @@ from orgchart.policy.core import (
     policy,
     refresh_scope,
     require,
+    role_may,
     scope_of,
     staffed_grids_q,
 )
@@ -61,6 +64,7 @@ __all__ = [
     "policy",
     "refresh_scope",
     "require",
+    "role_may",
     "scope_of",
     "sees_full_names",
     "staffed_grids_q",

@@ -1,6 +1,6 @@
 """The core of the access policy: scopes, the rule registries, and the questions every
-page asks (``policy``, ``can``, ``require``, ``actions_for``). The rules live beside it, one
-module per app."""
+page asks (``policy``, ``can``, ``require``, ``actions_for``; ``role_may`` for the rule
+alone). The rules live beside it, one module per app."""
 
 from __future__ import annotations
 
@@ -163,15 +163,30 @@ def is_visible(user: AnyUser, obj: models.Model) -> bool:
     return policy(user, type(obj)).filter(pk=obj.pk).exists()
 
 
-def can(user: AnyUser, action: str, obj: models.Model) -> bool:
-    """True when ``obj`` is in the user's scope and their role may take ``action`` on it."""
-    if not user.is_authenticated or not user.is_active or not is_visible(user, obj):
-        return False
-    if not isinstance(user, User):
+def role_may(user: AnyUser, action: str, obj: models.Model | None) -> bool:
+    """Whether the user's role may take ``action`` on ``obj``: the rule of ``ACTION_RULES``
+    alone, without ``can``'s visibility check (no query of its own).
+
+    Right only where visibility is settled some other way: the caller has already
+    established that the user sees ``obj`` (a row of the user's own scoped list, a row not
+    yet saved under a parent they see), or ``obj`` belongs to no unit and so has no scope to
+    be seen in (``None`` then). Everywhere else ask ``can`` or ``require``.
+
+    Like ``can``: False for anonymous and inactive users, True for an active superuser (for
+    any ``action``), else the rule's answer (``KeyError`` for an action without a rule).
+    """
+    if not user.is_authenticated or not user.is_active or not isinstance(user, User):
         return False
     if user.is_superuser:
         return True
     return ACTION_RULES[action](user, obj)
+
+
+def can(user: AnyUser, action: str, obj: models.Model) -> bool:
+    """True when ``obj`` is in the user's scope and their role may take ``action`` on it."""
+    if not user.is_authenticated or not user.is_active or not is_visible(user, obj):
+        return False
+    return role_may(user, action, obj)
 
 
 def require(user: AnyUser, action: str, obj: models.Model) -> None:

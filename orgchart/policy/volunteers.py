@@ -70,7 +70,10 @@ def _volunteer_rule(user: AnyUser, scope: Scope) -> Q:
 def _team_rule(user: AnyUser, scope: Scope) -> Q:
     if _is_volunteer_account(user):
         return scope.units_q("unit") | scope.covers_unit_q("unit")
-    return _staff_or_none(user, scope, scope.units_q("unit"))
+    # Staff: the teams of their area and those of the street above it (a street's 先锋队
+    # serves its communities: their community workers dispatch work orders to it).
+    street_above = scope.covers_unit_q("unit") & Q(unit__kind=OrgUnit.Kind.STREET)
+    return _staff_or_none(user, scope, scope.units_q("unit") | street_above)
 
 
 def _wish_rule(user: AnyUser, scope: Scope) -> Q:
@@ -143,13 +146,20 @@ def _manages_volunteers(user: User, obj: Any) -> bool:
 
 
 def _keeps_unit_row(user: User, obj: Any) -> bool:
-    """Change a row kept by a unit (a reward, a partner unit) in the user's own area: a
-    community worker sees the street's reward catalogue but does not restock it."""
+    """Change a row kept by a unit (a reward, a partner unit, a team) in the user's own area:
+    a community worker sees the street's reward catalogue and teams but does not restock the
+    one or change the members of the other."""
     return _manages_volunteers(user, obj) and scope_of(user).contains(obj.unit)
 
 
 def _manages_activities(user: User, obj: Any) -> bool:
     return user.role in (Role.ADMIN, Role.COMMUNITY_WORKER, Role.OFFICIAL)
+
+
+def _organises(user: User, activity: Any) -> bool:
+    """Call off an activity of a unit in the user's own area (a community worker does not call
+    off the street's volunteer day)."""
+    return _manages_activities(user, activity) and scope_of(user).contains(activity.unit)
 
 
 def _volunteer_here(user: User, community_id: int) -> bool:
@@ -242,7 +252,7 @@ ACTION_RULES.update(
         "volunteer.change": _manages_volunteers,
         "volunteer.redeem": _redeems,
         "team.view": lambda user, obj: True,
-        "team.change": _manages_volunteers,
+        "team.change": _keeps_unit_row,
         "wish.view": lambda user, obj: True,
         "wish.claim": _claims_wish,
         "wish.release": _is_claimer,
@@ -259,6 +269,7 @@ ACTION_RULES.update(
         "workorder.supervise": _supervises_work,
         "activity.view": lambda user, obj: True,
         "activity.sign_up": _signs_up,
+        "activity.cancel": _organises,
         "signup.change": _manages_activities,
         "signup.check_in": _manages_activities,
         "reward.view": lambda user, obj: True,

@@ -14,7 +14,6 @@ from governance.audit import audit_record
 from governance.errors import NotAllowed, ValidationFailed
 from governance.models import AuditEvent
 from orgchart import policy
-from orgchart.models import User
 from orgchart.policy import AnyUser
 from petitions.models import DeadlinePolicy, TimeUnit, Track, Urgency
 from petitions.services.core import _fail
@@ -135,8 +134,7 @@ POLICY_FIELDS = (
 def deadline_policy_require_admin(actor: AnyUser) -> None:
     """Policies belong to no unit, so the rule is asked without a row (``require`` would look
     for one in the caller's scope)."""
-    may_change = policy.ACTION_RULES["deadlinepolicy.change"]
-    if not isinstance(actor, User) or not (actor.is_superuser or may_change(actor, None)):
+    if not policy.role_may(actor, "deadlinepolicy.change", None):
         raise NotAllowed(_("Only administrators change deadline policies."))
 
 

@@ -244,15 +244,13 @@ INBOX_ACTIONS = (Action.REPORT, Action.COMPLETE, Action.RETURN)
 def _inbox_actions(user: Any, dispatch: Dispatch) -> list[str]:
     """The quick actions the user may take on a row, without a query per row: the rows come
     from the user's own scoped list, so only the status table and the role rule remain to
-    ask (``orgchart.policy``'s rule for each action)."""
+    ask (``policy.role_may`` for each action)."""
     names = [
         str(action)
         for action in INBOX_ACTIONS
         if dispatch.status in DISPATCH_TRANSITIONS[action][0]
     ]
-    if getattr(user, "is_superuser", False):
-        return names
-    return [name for name in names if policy.ACTION_RULES[f"dispatch.{name}"](user, dispatch)]
+    return [name for name in names if policy.role_may(user, f"dispatch.{name}", dispatch)]
 
 
 @login_required

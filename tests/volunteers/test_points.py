@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from django.utils import translation
@@ -17,6 +18,7 @@ from governance.errors import (
     OutOfScope,
     ValidationFailed,
 )
+from governance.models import AuditEvent
 from tests.conftest import Personas, Tree
 from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld
 from tests.volunteers.test_services import (
@@ -558,3 +560,35 @@ def test_a_street_reward_is_restocked_by_the_street_only(vworld, people, tree) -
     assert Reward.objects.get(pk=street_reward.pk).stock == 5
     restocked = services.reward_restock(actor=people.street_admin, reward=street_reward, add=10)
     assert restocked.stock == 15
+
+
+# --- Changing a rule ---------------------------------------------------------------------------
+
+
+def test_a_rule_change_is_a_superusers_audited_act_and_old_entries_keep_their_points(
+    vworld: VolunteerWorld, people: Personas
+) -> None:
+    rule = PointRule.objects.get(code=PointRule.Code.SERVICE_HOUR)
+    before = services.points_award(
+        volunteer=vworld.me, rule_code=rule.code, source=vworld.me.person, quantity=2
+    )
+    with pytest.raises(NotAllowed):
+        services.point_rule_update(actor=people.street_admin, rule=rule, points=99)
+    with pytest.raises(ValidationFailed) as error:
+        services.point_rule_update(actor=people.superuser, rule=rule, points=-1)
+    assert error.value.fields == {"points": [ANY]}
+    assert PointRule.objects.get(pk=rule.pk).points == 10
+    assert not AuditEvent.objects.filter(object_type="volunteers.PointRule").exists()
+    changed = services.point_rule_update(actor=people.superuser, rule=rule, points=12, active=True)
+    assert (changed.points, changed.is_active) == (12, True)
+    event = AuditEvent.objects.get(object_type="volunteers.PointRule")
+    assert (event.actor, event.changes) == (people.superuser, {"points": 12})
+    assert before is not None
+    assert PointEntry.objects.get(pk=before.pk).points == 20
+    after = services.points_award(
+        volunteer=vworld.me, rule_code=rule.code, source=vworld.other.person, quantity=1
+    )
+    assert after is not None
+    assert after.points == 12
+    services.point_rule_update(actor=people.superuser, rule=changed, points=12)
+    assert AuditEvent.objects.filter(object_type="volunteers.PointRule").count() == 1

@@ -268,7 +268,7 @@ def test_a_community_worker_sees_its_subtree(scene, vworld, people) -> None:
     assert seen(worker, Activity) == pks(
         scene.activities, "guangming", "guangming_compound", "east", "district", "city"
     )
-    assert seen(worker, Team) == pks(scene.teams, "vanguard", "helper")
+    assert seen(worker, Team) == pks(scene.teams, "vanguard", "helper", "east")
     assert seen(worker, Reward) == pks(scene.rewards, "guangming", "east")
     assert seen(worker, Volunteer) == guangming_volunteers
     assert seen(worker, Signup) == pks(scene.signups, "me", "member")

@@ -13,13 +13,16 @@ version it carries) gets a no-op; the same action by someone else is a 409.
 """
 
 from volunteers.services.activities import (
+    activity_cancel,
     activity_cancel_sign_up,
     activity_check_in,
     activity_create,
+    activity_create_weekly,
     activity_sign_up,
 )
 from volunteers.services.points import (
     DEFAULT_RULES,
+    point_rule_update,
     point_rules_ensure_defaults,
     points_award,
     points_balance,
@@ -30,6 +33,7 @@ from volunteers.services.points import (
 )
 from volunteers.services.registration import (
     dual_register,
+    dual_registration_end,
     pairing_create,
     pairing_end,
     partner_unit_create,
@@ -60,14 +64,18 @@ from volunteers.services.work_orders import (
 
 __all__ = [
     "DEFAULT_RULES",
+    "activity_cancel",
     "activity_cancel_sign_up",
     "activity_check_in",
     "activity_create",
+    "activity_create_weekly",
     "activity_sign_up",
     "dual_register",
+    "dual_registration_end",
     "pairing_create",
     "pairing_end",
     "partner_unit_create",
+    "point_rule_update",
     "point_rules_ensure_defaults",
     "points_award",
     "points_balance",

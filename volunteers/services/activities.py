@@ -21,6 +21,9 @@ from volunteers.services.core import as_user, fail, require, text
 from volunteers.services.points import points_award
 from volunteers.services.wishes import volunteer_of
 
+# The longest weekly series announced at once (a quarter).
+MAX_WEEKS = 13
+
 
 @transaction.atomic
 def activity_create(
@@ -68,6 +71,54 @@ def activity_create(
         changes={"unit": unit, "title": activity.title, "starts_at": starts_at},
     )
     return activity
+
+
+@transaction.atomic
+def activity_create_weekly(*, weeks: int, **details: Any) -> list[Activity]:
+    """Announce the same activity on ``weeks`` consecutive weeks (the weekly volunteer
+    Saturday), from the given start: one activity each, all or none."""
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or not 1 <= weeks <= MAX_WEEKS:
+        raise fail("weeks", _("Repeat for 1 to %(max)d weeks.") % {"max": MAX_WEEKS})
+    starts_at, ends_at = details.pop("starts_at"), details.pop("ends_at")
+    week = dt.timedelta(weeks=1)
+    return [
+        activity_create(**details, starts_at=starts_at + week * n, ends_at=ends_at + week * n)
+        for n in range(weeks)
+    ]
+
+
+@transaction.atomic
+def activity_cancel(
+    *, actor: AnyUser | None, activity: Activity, reason: str, now: dt.datetime | None = None
+) -> Activity:
+    """Call an activity off before it starts (idempotent), with the reason shown on its page.
+    Sign-ups stay on record; nobody can sign up or be checked in any more. Once someone has
+    been checked in (check-in opens an hour before the start) the activity took place: 409."""
+    now = now or timezone.now()
+    locked = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(actor, "activity.cancel", locked)
+    if locked.is_cancelled:
+        return locked
+    reason = text(reason, "reason", required=True, limit=500)
+    if locked.starts_at <= now:
+        raise InvalidTransition(_("The activity has started; it can no longer be called off."))
+    if Signup.objects.filter(
+        activity=locked, cancelled_at__isnull=True, checked_in_at__isnull=False
+    ).exists():
+        raise InvalidTransition(
+            _("Volunteers have been checked in; the activity can no longer be called off.")
+        )
+    locked.is_cancelled = True
+    locked.cancel_reason = reason
+    locked.save(update_fields=["is_cancelled", "cancel_reason"])
+    audit_record(
+        actor=as_user(actor),
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        changes={"is_cancelled": True, "reason": reason},
+        now=now,
+    )
+    return locked
 
 
 @transaction.atomic
@@ -136,6 +187,11 @@ def activity_check_in(
     activity's length). Points: per activity attended and per service hour, each awarded
     once (idempotent; a correction of the hours does not award again)."""
     now = now or timezone.now()
+    # The activity first, as sign-up and call-off lock it: a call-off at the same moment
+    # waits for this check-in (and then refuses), or this check-in sees it called off.
+    Activity.objects.select_for_update().filter(pk=signup.activity_id).values_list(
+        "pk", flat=True
+    ).first()
     locked = (
         Signup.objects.select_for_update().select_related("activity", "volunteer").get(pk=signup.pk)
     )
@@ -143,6 +199,8 @@ def activity_check_in(
     if locked.cancelled_at is not None:
         raise InvalidTransition(_("This sign-up was cancelled."))
     activity = locked.activity
+    if activity.is_cancelled:
+        raise InvalidTransition(_("This activity was called off."))
     if now < activity.starts_at - dt.timedelta(hours=1):
         raise InvalidTransition(_("Check-in opens an hour before the start."))
     if hours is None:

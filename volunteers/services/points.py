@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
-from governance.errors import InvalidTransition
+from governance.errors import InvalidTransition, NotAllowed, ValidationFailed
 from governance.models import AuditEvent
 from orgchart.policy import AnyUser
 from volunteers.models import PointEntry, PointRule, Redemption, Reward, Volunteer
@@ -33,6 +33,29 @@ def point_rules_ensure_defaults() -> int:
         _rule, made = PointRule.objects.get_or_create(code=code, defaults={"points": points})
         created += int(made)
     return created
+
+
+@transaction.atomic
+def point_rule_update(
+    *, actor: AnyUser | None, rule: PointRule, points: int | None = None, active: bool | None = None
+) -> PointRule:
+    """Change a rule's points or switch it on or off (the city's rules: a superuser only).
+    New awards use the new value; entries already in the ledger keep theirs. Audited."""
+    if actor is not None and not (actor.is_authenticated and getattr(actor, "is_superuser", False)):
+        raise NotAllowed(_("Only a superuser changes the points rules."))
+    changes: dict[str, Any] = {}
+    if points is not None and points != rule.points:
+        if not isinstance(points, int) or isinstance(points, bool) or points < 0:
+            raise fail("points", _("Points cannot be negative."))
+        changes["points"] = points
+    if active is not None and active != rule.is_active:
+        changes["is_active"] = active
+    if not changes:
+        return rule
+    PointRule.objects.filter(pk=rule.pk).update(**changes)
+    audit_record(actor=as_user(actor), action=AuditEvent.Action.UPDATE, obj=rule, changes=changes)
+    rule.refresh_from_db()
+    return rule
 
 
 def points_balance(volunteer: Volunteer) -> int:
@@ -173,8 +196,6 @@ def reward_create(
     if not isinstance(stock, int) or stock < 0:
         errors["stock"] = [_("The stock cannot be negative.")]
     if errors:
-        from governance.errors import ValidationFailed
-
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
     reward = Reward.objects.create(
         unit=unit, name=name[:100], points=points, stock=stock, description=description

@@ -193,6 +193,27 @@ def dual_register(
     return registration
 
 
+@transaction.atomic
+def dual_registration_end(
+    *, actor: AnyUser | None, registration: DualRegistration, ended_on: dt.date | None = None
+) -> DualRegistration:
+    """End a 双报到 registration (the member moved away or left in-service work). Idempotent;
+    the date defaults to today and is never before the registration nor in the future. The
+    member's home community stays as it is (they may still live there)."""
+    locked = DualRegistration.objects.select_for_update().get(pk=registration.pk)
+    require(actor, "orgunit.manage_volunteers", locked.community)
+    if locked.ended_on is not None:
+        return locked
+    today = timezone.localdate()
+    day = ended_on or today
+    if day > today:
+        raise fail("ended_on", _("The end cannot be in the future."))
+    locked.ended_on = max(day, locked.registered_on)
+    locked.save(update_fields=["ended_on"])
+    _audit(actor, AuditEvent.Action.UPDATE, locked, {"ended_on": locked.ended_on})
+    return locked
+
+
 def _skills(values: Iterable[str] | str | None) -> str:
     if values is None:
         return ""

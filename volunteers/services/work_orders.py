@@ -22,6 +22,7 @@ from petitions.models import Petition
 from volunteers.models import (
     OPEN_WORK_ORDER_STATUSES,
     WORK_ORDER_TRANSITIONS,
+    Pairing,
     PartnerUnit,
     PointRule,
     Team,
@@ -201,6 +202,35 @@ def work_order_create(
     return order
 
 
+def _serves(team: Team, community_id: int) -> bool:
+    """Whether the team may take the work orders of the community: its unit lies in the
+    community's subtree, or is the street above it (both read now: the tree may have moved
+    since the caller loaded them)."""
+    units = OrgUnit.objects.in_bulk([team.unit_id, community_id])
+    unit, community = units.get(team.unit_id), units.get(community_id)
+    if unit is None or community is None:
+        return False
+    if unit.is_descendant_of(community, include_self=True):
+        return True
+    return unit.kind == OrgUnit.Kind.STREET and unit.is_ancestor_of(community)
+
+
+def _partner_serves(partner: PartnerUnit, community_id: int) -> bool:
+    """Whether the partner unit may take the community's work orders: it is paired with the
+    community now (包联), or kept by a unit inside the community."""
+    if Pairing.objects.filter(
+        partner_id=partner.pk, community_id=community_id, ended_on__isnull=True
+    ).exists():
+        return True
+    units = OrgUnit.objects.in_bulk([partner.unit_id, community_id])
+    unit, community = units.get(partner.unit_id), units.get(community_id)
+    return (
+        unit is not None
+        and community is not None
+        and unit.is_descendant_of(community, include_self=True)
+    )
+
+
 @transaction.atomic
 def work_order_dispatch(
     *,
@@ -213,12 +243,22 @@ def work_order_dispatch(
     now: dt.datetime | None = None,
 ) -> WorkOrder:
     """下单: the community party organisation gives the work to one team or one partner unit
-    (exactly one): ``ordered`` → ``dispatched``, with an optional deadline."""
+    (exactly one): ``ordered`` → ``dispatched``, with an optional deadline.
+
+    A team must serve the order's community: a team of the community (or of a unit inside
+    it), or of the street above it (a street's 先锋队 serves its communities). A team the
+    actor does not see is out of scope (404); a team of another community or street the
+    actor sees is refused (400). A partner unit must be paired with the community now (or be
+    kept inside it)."""
     now = now or timezone.now()
     if (team is None) == (partner is None):
         raise fail("team", _("Choose one team or one partner unit."))
     if actor is not None:
         require(actor, "team.view" if team is not None else "partnerunit.view", team or partner)
+    if team is not None and not _serves(team, work_order.community_id):
+        raise fail("team", _("This team does not serve the work order's community."))
+    if partner is not None and not _partner_serves(partner, work_order.community_id):
+        raise fail("partner", _("This partner unit is not paired with the work order's community."))
     provider = team or partner
     assert provider is not None  # noqa: S101 - one of them, checked above
     if not provider.is_active:

@@ -4,6 +4,7 @@ quarter. The services check everything again; these forms only give field messag
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -38,6 +39,11 @@ class WishFilterForm(FilterForm):
 
 
 class WishPostForm(BootstrapForm):
+    """A resident's wish, and optionally the resident it is for (受益人): ``beneficiary_q``
+    searches the people of the community (the page re-renders with the matches),
+    ``beneficiary`` is the id of the one chosen (radios on the page; the view checks that the
+    poster may see that person)."""
+
     title = forms.CharField(label=_("Wish"), max_length=120)
     description = forms.CharField(
         label=_("Description"),
@@ -45,6 +51,25 @@ class WishPostForm(BootstrapForm):
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    beneficiary_q = forms.CharField(
+        label=_("Find the resident (受益人)"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    beneficiary = forms.IntegerField(
+        label=_("For (受益人)"),
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["beneficiary_q"].widget.attrs["placeholder"] = _(
+            "Name, pinyin initials, ID first 6 / last 4"
+        )
 
 
 class VersionForm(BootstrapForm):
@@ -96,6 +121,21 @@ class HandOverForm(BootstrapForm):
 
 
 QUARTER = re.compile(r"^(20[0-9]{2})-Q?([1-4])$")
+MONTH = re.compile(r"^(20[0-9]{2})-(0?[1-9]|1[0-2])$")
+
+
+def parse_month(value: str) -> tuple[int, int] | None:
+    """``2026-11`` (or ``2026-1``) → (2026, 11); anything else → None."""
+    match = MONTH.match((value or "").strip())
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2))
+
+
+def shift_month(first: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after (or before) ``first``'s."""
+    index = first.year * 12 + first.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def parse_quarter(value: str) -> tuple[int, int] | None:
@@ -132,7 +172,9 @@ class DispatchForm(VersionForm):
 
     provider = forms.ChoiceField(label=_("Team or partner unit"))
     due_on = forms.DateField(
-        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(

@@ -1,0 +1,199 @@
+"""``work-orders/``: the 五单法 (点单 → 下单 → 接单 → completed → 验单), 督单 and the
+timeline."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
+from orgchart.api import export_request, validated_body, validated_query
+from volunteers import exports, selectors, services
+from volunteers.api.shared import UNIT_PARAMETER, _actor, _context
+from volunteers.models import WorkOrder, WorkOrderStatus
+from volunteers.serializers import (
+    StepNoteSerializer,
+    StepOptionalNoteSerializer,
+    StepReasonSerializer,
+    StepSerializer,
+    SuperviseSerializer,
+    WorkOrderCreateSerializer,
+    WorkOrderDetailSerializer,
+    WorkOrderDispatchSerializer,
+    WorkOrderEventSerializer,
+    WorkOrderFilterSerializer,
+    WorkOrderSerializer,
+)
+
+
+def _work_order_detail(request: Request, order_id: int, code: int = status.HTTP_200_OK) -> Response:
+    order = selectors.work_order_get(user=request.user, pk=order_id)
+    return Response(WorkOrderDetailSerializer(order, context=_context(request)).data, status=code)
+
+
+class WorkOrderViewSet(LedgerExportMixin, viewsets.GenericViewSet[WorkOrder]):
+    """Work orders by the 五单法 (点单 → 下单 → 接单 → completed → 验单) in the caller's area,
+    newest first. A volunteer sees those offered to their team or their partner unit."""
+
+    serializer_class = WorkOrderSerializer
+
+    def get_queryset(self) -> QuerySet[WorkOrder]:
+        return selectors.work_order_list_visible(user=self.request.user)
+
+    def get_object(self) -> WorkOrder:
+        return selectors.work_order_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            UNIT_PARAMETER,
+            OpenApiParameter("status", str, enum=WorkOrderStatus.values),
+            OpenApiParameter("team", int),
+            OpenApiParameter("overdue", bool),
+            OpenApiParameter("q", str),
+            *EXPORT_PARAMETERS,
+        ],
+        responses=export_responses(WorkOrderSerializer(many=True)),
+    )
+    def list(self, request: Request) -> HttpResponseBase:
+        filters = validated_query(request, WorkOrderFilterSerializer)
+        context = _context(request)
+        orders = selectors.work_order_list_visible(
+            user=request.user,
+            within=filters.get("unit"),
+            status=filters.get("status", ""),
+            team=filters.get("team"),
+            overdue=filters["overdue"],
+            query=filters.get("q", ""),
+            now=context["now"],
+        )
+        if file_format := self.export_format():
+            return exports.work_order_export(
+                export_request(self, request, file_format, filters), orders
+            )
+        page = self.paginate_queryset(orders)
+        return self.get_paginated_response(
+            WorkOrderSerializer(page, many=True, context=context).data
+        )
+
+    @extend_schema(responses={200: WorkOrderDetailSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(
+            WorkOrderDetailSerializer(self.get_object(), context=_context(request)).data
+        )
+
+    @extend_schema(request=WorkOrderCreateSerializer, responses={201: WorkOrderDetailSerializer})
+    def create(self, request: Request) -> Response:
+        """点单 by a community or grid worker → ``ordered``; from a petition when ``petition``
+        is given (a petition becomes at most one work order)."""
+        data = validated_body(request, WorkOrderCreateSerializer)
+        order = services.work_order_create(actor=_actor(request), **data)
+        return _work_order_detail(request, order.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=WorkOrderDispatchSerializer, responses={200: WorkOrderDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_order(self, request: Request, pk: str) -> Response:
+        """下单 to one team or one partner unit: ``ordered`` → ``dispatched``."""
+        order = self.get_object()
+        data = validated_body(request, WorkOrderDispatchSerializer)
+        services.work_order_dispatch(
+            actor=_actor(request),
+            work_order=order,
+            team=data.get("team"),
+            partner=data.get("partner"),
+            due_at=data.get("due_at"),
+            expected_version=data.get("version"),
+        )
+        return _work_order_detail(request, order.pk)
+
+    @extend_schema(request=StepSerializer, responses={200: WorkOrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        """接单 by the team's lead or the partner unit's contact: ``dispatched`` →
+        ``accepted``."""
+        order = self.get_object()
+        data = validated_body(request, StepSerializer)
+        services.work_order_accept(
+            actor=_actor(request), work_order=order, expected_version=data.get("version")
+        )
+        return _work_order_detail(request, order.pk)
+
+    @extend_schema(request=StepNoteSerializer, responses={200: WorkOrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        """The provider reports the work done: ``accepted`` → ``completed``."""
+        order = self.get_object()
+        data = validated_body(request, StepNoteSerializer)
+        services.work_order_complete(
+            actor=_actor(request),
+            work_order=order,
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _work_order_detail(request, order.pk)
+
+    @extend_schema(request=StepOptionalNoteSerializer, responses={200: WorkOrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str) -> Response:
+        """验单 by an official of the street: ``completed`` → ``verified``; the volunteer who
+        accepted the order earns points."""
+        order = self.get_object()
+        data = validated_body(request, StepOptionalNoteSerializer)
+        services.work_order_verify(
+            actor=_actor(request),
+            work_order=order,
+            note=data["note"],
+            expected_version=data.get("version"),
+        )
+        return _work_order_detail(request, order.pk)
+
+    @extend_schema(request=StepReasonSerializer, responses={200: WorkOrderDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_order(self, request: Request, pk: str) -> Response:
+        """The street sends the result back (reason required): ``completed`` → ``accepted``."""
+        order = self.get_object()
+        data = validated_body(request, StepReasonSerializer)
+        services.work_order_return(
+            actor=_actor(request),
+            work_order=order,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return _work_order_detail(request, order.pk)
+
+    @extend_schema(request=SuperviseSerializer, responses={200: WorkOrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def supervise(self, request: Request, pk: str) -> Response:
+        """督单: a note by a supervisory committee member or an official at any open stage (no
+        status change, so no version)."""
+        order = self.get_object()
+        data = validated_body(request, SuperviseSerializer)
+        services.work_order_supervise(actor=_actor(request), work_order=order, note=data["note"])
+        return _work_order_detail(request, order.pk)
+
+    @extend_schema(request=StepReasonSerializer, responses={200: WorkOrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """The community cancels before acceptance: ``ordered``/``dispatched`` →
+        ``cancelled``."""
+        order = self.get_object()
+        data = validated_body(request, StepReasonSerializer)
+        services.work_order_cancel(
+            actor=_actor(request),
+            work_order=order,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return _work_order_detail(request, order.pk)
+
+    @extend_schema(responses={200: WorkOrderEventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str) -> Response:
+        """The timeline: every step, 督单 note and overdue note, oldest first."""
+        order = self.get_object()
+        events = selectors.work_order_events(work_order=order)
+        return Response(WorkOrderEventSerializer(events, many=True, context=_context(request)).data)
