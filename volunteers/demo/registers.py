@@ -162,11 +162,16 @@ def candidates(seeder: Seeder, community: DemoCommunity) -> tuple[list[Person], 
     the community first (registered here by 双报到, or organised here), then the rest."""
     unit = community.unit
     subtree = OrgUnit.objects.filter(tree_id=unit.tree_id, lft__gte=unit.lft, rght__lte=unit.rght)
-    known = PersonRegistration.objects.filter(unit__in=subtree).values("person_id")
+    # Plain id lists, not subqueries: the seed runs in one transaction, where the planner's
+    # statistics may still describe empty tables.
+    known = set(
+        PersonRegistration.objects.filter(unit__in=subtree).values_list("person_id", flat=True)
+    )
+    # A volunteer of one community only: someone known to two stays with the first.
+    known -= set(Volunteer.objects.filter(person_id__in=known).values_list("person_id", flat=True))
     people = [
         person
-        # A volunteer of one community only: someone known to two stays with the first.
-        for person in Person.objects.filter(pk__in=known, volunteer__isnull=True).order_by("pk")
+        for person in Person.objects.filter(pk__in=known).order_by("pk")
         if (age := _age(person, seeder.today)) is not None and 18 <= age <= 75
     ]
     members = set(

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from governance.database import refresh_planner_statistics
 from grids.demo import seed_grids_demo
 from orgchart.demo import DEMO_PASSWORD, seed_org_demo, seed_people_demo
 from petitions.demo import seed_petitions_demo
@@ -25,8 +26,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             org = seed_org_demo()
             people = seed_people_demo()
+            # Each stage reads what the ones before wrote: the planner must know its size.
+            refresh_planner_statistics()
             grids = seed_grids_demo()
+            refresh_planner_statistics()
             petitions = seed_petitions_demo()
+            refresh_planner_statistics()
             # Last: volunteers act on the people, grids and unit staff seeded before them.
             volunteers = seed_volunteers_demo()
         self.stdout.write(
