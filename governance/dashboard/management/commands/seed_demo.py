@@ -26,11 +26,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             org = seed_org_demo()
             people = seed_people_demo()
-            # Each stage reads what the ones before wrote: the planner must know its size.
-            refresh_planner_statistics()
             grids = seed_grids_demo()
-            refresh_planner_statistics()
             petitions = seed_petitions_demo()
+            # The volunteer stage reads people, registrations and staff written above, in
+            # this same transaction: the planner must know their size.
             refresh_planner_statistics()
             # Last: volunteers act on the people, grids and unit staff seeded before them.
             volunteers = seed_volunteers_demo()
