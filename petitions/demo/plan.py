@@ -860,7 +860,8 @@ class _Planner:
 
     def escalated_once_at(self) -> dt.datetime | None:
         """When a petition must have been logged to be escalated once, a while ago, and still
-        be waiting at the street now (the search walks back an hour at a time)."""
+        be waiting at the street now, its second deadline still ahead (the search walks
+        back an hour at a time)."""
         cutoff = self.now - SWEEP_PAUSE
         policy = self.world.policies[(Track.ORDINARY, Category.PROPERTY, Urgency.NORMAL)]
         for hours in range(20, 24 * 12):
@@ -871,7 +872,7 @@ class _Planner:
             if escalated > cutoff - HOUR:
                 continue
             again = self.clock.due(escalated, policy.accept_within, policy.accept_unit)
-            return created if again > self.now + 2 * HOUR else None
+            return created if again > self.now else None
         return None
 
     def overdue_now(self) -> None:
