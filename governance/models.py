@@ -57,3 +57,48 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class WorkflowEvent(models.Model):
+    """One step of a workflow (``governance.workflow``): who did what, when, from which status
+    to which, with the request's note and details. Append-only: timelines and rates are
+    computed from these rows. Each workflow keeps its own table (a subclass with the foreign
+    key to its object and the action choices)."""
+
+    action = models.CharField(_("action"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"))
+    from_status = models.CharField(_("from"), max_length=15, blank=True)
+    to_status = models.CharField(_("to"), max_length=15, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
+class NumberSequence(models.Model):
+    """The last readable number given out for one kind of record in one year (2026-000123,
+    GD2026-000045). The row lock taken by the UPDATE serialises concurrent callers."""
+
+    name = models.CharField(_("sequence"), max_length=30)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="number_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.last}"

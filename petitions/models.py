@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from governance.models import WorkflowEvent
 from grids.models import Grid, Visit
 from orgchart.models import Department, OrgUnit, Person
 
@@ -232,6 +233,8 @@ PETITION_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     Action.REQUEST_EXTENSION: (RESOLVING_STATUSES, None),
     Action.DECIDE_EXTENSION: (RESOLVING_STATUSES, None),
     Action.ESCALATE: (OPEN_STATUSES, None),
+    # 疑难复杂 tags are for the monthly review of open cases.
+    Action.TAG_COMPLEX: (OPEN_STATUSES, None),
 }
 # Actions a person takes on a petition page (the rest are automatic or on dispatches).
 PETITION_ACTIONS = (
@@ -275,20 +278,6 @@ class ExtensionState(models.TextChoices):
     REQUESTED = "requested", _("requested")
     APPROVED = "approved", _("approved")
     REFUSED = "refused", _("refused")
-
-
-class PetitionCounter(models.Model):
-    """The last petition number given out in a year (numbers are readable: 2026-000123)."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("petition number counter")
-        verbose_name_plural = _("petition number counters")
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
 
 
 class Petition(models.Model):
@@ -614,7 +603,7 @@ class Dispatch(models.Model):
 # --- Events, escalations ---------------------------------------------------------------------
 
 
-class PetitionEvent(models.Model):
+class PetitionEvent(WorkflowEvent):
     """One thing that happened to a petition (or one of its dispatches). Append-only: the
     timeline and every rate are computed from these rows."""
 
@@ -630,17 +619,6 @@ class PetitionEvent(models.Model):
         related_name="events",
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("time"))
-    from_status = models.CharField(_("from"), max_length=15, blank=True)
-    to_status = models.CharField(_("to"), max_length=15, blank=True)
     unit = models.ForeignKey(
         OrgUnit,
         verbose_name=_("handling unit"),
@@ -648,10 +626,8 @@ class PetitionEvent(models.Model):
         related_name="+",
         help_text=_("The handling unit after the event."),
     )
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("petition event")
         verbose_name_plural = _("petition events")
         ordering = ["at", "id"]

@@ -26,31 +26,26 @@ from django.db.models import (
 from django.utils import timezone
 
 from governance.errors import OutOfScope
+from governance.workflow import available_actions
 from orgchart.models import OrgUnit, User
-from orgchart.policy import AnyUser, actions_for, policy
+from orgchart.policy import AnyUser, policy
 from petitions.models import (
-    DISPATCH_ACTIONS,
-    DISPATCH_TRANSITIONS,
     OPEN_DISPATCH_STATUSES,
     OPEN_STATUSES,
-    PETITION_ACTIONS,
-    PETITION_TRANSITIONS,
-    REOPEN_WITHIN_DAYS,
     RESOLVING_STATUSES,
     SATISFIED_LEVELS,
-    Action,
     Deadline,
     DeadlinePolicy,
     Dispatch,
     DispatchRole,
     DispatchStatus,
     Escalation,
-    ExtensionState,
     Notification,
     Petition,
     PetitionEvent,
     Status,
 )
+from petitions.workflows import DISPATCH_WORKFLOW, PETITION_WORKFLOW, PetitionFacts
 
 
 def _within(prefix: str, unit: OrgUnit) -> Q:
@@ -264,48 +259,18 @@ def supervision_list(
 def petition_actions(
     user: AnyUser, petition: Petition, dispatches: list[Dispatch], *, now: dt.datetime
 ) -> list[str]:
-    """The petition actions ``user`` may take now: the status table (``PETITION_TRANSITIONS``)
-    and the services' other preconditions narrow the candidates, ``policy.actions_for`` says
-    which of those the role may take. In the order of ``PETITION_ACTIONS``."""
-    candidates: list[str] = [
-        action for action in PETITION_ACTIONS if petition.status in PETITION_TRANSITIONS[action][0]
-    ]
-    if any(dispatch.status in OPEN_DISPATCH_STATUSES for dispatch in dispatches):
-        candidates = [action for action in candidates if action != Action.REPLY]
-    lead_working = any(
-        dispatch.role == DispatchRole.LEAD and dispatch.status in OPEN_DISPATCH_STATUSES
-        for dispatch in dispatches
+    """The petition actions ``user`` may take now: the workflow's table and guards (the same
+    ones the services enforce), then the policy. In the order of ``PETITION_ACTIONS``.
+    ``dispatches`` are the ones the page already holds (no query for the guards)."""
+    return available_actions(
+        PETITION_WORKFLOW, petition, user, now=now, facts=PetitionFacts(dispatches)
     )
-    if petition.status == Status.DISPATCHED and lead_working:
-        candidates = [action for action in candidates if action != Action.START]
-    if (
-        petition.extension_state in (ExtensionState.REQUESTED, ExtensionState.APPROVED)
-        or petition.policy.max_extension == 0
-    ):
-        candidates = [action for action in candidates if action != Action.REQUEST_EXTENSION]
-    if petition.extension_state != ExtensionState.REQUESTED:
-        candidates = [action for action in candidates if action != Action.DECIDE_EXTENSION]
-    if petition.closed_at is not None and now - petition.closed_at > dt.timedelta(
-        days=REOPEN_WITHIN_DAYS
-    ):
-        candidates = [action for action in candidates if action != Action.REOPEN]
-    candidates.append(Action.TAG_COMPLEX)
-    allowed = actions_for(user, petition, [f"petition.{action}" for action in candidates])
-    return [str(action) for action in candidates if f"petition.{action}" in allowed]
 
 
-def dispatch_actions(user: AnyUser, dispatch: Dispatch) -> list[str]:
-    """The dispatch actions ``user`` may take now (``DISPATCH_TRANSITIONS``; a rating once the
-    petition is closed, and only once)."""
-    candidates: list[str] = [
-        action for action in DISPATCH_ACTIONS if dispatch.status in DISPATCH_TRANSITIONS[action][0]
-    ]
-    if Action.RATE in candidates and (
-        dispatch.petition.status != Status.CLOSED or dispatch.rating is not None
-    ):
-        candidates.remove(Action.RATE)
-    allowed = actions_for(user, dispatch, [f"dispatch.{action}" for action in candidates])
-    return [str(action) for action in candidates if f"dispatch.{action}" in allowed]
+def dispatch_actions(user: AnyUser, dispatch: Dispatch, *, now: dt.datetime) -> list[str]:
+    """The dispatch actions ``user`` may take now (the workflow's table and guards: a rating
+    once the petition is closed, and only once), then the policy."""
+    return available_actions(DISPATCH_WORKFLOW, dispatch, user, now=now)
 
 
 # --- Dispatches ------------------------------------------------------------------------------

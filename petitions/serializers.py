@@ -372,7 +372,7 @@ class DispatchDetailSerializer(DispatchListSerializer):
         read_only_fields = fields
 
     def get_actions(self, dispatch: Dispatch) -> list[str]:
-        return dispatch_actions(_user(self.context), dispatch)
+        return dispatch_actions(_user(self.context), dispatch, now=_now(self.context))
 
 
 class AttachmentSerializer(serializers.Serializer[Any]):

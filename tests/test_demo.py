@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from governance import pii
 from governance.identity import parse_phone, parse_resident_id
-from governance.models import AuditEvent
+from governance.models import AuditEvent, NumberSequence
 from grids import selectors as grid_selectors
 from grids.demo import grids_plan
 from grids.models import Grid, GridStaff, Household, Resident, ResidentCareTag, Visit
@@ -47,7 +47,6 @@ from petitions.models import (
     Escalation,
     Notification,
     Petition,
-    PetitionCounter,
     PetitionEvent,
 )
 from petitions.models import Status as PetitionStatus
@@ -100,7 +99,7 @@ def grid_counts() -> dict[str, int]:
 def petition_counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Petition, Dispatch, Escalation, PetitionEvent, Notification, PetitionCounter)
+        for model in (Petition, Dispatch, Escalation, PetitionEvent, Notification)
     }
 
 
@@ -625,7 +624,7 @@ def check_petitions() -> None:
     # Numbered in the order they were logged, without gaps.
     logged = list(petitions.order_by("created_at", "pk").values_list("number", flat=True))
     assert logged == sorted(logged)
-    for year, last in PetitionCounter.objects.values_list("year", "last"):
+    for year, last in NumberSequence.objects.filter(name="petition").values_list("year", "last"):
         assert petitions.filter(number__startswith=f"{year}-").count() == last
     # Each change of a petition is one event (the services' version counts them), and the
     # petition is where its last event left it; each intake has its audit row.

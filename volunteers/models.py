@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from governance.models import WorkflowEvent
 from orgchart.models import OrgUnit, PartyMember, Person
 from petitions.models import Petition
 
@@ -351,25 +352,15 @@ class Wish(models.Model):
         return self.title
 
 
-class WishEvent(models.Model):
+class WishEvent(WorkflowEvent):
+    """One step of a micro-wish (``governance.workflow``). Append-only."""
+
     wish = models.ForeignKey(
         Wish, verbose_name=_("micro-wish"), on_delete=models.PROTECT, related_name="events"
     )
-    action = models.CharField(_("action"), max_length=10, choices=WishAction.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("time"))
-    from_status = models.CharField(_("from"), max_length=10, blank=True)
-    to_status = models.CharField(_("to"), max_length=10, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=WishAction.choices)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("micro-wish event")
         verbose_name_plural = _("micro-wish events")
         ordering = ["at", "id"]
@@ -402,6 +393,12 @@ class WorkOrderAction(models.TextChoices):
     OVERDUE = "overdue", _("overdue")
 
 
+OPEN_WORK_ORDER_STATUSES = (
+    WorkOrderStatus.ORDERED,
+    WorkOrderStatus.DISPATCHED,
+    WorkOrderStatus.ACCEPTED,
+    WorkOrderStatus.COMPLETED,
+)
 WORK_ORDER_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     WorkOrderAction.DISPATCH: ((WorkOrderStatus.ORDERED,), WorkOrderStatus.DISPATCHED),
     WorkOrderAction.ACCEPT: ((WorkOrderStatus.DISPATCHED,), WorkOrderStatus.ACCEPTED),
@@ -412,27 +409,9 @@ WORK_ORDER_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
         (WorkOrderStatus.ORDERED, WorkOrderStatus.DISPATCHED),
         WorkOrderStatus.CANCELLED,
     ),
+    # 督单: a note at any open stage, no status change.
+    WorkOrderAction.SUPERVISE: (OPEN_WORK_ORDER_STATUSES, None),
 }
-OPEN_WORK_ORDER_STATUSES = (
-    WorkOrderStatus.ORDERED,
-    WorkOrderStatus.DISPATCHED,
-    WorkOrderStatus.ACCEPTED,
-    WorkOrderStatus.COMPLETED,
-)
-
-
-class WorkOrderCounter(models.Model):
-    """The last work order number given out in a year (GD2026-000123)."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("work order number counter")
-        verbose_name_plural = _("work order number counters")
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
 
 
 class WorkOrder(models.Model):
@@ -542,25 +521,15 @@ class WorkOrder(models.Model):
         return f"{self.number} {self.title}"
 
 
-class WorkOrderEvent(models.Model):
+class WorkOrderEvent(WorkflowEvent):
+    """One step of a work order (``governance.workflow``). Append-only."""
+
     work_order = models.ForeignKey(
         WorkOrder, verbose_name=_("work order"), on_delete=models.PROTECT, related_name="events"
     )
-    action = models.CharField(_("action"), max_length=10, choices=WorkOrderAction.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("time"))
-    from_status = models.CharField(_("from"), max_length=10, blank=True)
-    to_status = models.CharField(_("to"), max_length=10, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=WorkOrderAction.choices)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("work order event")
         verbose_name_plural = _("work order events")
         ordering = ["at", "id"]

@@ -142,7 +142,8 @@ class BulkWriter:
         data: dict[str, Any] | None = None,
         **changes: Any,
     ) -> None:
-        """``_transition``: the status (or none), the version, the event."""
+        """``governance.workflow.transition`` in memory: the status (or none), the version,
+        the event."""
         petition = case.petition
         new_status = to_status or petition.status
         self.event(
@@ -369,7 +370,7 @@ class BulkWriter:
         note: str = "",
         data: dict[str, Any] | None = None,
     ) -> Dispatch:
-        """``_dispatch_transition``: the dispatch's status and version, its event, the
+        """A dispatch step in memory: the dispatch's status and version, its event, the
         petition's version."""
         position = case.dispatches[key]
         dispatch = self.dispatches[position][1]

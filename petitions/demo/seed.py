@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance.errors import ApplicationError
+from governance.models import NumberSequence
 from grids.demo.plan import community_pinyin
 from grids.models import Grid, GridStaff, Household, Resident, Visit
 from orgchart.demo import DEMO_PASSWORD
@@ -61,7 +62,6 @@ from petitions.models import (
     Escalation,
     Notification,
     Petition,
-    PetitionCounter,
     PetitionEvent,
     Status,
     Track,
@@ -410,7 +410,9 @@ class _Seeder:
         self.visits = Visit.objects.select_related("grid").in_bulk(
             [p.source_visit for p in service if p.source_visit]
         )
-        self.counter = dict(PetitionCounter.objects.values_list("year", "last"))
+        self.counter = dict(
+            NumberSequence.objects.filter(name="petition").values_list("year", "last")
+        )
         self.counter_written = dict(self.counter)
         self.runs = [_Run(plan) for plan in plans]
 
@@ -652,7 +654,9 @@ class _Seeder:
     def write_counter(self) -> None:
         for year, last in self.counter.items():
             if self.counter_written.get(year) != last:
-                PetitionCounter.objects.update_or_create(year=year, defaults={"last": last})
+                NumberSequence.objects.update_or_create(
+                    name="petition", year=year, defaults={"last": last}
+                )
                 self.counter_written[year] = last
 
     # Bulk -----------------------------------------------------------------------------------

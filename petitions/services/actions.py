@@ -11,14 +11,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.errors import ConcurrentUpdate, InvalidTransition, ValidationFailed
+from governance.errors import ValidationFailed
+from governance.workflow import transition
 from orgchart import policy
 from orgchart.models import Department
 from orgchart.policy import AnyUser
 from petitions.calendar import deadline_after, extend_deadline
 from petitions.models import (
     OPEN_DISPATCH_STATUSES,
-    REOPEN_WITHIN_DAYS,
     SATISFIED_LEVELS,
     Action,
     Dispatch,
@@ -26,7 +26,6 @@ from petitions.models import (
     DispatchStatus,
     ExtensionState,
     Petition,
-    PetitionEvent,
     Satisfaction,
     Status,
 )
@@ -36,11 +35,10 @@ from petitions.services.core import (
     _clean_complexity,
     _fail,
     _fresh,
-    _is_rerun,
     _note,
     _require,
-    _transition,
 )
+from petitions.workflows import PETITION_WORKFLOW
 
 # --- Unit staff actions ----------------------------------------------------------------------
 
@@ -58,9 +56,11 @@ def petition_accept(
     Only now may the acceptance notice (受理告知书) be printed."""
     now = now or timezone.now()
     current = _fresh(petition)
-    outcome = _transition(
-        petition=current,
-        action=Action.ACCEPT,
+    return transition(
+        PETITION_WORKFLOW,
+        current,
+        Action.ACCEPT,
+        locked=current,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -73,8 +73,7 @@ def petition_accept(
             ),
             "clock_started_at": now,
         },
-    )
-    return outcome.petition
+    ).obj
 
 
 @transaction.atomic
@@ -89,16 +88,16 @@ def petition_reject(
     """不予受理: ``submitted`` → ``rejected`` with a reason (required). Final."""
     now = now or timezone.now()
     reason = _note(reason, "reason", required=True)
-    outcome = _transition(
-        petition=petition,
-        action=Action.REJECT,
+    return transition(
+        PETITION_WORKFLOW,
+        petition,
+        Action.REJECT,
         actor=actor,
         now=now,
         expected_version=expected_version,
         note=reason,
         changes={"reject_reason": reason, "accept_due_at": None, "closed_at": now},
-    )
-    return outcome.petition
+    ).obj
 
 
 @transaction.atomic
@@ -112,25 +111,18 @@ def petition_start(
 ) -> Petition:
     """自办: ``accepted`` → ``in_progress``, the unit handles it itself. Also from
     ``dispatched`` once no lead department is working on it (its lead returned it, 退单), so
-    a case whose departments all declined is not stuck waiting for another whistle."""
+    a case whose departments all declined is not stuck waiting for another whistle (the
+    workflow's guard)."""
     now = now or timezone.now()
-    current = _fresh(petition)
-    if (
-        current.status == Status.DISPATCHED
-        and current.dispatches.filter(
-            role=DispatchRole.LEAD, status__in=OPEN_DISPATCH_STATUSES
-        ).exists()
-    ):
-        _require(actor, "petition.start", current)
-        raise InvalidTransition(_("A lead department is working on it: wait for its result."))
-    return _transition(
-        petition=petition,
-        action=Action.START,
+    return transition(
+        PETITION_WORKFLOW,
+        petition,
+        Action.START,
         actor=actor,
         now=now,
         expected_version=expected_version,
         note=_note(note, "note", required=False),
-    ).petition
+    ).obj
 
 
 @transaction.atomic
@@ -194,9 +186,13 @@ def petition_dispatch(
         for department in departments:
             policy.require(actor, "department.view", department)
     instructions = _note(instructions, "instructions", required=False)
-    outcome = _transition(
-        petition=current,
-        action=Action.DISPATCH,
+    # Not rerunnable by the core: the same whistle is recognised above by the open dispatches;
+    # whistling a department again after it returned the case is a new step.
+    outcome = transition(
+        PETITION_WORKFLOW,
+        current,
+        Action.DISPATCH,
+        locked=current,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -206,7 +202,7 @@ def petition_dispatch(
                 {"department": department.pk, "role": str(role)} for department, role in wanted
             ]
         },
-        rerun_is_noop=False,
+        rerunnable=False,
     )
     deadline_policy = current.policy
     report_due = deadline_after(now, deadline_policy.report_within, deadline_policy.report_unit)
@@ -229,27 +225,24 @@ def petition_dispatch(
     ).exists():
         # Only assists were added and the lead has already reported: every lead has reported,
         # so the case moves on at once (it would otherwise wait for a report that never comes).
-        outcome = _transition(
-            petition=current.pk,
-            action=Action.ALL_REPORTED,
+        outcome = transition(
+            PETITION_WORKFLOW,
+            current.pk,
+            Action.ALL_REPORTED,
             actor=None,
             now=now,
-            rerun_is_noop=False,
+            rerunnable=False,
         )
     for dispatch in created:
         notify(
             recipients=department_handlers(dispatch.department_id),
             kind=Action.DISPATCH,
-            petition=outcome.petition,
-            title=_("Whistle: %(petition)s") % {"petition": petition_link_text(outcome.petition)},
+            petition=outcome.obj,
+            title=_("Whistle: %(petition)s") % {"petition": petition_link_text(outcome.obj)},
             body=instructions,
             now=now,
         )
-    return outcome.petition
-
-
-def _open_dispatches(petition: Petition) -> bool:
-    return petition.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).exists()
+    return outcome.obj
 
 
 @transaction.atomic
@@ -261,17 +254,17 @@ def petition_reply(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Petition:
-    """答复: ``in_progress`` → ``replied`` once every dispatch is completed or returned. The
-    resolve clock stops; a reply nobody evaluates closes after the policy's days."""
+    """答复: ``in_progress`` → ``replied`` once every dispatch is completed or returned (the
+    workflow's guard). The resolve clock stops; a reply nobody evaluates closes after the
+    policy's days."""
     now = now or timezone.now()
     reply = _note(reply, "reply", required=True)
     current = _fresh(petition)
-    if current.status == Status.IN_PROGRESS and _open_dispatches(current):
-        _require(actor, "petition.reply", current)
-        raise InvalidTransition(_("Departments are still working on it: wait for their results."))
-    return _transition(
-        petition=current,
-        action=Action.REPLY,
+    return transition(
+        PETITION_WORKFLOW,
+        current,
+        Action.REPLY,
+        locked=current,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -282,7 +275,7 @@ def petition_reply(
             "resolve_due_at": None,
             "close_due_at": now + dt.timedelta(days=current.policy.close_after_reply_days),
         },
-    ).petition
+    ).obj
 
 
 @transaction.atomic
@@ -318,9 +311,11 @@ def petition_evaluate(
             ),
             clock_started_at=now,
         )
-    return _transition(
-        petition=current,
-        action=Action.EVALUATE,
+    return transition(
+        PETITION_WORKFLOW,
+        current,
+        Action.EVALUATE,
+        locked=current,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -328,7 +323,7 @@ def petition_evaluate(
         note=_note(note, "note", required=False),
         data={"satisfaction": satisfaction},
         changes=changes,
-    ).petition
+    ).obj
 
 
 @transaction.atomic
@@ -343,15 +338,16 @@ def petition_close(
     """Close a replied petition without an evaluation (the petitioner cannot be reached, or
     the sweep after the policy's days): ``replied`` → ``closed``."""
     now = now or timezone.now()
-    return _transition(
-        petition=petition,
-        action=Action.CLOSE,
+    return transition(
+        PETITION_WORKFLOW,
+        petition,
+        Action.CLOSE,
         actor=actor,
         now=now,
         expected_version=expected_version,
         note=_note(reason, "reason", required=actor is not None),
         changes={"closed_at": now, "close_due_at": None},
-    ).petition
+    ).obj
 
 
 @transaction.atomic
@@ -363,23 +359,16 @@ def petition_reopen(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Petition:
-    """复查: ``closed`` → ``accepted`` within 30 days of closing; a new resolve clock."""
+    """复查: ``closed`` → ``accepted`` within 30 days of closing (the workflow's guard); a new
+    resolve clock."""
     now = now or timezone.now()
     reason = _note(reason, "reason", required=True)
     current = _fresh(petition)
-    if (
-        current.status == Status.CLOSED
-        and current.closed_at is not None
-        and now - current.closed_at > dt.timedelta(days=REOPEN_WITHIN_DAYS)
-    ):
-        _require(actor, "petition.reopen", current)
-        raise InvalidTransition(
-            _("A petition can be reopened within %(days)d days of closing.")
-            % {"days": REOPEN_WITHIN_DAYS}
-        )
-    return _transition(
-        petition=current,
-        action=Action.REOPEN,
+    return transition(
+        PETITION_WORKFLOW,
+        current,
+        Action.REOPEN,
+        locked=current,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -393,7 +382,7 @@ def petition_reopen(
             ),
             "clock_started_at": now,
         },
-    ).petition
+    ).obj
 
 
 @transaction.atomic
@@ -406,32 +395,30 @@ def petition_supervise(
     now: dt.datetime | None = None,
 ) -> Petition:
     """督办: an official above the handling unit flags the case and leaves a note (no status
-    change). The handling unit's staff are notified."""
+    change). The handling unit's staff are notified. The same note again by the same official,
+    while it is the latest supervision, is a rerun."""
     now = now or timezone.now()
     note = _note(note, "note", required=True)
-    current = _fresh(petition)
-    _require(actor, "petition.supervise", current)
-    if _is_rerun(current, Action.SUPERVISE, actor, note):
-        return current  # the same supervision again (a retried request)
-    outcome = _transition(
-        petition=current,
-        action=Action.SUPERVISE,
+    outcome = transition(
+        PETITION_WORKFLOW,
+        petition,
+        Action.SUPERVISE,
         actor=actor,
         now=now,
         expected_version=expected_version,
         note=note,
         changes={"is_supervised": True},
-        rerun_is_noop=False,
     )
-    notify(
-        recipients=unit_staff(outcome.petition.handling_unit_id),
-        kind=Action.SUPERVISE,
-        petition=outcome.petition,
-        title=_("Supervised: %(petition)s") % {"petition": petition_link_text(outcome.petition)},
-        body=note,
-        now=now,
-    )
-    return outcome.petition
+    if outcome.changed:
+        notify(
+            recipients=unit_staff(outcome.obj.handling_unit_id),
+            kind=Action.SUPERVISE,
+            petition=outcome.obj,
+            title=_("Supervised: %(petition)s") % {"petition": petition_link_text(outcome.obj)},
+            body=note,
+            now=now,
+        )
+    return outcome.obj
 
 
 @transaction.atomic
@@ -445,33 +432,24 @@ def petition_request_extension(
     now: dt.datetime | None = None,
 ) -> Petition:
     """延期申请: the handling unit asks its parent for more time to resolve (in the policy's
-    unit, at most its limit). One approved extension per petition."""
+    unit, at most its limit). One approved extension per petition; one request waits at a
+    time (the workflow's guard)."""
     now = now or timezone.now()
     reason = _note(reason, "reason", required=True)
     current = _fresh(petition)
-    _require(actor, "petition.request_extension", current)
     limit = current.policy.max_extension
-    if current.extension_state == ExtensionState.APPROVED:
-        raise InvalidTransition(_("This petition has already been extended once."))
-    if (
-        current.extension_state == ExtensionState.REQUESTED
-        and current.extension_amount == amount
-        and _is_rerun(current, Action.REQUEST_EXTENSION, actor, reason)
-    ):
-        return current  # the same request again (a retried request)
-    if current.extension_state == ExtensionState.REQUESTED:
-        raise InvalidTransition(_("An extension request is waiting for a decision."))
-    if limit == 0:
-        raise _fail("amount", _("This petition's deadline policy allows no extension."))
-    if not 1 <= amount <= limit:
+    if limit and not 1 <= amount <= limit:
+        _require(actor, "petition.request_extension", current)
         raise _fail(
             "amount",
             _("Ask for 1 to %(limit)d %(unit)s.")
             % {"limit": limit, "unit": current.policy.get_extension_unit_display()},
         )
-    return _transition(
-        petition=current,
-        action=Action.REQUEST_EXTENSION,
+    return transition(
+        PETITION_WORKFLOW,
+        current,
+        Action.REQUEST_EXTENSION,
+        locked=current,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -482,8 +460,7 @@ def petition_request_extension(
             "extension_amount": amount,
             "extension_reason": reason,
         },
-        rerun_is_noop=False,
-    ).petition
+    ).obj
 
 
 @transaction.atomic
@@ -499,46 +476,42 @@ def petition_decide_extension(
     """An official of the handling unit's parent approves (the resolve deadline moves once, by
     the amount asked) or refuses a pending extension request."""
     now = now or timezone.now()
+    note = _note(note, "note", required=not approve)
     current = _fresh(petition)
-    _require(actor, "petition.decide_extension", current)
     decided = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
-    if current.extension_state == decided and _is_rerun(
-        current, Action.DECIDE_EXTENSION, actor, (note or "").strip()
-    ):
-        return current  # the same decision again (a retried request)
-    if current.extension_state != ExtensionState.REQUESTED:
-        raise InvalidTransition(_("There is no extension request to decide."))
     changes: dict[str, Any] = {"extension_state": decided}
     if approve and current.resolve_due_at is not None:
         changes["resolve_due_at"] = extend_deadline(
             current.resolve_due_at, current.extension_amount, current.policy.extension_unit
         )
-    outcome = _transition(
-        petition=current,
-        action=Action.DECIDE_EXTENSION,
+    outcome = transition(
+        PETITION_WORKFLOW,
+        current,
+        Action.DECIDE_EXTENSION,
+        locked=current,
         actor=actor,
         now=now,
         expected_version=expected_version,
-        note=_note(note, "note", required=not approve),
+        note=note,
         data={"approved": approve},
         changes=changes,
-        rerun_is_noop=False,
     )
-    notify(
-        recipients=unit_staff(outcome.petition.handling_unit_id),
-        kind=Action.DECIDE_EXTENSION,
-        petition=outcome.petition,
-        title=(
-            _("Extension approved: %(petition)s")
-            if approve
-            else _("Extension refused: %(petition)s")
+    if outcome.changed:
+        notify(
+            recipients=unit_staff(outcome.obj.handling_unit_id),
+            kind=Action.DECIDE_EXTENSION,
+            petition=outcome.obj,
+            title=(
+                _("Extension approved: %(petition)s")
+                if approve
+                else _("Extension refused: %(petition)s")
+            )
+            % {"petition": petition_link_text(outcome.obj)},
+            body=note,
+            now=now,
+            exclude=_as_user(actor),
         )
-        % {"petition": petition_link_text(outcome.petition)},
-        body=note,
-        now=now,
-        exclude=_as_user(actor),
-    )
-    return outcome.petition
+    return outcome.obj
 
 
 @transaction.atomic
@@ -550,29 +523,22 @@ def petition_tag_complex(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Petition:
-    """Tag (or untag, with no tags) a case as complex 疑难复杂 for the monthly review. The
-    same tags again are a no-op."""
+    """Tag (or untag, with no tags) an open case as complex 疑难复杂 for the monthly review.
+    The same tags again are a no-op."""
     now = now or timezone.now()
     value = _clean_complexity(tags)
     current = _fresh(petition)
-    _require(actor, "petition.tag_complex", current)
     if value == current.complexity:
+        _require(actor, "petition.tag_complex", current)
         return current
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentUpdate()
-    updated = Petition.objects.filter(pk=current.pk, version=current.version).update(
-        complexity=value, version=F("version") + 1, updated_at=now
-    )
-    if updated != 1:
-        raise ConcurrentUpdate()
-    PetitionEvent.objects.create(
-        petition=current,
-        action=Action.TAG_COMPLEX,
-        actor=_as_user(actor),
-        at=now,
-        from_status=current.status,
-        to_status=current.status,
-        unit_id=current.handling_unit_id,
+    return transition(
+        PETITION_WORKFLOW,
+        current,
+        Action.TAG_COMPLEX,
+        locked=current,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
         data={"tags": value.split(",") if value else []},
-    )
-    return Petition.objects.get(pk=current.pk)
+        changes={"complexity": value},
+    ).obj

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.workflow import transition
 from petitions.calendar import deadline_after
 from petitions.models import (
     Action,
@@ -21,10 +22,8 @@ from petitions.models import (
 )
 from petitions.notifications import department_handlers, notify, petition_link_text, unit_staff
 from petitions.services.actions import petition_close
-from petitions.services.core import (
-    _fresh,
-    _transition,
-)
+from petitions.services.core import _fresh
+from petitions.workflows import PETITION_WORKFLOW
 
 # --- Escalation (the sweep calls these) ------------------------------------------------------
 
@@ -119,13 +118,15 @@ def petition_escalate(
         Dispatch.objects.filter(pk=dispatch.pk).update(
             **{field: deadline_after(now, within, unit)}, version=F("version") + 1
         )
-    outcome = _transition(
-        petition=petition,
-        action=Action.ESCALATE,
+    outcome = transition(
+        PETITION_WORKFLOW,
+        petition,
+        Action.ESCALATE,
+        locked=petition,
         actor=None,
         now=now,
         changes=changes,
-        dispatch=dispatch,
+        event={"dispatch": dispatch},
         data={
             "deadline": deadline,
             "due_at": due_at.isoformat(),
@@ -133,16 +134,16 @@ def petition_escalate(
             "from_unit": from_unit.pk,
             "to_unit": to_unit.pk,
         },
-        rerun_is_noop=False,
+        rerunnable=False,
     )
     title = _("Escalated (level %(level)d): %(petition)s") % {
         "level": level,
-        "petition": petition_link_text(outcome.petition),
+        "petition": petition_link_text(outcome.obj),
     }
     notify(
         recipients=unit_staff(to_unit.pk),
         kind=Action.ESCALATE,
-        petition=outcome.petition,
+        petition=outcome.obj,
         title=title,
         now=now,
     )
@@ -150,7 +151,7 @@ def petition_escalate(
         notify(
             recipients=department_handlers(dispatch.department_id),
             kind=Action.ESCALATE,
-            petition=outcome.petition,
+            petition=outcome.obj,
             title=title,
             now=now,
         )

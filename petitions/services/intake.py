@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,8 @@ from governance.audit import audit_record
 from governance.errors import ValidationFailed
 from governance.identity import IdentityError, parse_phone
 from governance.models import AuditEvent
+from governance.services import next_number
+from governance.workflow import record_creation
 from grids.models import Grid, Visit
 from orgchart import policy
 from orgchart.models import OrgUnit, Person, User
@@ -27,8 +29,6 @@ from petitions.models import (
     Channel,
     Petition,
     PetitionAttachment,
-    PetitionCounter,
-    PetitionEvent,
     Status,
     Track,
     Urgency,
@@ -43,6 +43,7 @@ from petitions.services.core import (
     _fail,
 )
 from petitions.services.policies import deadline_policy_for
+from petitions.workflows import PETITION_WORKFLOW
 
 # --- Intake ----------------------------------------------------------------------------------
 
@@ -54,11 +55,7 @@ def _community_of(unit: OrgUnit) -> OrgUnit | None:
 
 
 def _next_number(year: int) -> str:
-    PetitionCounter.objects.get_or_create(year=year)
-    # The row lock taken by UPDATE serialises concurrent intakes of the same year.
-    PetitionCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = PetitionCounter.objects.get(year=year).last
-    return f"{year}-{last:06d}"
+    return f"{year}-{next_number('petition', year):06d}"
 
 
 def _find_repeat(
@@ -227,13 +224,12 @@ def petition_create(
         PetitionAttachment.objects.create(
             petition=petition, file=upload, name=(upload.name or "")[:200], uploaded_by=creator
         )
-    PetitionEvent.objects.create(
-        petition=petition,
-        action=Action.CREATE,
+    record_creation(
+        PETITION_WORKFLOW,
+        petition,
+        Action.CREATE,
         actor=creator,
-        at=now,
-        to_status=Status.SUBMITTED,
-        unit=community,
+        now=now,
         data={
             "channel": channel,
             "repeat_of": repeat_of.number if repeat_of else None,

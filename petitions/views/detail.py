@@ -305,7 +305,7 @@ def _detail(
                     reverse("petitions:dispatch_act", args=[dispatch.pk, name]),
                     _dispatch_form(name, dispatch),
                 )
-                for name in selectors.dispatch_actions(user, dispatch)
+                for name in selectors.dispatch_actions(user, dispatch, now=now)
             ],
         )
         for dispatch in dispatches

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from governance.errors import NotAllowed
+from governance.workflow import available_actions
 from orgchart import policy
 from orgchart.models import OrgUnit
 from orgchart.pages import export_asked, paginate, query_string
@@ -25,7 +26,7 @@ from petitions.forms import (
     PetitionFilterForm,
     yes_no,
 )
-from petitions.models import DISPATCH_TRANSITIONS, Action, Dispatch
+from petitions.models import Action, Dispatch
 from petitions.views.shared import (
     LightBadge,
     dispatch_badge,
@@ -38,6 +39,7 @@ from petitions.views.shared import (
     uses_inbox,
     within_filter,
 )
+from petitions.workflows import DISPATCH_WORKFLOW
 
 LIST_FILTERS = (
     "q",
@@ -241,16 +243,20 @@ class InboxRow:
 INBOX_ACTIONS = (Action.REPORT, Action.COMPLETE, Action.RETURN)
 
 
-def _inbox_actions(user: Any, dispatch: Dispatch) -> list[str]:
+def _inbox_actions(user: Any, dispatch: Dispatch, now: dt.datetime) -> list[str]:
     """The quick actions the user may take on a row, without a query per row: the rows come
-    from the user's own scoped list, so only the status table and the role rule remain to
-    ask (``policy.role_may`` for each action)."""
-    names = [
-        str(action)
-        for action in INBOX_ACTIONS
-        if dispatch.status in DISPATCH_TRANSITIONS[action][0]
-    ]
-    return [name for name in names if policy.role_may(user, f"dispatch.{name}", dispatch)]
+    from the user's own scoped list, so only the workflow's table and guards and the role's
+    rule remain to ask (``policy.role_may``)."""
+    return available_actions(
+        DISPATCH_WORKFLOW,
+        dispatch,
+        user,
+        now=now,
+        actions=INBOX_ACTIONS,
+        permitted=lambda user, obj, names: {
+            name for name in names if policy.role_may(user, name, obj)
+        },
+    )
 
 
 @login_required
@@ -273,7 +279,7 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
     now = timezone.now()
     page = paginate(request, dispatches)
     rows = [
-        InboxRow(dispatch, dispatch_badge(dispatch, now=now), _inbox_actions(user, dispatch))
+        InboxRow(dispatch, dispatch_badge(dispatch, now=now), _inbox_actions(user, dispatch, now))
         for dispatch in page.object_list
     ]
     context = {

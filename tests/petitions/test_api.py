@@ -201,7 +201,7 @@ def test_the_whole_journey_through_the_api(tree: Tree, people: Personas, clock: 
     )
     assert closed["status"] == "closed"
     assert closed["satisfaction"] == "satisfied"
-    assert closed["actions"] == ["reopen", "tag_complex"]
+    assert closed["actions"] == ["reopen"]
     assert ok(worker.get(f"/api/dispatches/{sent['id']}/"))["actions"] == ["rate"]
     rated = ok(worker.post(f"/api/dispatches/{sent['id']}/rate/", {"rating": 5}, format="json"))
     assert rated["rating"] == 5

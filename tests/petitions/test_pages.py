@@ -649,9 +649,9 @@ def test_detail_shows_fields_clocks_timeline_and_masks_the_petitioner(
         (Status.DISPATCHED, "handler", []),
         (Status.IN_PROGRESS, "worker", ["dispatch", "reply", "request_extension", "tag_complex"]),
         (Status.REPLIED, "worker", ["evaluate", "close", "tag_complex"]),
-        (Status.CLOSED, "worker", ["reopen", "tag_complex"]),
-        (Status.CLOSED, "official", ["tag_complex"]),
-        (Status.REJECTED, "worker", ["tag_complex"]),
+        (Status.CLOSED, "worker", ["reopen"]),
+        (Status.CLOSED, "official", []),
+        (Status.REJECTED, "worker", []),
     ],
 )
 def test_the_page_offers_exactly_the_actions_of_the_role_now(

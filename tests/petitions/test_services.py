@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db.models import F
 
 from governance.errors import (
     ConcurrentUpdate,
@@ -17,6 +18,7 @@ from governance.errors import (
     OutOfScope,
     ValidationFailed,
 )
+from governance.models import NumberSequence
 from grids import services as grid_services
 from grids.models import Visit
 from orgchart.models import Department, User
@@ -33,7 +35,6 @@ from petitions.models import (
     ExtensionState,
     Notification,
     Petition,
-    PetitionCounter,
     PetitionEvent,
     Satisfaction,
     Status,
@@ -158,10 +159,8 @@ def test_the_forbidden_cases_cover_every_table_row() -> None:
 def test_a_stale_version_is_refused_and_changes_nothing(action, people, tree) -> None:
     petition = ready(action, people, tree)
     stale_version = petition.version
-    # Someone else changes the petition first (a complexity tag bumps the version).
-    services.petition_tag_complex(
-        actor=people.worker, petition=petition, tags=[Complexity.CROSS_DEPARTMENT], now=NOW
-    )
+    # Someone else changes the petition first (any committed step moves the version).
+    Petition.objects.filter(pk=petition.pk).update(version=F("version") + 1)
     before = snapshot(petition)
     with pytest.raises(ConcurrentUpdate):
         CALLS[action](
@@ -813,13 +812,11 @@ def test_request_extension_refused_when_the_policy_allows_none(people, tree) -> 
     petition.policy.max_extension = 0
     petition.policy.save()
     before = snapshot(petition)
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(InvalidTransition) as caught:
         services.petition_request_extension(
             actor=people.worker, petition=petition, amount=1, reason="需协调", now=LATER
         )
-    assert caught.value.fields == {
-        "amount": ["This petition's deadline policy allows no extension."]
-    }
+    assert str(caught.value) == "This petition's deadline policy allows no extension."
     assert snapshot(petition) == before
 
 
@@ -1154,13 +1151,19 @@ def test_rate_once_the_petition_is_closed(whistled, people, tree) -> None:
         "note": "响应及时",
         "data": {"department": tree.chengguan.pk, "role": "lead", "rating": 4},
     }
-    # The same rating again is a no-op; another is refused.
-    again = services.dispatch_rate(actor=people.worker, dispatch=whistled, rating=4, now=LATER)
+    # The same rating again (a retried request) is a no-op; another rating, or the same one
+    # with another note, is refused: it would be silently dropped otherwise.
+    again = services.dispatch_rate(
+        actor=people.worker, dispatch=whistled, rating=4, note="响应及时", now=LATER
+    )
     assert again.version == result.version
     before = dispatch_state(whistled)
-    with pytest.raises(InvalidTransition) as caught:
-        services.dispatch_rate(actor=people.worker, dispatch=whistled, rating=2, now=LATER)
-    assert str(caught.value) == "This dispatch has already been rated."
+    for rating, note in ((2, ""), (4, "")):
+        with pytest.raises(InvalidTransition) as caught:
+            services.dispatch_rate(
+                actor=people.worker, dispatch=whistled, rating=rating, note=note, now=LATER
+            )
+        assert str(caught.value) == "This dispatch has already been rated."
     assert dispatch_state(whistled) == before
     assert PetitionEvent.objects.filter(action="rate").count() == 1
 
@@ -1310,7 +1313,10 @@ def test_numbers_are_sequential_and_unique_per_year(people, tree) -> None:
         "2027-000001",
         "2026-000004",
     ]
-    assert dict(PetitionCounter.objects.values_list("year", "last")) == {2026: 4, 2027: 1}
+    assert dict(NumberSequence.objects.filter(name="petition").values_list("year", "last")) == {
+        2026: 4,
+        2027: 1,
+    }
 
 
 def test_the_number_year_is_the_local_year(people, tree) -> None:
@@ -1353,7 +1359,7 @@ def test_intake_validation(changes, errors, people, tree) -> None:
         services.petition_create(actor=people.worker, now=NOW, **values)
     assert caught.value.fields == errors
     assert Petition.objects.count() == 0
-    assert PetitionCounter.objects.filter(last__gt=0).count() == 0
+    assert NumberSequence.objects.filter(name="petition", last__gt=0).count() == 0
 
 
 def test_intake_refuses_a_grid_of_another_community(people, tree, world) -> None:

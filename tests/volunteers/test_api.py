@@ -318,10 +318,11 @@ def test_the_five_step_work_order_through_the_api(
     ok(volunteer.post(f"/api/work-orders/{order_id}/complete/", {"note": "已补刷"}))
 
     # ... and verifies it (验单): the lead earns the points.
-    verified = ok(official.post(f"/api/work-orders/{order_id}/verify/", {"version": 6}))
+    # (The supervision note moved the version too, as every step does.)
+    verified = ok(official.post(f"/api/work-orders/{order_id}/verify/", {"version": 7}))
     assert (verified["status"], verified["version"], verified["light"]) == (
         "verified",
-        7,
+        8,
         None,
     )
     events = ok(worker.get(f"/api/work-orders/{order_id}/events/"))

@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orgchart import policy
+from governance.workflow import available_actions
 from orgchart.policy import AnyUser
 from orgchart.serializers import ScopedPersonField, ScopedUnitField
 from volunteers import selectors
-from volunteers.models import WISH_TRANSITIONS, Wish, WishEvent, WishStatus
+from volunteers.models import Wish, WishEvent, WishStatus
 from volunteers.serializers.shared import (
     StepNoteSerializer,
     _user,
@@ -22,6 +23,7 @@ from volunteers.serializers.shared import (
     person_name,
     volunteer_name,
 )
+from volunteers.workflows import WISH_WORKFLOW
 
 
 class WishFilterSerializer(serializers.Serializer[Any]):
@@ -101,14 +103,12 @@ class WishEventSerializer(serializers.ModelSerializer[WishEvent]):
         return actor_name(_user(self.context), event.actor)
 
 
-WISH_ACTIONS = [str(action) for action in WISH_TRANSITIONS]
+WISH_ACTIONS = [str(action) for action in WISH_WORKFLOW.user_actions]
 
 
 def wish_actions(user: AnyUser, wish: Wish) -> list[str]:
-    """The wish actions ``user`` may take now (``WISH_TRANSITIONS`` then the policy)."""
-    candidates = [action for action in WISH_ACTIONS if wish.status in WISH_TRANSITIONS[action][0]]
-    allowed = policy.actions_for(user, wish, [f"wish.{action}" for action in candidates])
-    return [action for action in candidates if f"wish.{action}" in allowed]
+    """The wish actions ``user`` may take now: the workflow's table, then the policy."""
+    return available_actions(WISH_WORKFLOW, wish, user, now=timezone.now())
 
 
 class WishDetailSerializer(WishSerializer):

@@ -6,19 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orgchart import policy
+from governance.workflow import available_actions
 from orgchart.policy import AnyUser
 from orgchart.serializers import ScopedPersonField, ScopedUnitField
 from volunteers import selectors
 from volunteers.models import (
-    OPEN_WORK_ORDER_STATUSES,
-    WORK_ORDER_TRANSITIONS,
     WorkOrder,
-    WorkOrderAction,
     WorkOrderEvent,
     WorkOrderStatus,
 )
@@ -35,6 +33,7 @@ from volunteers.serializers.shared import (
     person_name,
     volunteer_name,
 )
+from volunteers.workflows import WORK_ORDER_WORKFLOW
 
 
 class WorkOrderFilterSerializer(serializers.Serializer[Any]):
@@ -235,23 +234,13 @@ class WorkOrderEventSerializer(serializers.ModelSerializer[WorkOrderEvent]):
         return actor_name(_user(self.context), event.actor)
 
 
-WORK_ORDER_ACTIONS = [*(str(action) for action in WORK_ORDER_TRANSITIONS), "supervise"]
+WORK_ORDER_ACTIONS = [str(action) for action in WORK_ORDER_WORKFLOW.user_actions]
 
 
 def work_order_actions(user: AnyUser, order: WorkOrder) -> list[str]:
-    """The work-order actions ``user`` may take now (``WORK_ORDER_TRANSITIONS``; 督单 while
-    the order is open), then the policy."""
-    candidates = [
-        action
-        for action in WORK_ORDER_ACTIONS
-        if (
-            order.status in OPEN_WORK_ORDER_STATUSES
-            if action == WorkOrderAction.SUPERVISE
-            else order.status in WORK_ORDER_TRANSITIONS[action][0]
-        )
-    ]
-    allowed = policy.actions_for(user, order, [f"workorder.{action}" for action in candidates])
-    return [action for action in candidates if f"workorder.{action}" in allowed]
+    """The work-order actions ``user`` may take now (the workflow's table: 督单 while the
+    order is open), then the policy."""
+    return available_actions(WORK_ORDER_WORKFLOW, order, user, now=timezone.now())
 
 
 class WorkOrderDetailSerializer(WorkOrderSerializer):

@@ -12,26 +12,13 @@ from django.utils.translation import gettext as _
 from governance.audit import audit_record
 from governance.errors import NotAllowed, ValidationFailed
 from governance.models import AuditEvent
+from governance.workflow import Outcome, record_creation, transition
 from orgchart.models import OrgUnit, Person, User
 from orgchart.policy import AnyUser
-from volunteers.models import (
-    WISH_TRANSITIONS,
-    PointRule,
-    Volunteer,
-    Wish,
-    WishAction,
-    WishEvent,
-    WishStatus,
-)
-from volunteers.services.core import (
-    as_user,
-    compare_and_swap,
-    fail,
-    is_rerun,
-    require,
-    text,
-)
+from volunteers.models import PointRule, Volunteer, Wish, WishAction
+from volunteers.services.core import as_user, fail, require, text
 from volunteers.services.points import points_award
+from volunteers.workflows import WISH_WORKFLOW
 
 
 def volunteer_of(user: AnyUser | None) -> Volunteer | None:
@@ -41,70 +28,26 @@ def volunteer_of(user: AnyUser | None) -> Volunteer | None:
     return Volunteer.objects.filter(account=user, is_active=True).select_related("person").first()
 
 
-def _move(
-    *,
+def _step(
     wish: Wish,
     action: str,
+    *,
     actor: AnyUser | None,
     now: dt.datetime,
     expected_version: int | None,
     changes: dict[str, object] | None = None,
     note: str = "",
-) -> Wish:
-    return _transition(
-        wish=wish,
-        action=action,
+) -> Outcome[Wish]:
+    return transition(
+        WISH_WORKFLOW,
+        wish,
+        action,
         actor=actor,
         now=now,
         expected_version=expected_version,
         changes=changes,
         note=note,
-    )[0]
-
-
-def _transition(
-    *,
-    wish: Wish,
-    action: str,
-    actor: AnyUser | None,
-    now: dt.datetime,
-    expected_version: int | None,
-    changes: dict[str, object] | None = None,
-    note: str = "",
-) -> tuple[Wish, bool]:
-    """Lock, check, compare-and-swap and log one action; returns the fresh wish and whether
-    it changed (False for a rerun)."""
-    current = Wish.objects.select_for_update().get(pk=wish.pk)
-    sources, target = WISH_TRANSITIONS[action]
-    rerun = is_rerun(WishEvent.objects.filter(wish=current), action, actor)
-    if rerun and current.status == target and current.status not in sources:
-        # This actor's own action, retried: it needs only to see the wish (whoever released
-        # a wish is no longer its claimer, yet must get the same answer again).
-        require(actor, "wish.view", current)
-    else:
-        require(actor, f"wish.{action}", current)
-    new_status, changed = compare_and_swap(
-        model=Wish,
-        obj=current,
-        transitions=WISH_TRANSITIONS,  # type: ignore[arg-type]
-        action=action,
-        labels=WishAction,
-        expected_version=expected_version,
-        changes=changes or {},
-        rerun=rerun,
     )
-    if changed:
-        WishEvent.objects.create(
-            wish=current,
-            action=action,
-            actor=as_user(actor),
-            at=now,
-            from_status=current.status,
-            to_status=new_status,
-            note=note,
-        )
-    fresh = Wish.objects.select_related("claimed_by", "claimed_by__person").get(pk=current.pk)
-    return fresh, changed
 
 
 @transaction.atomic
@@ -136,9 +79,7 @@ def wish_post(
         posted_by=poster,
         posted_at=now,
     )
-    WishEvent.objects.create(
-        wish=wish, action=WishAction.POST, actor=poster, at=now, to_status=WishStatus.POSTED
-    )
+    record_creation(WISH_WORKFLOW, wish, WishAction.POST, actor=poster, now=now)
     audit_record(
         actor=poster,
         action=AuditEvent.Action.CREATE,
@@ -163,14 +104,14 @@ def wish_claim(
     if volunteer is None:
         require(actor, "wish.view", wish)
         raise NotAllowed(_("Only a registered volunteer can claim a micro-wish."))
-    return _move(
-        wish=wish,
-        action=WishAction.CLAIM,
+    return _step(
+        wish,
+        WishAction.CLAIM,
         actor=actor,
         now=now,
         expected_version=expected_version,
         changes={"claimed_by": volunteer, "claimed_at": now},
-    )
+    ).obj
 
 
 @transaction.atomic
@@ -184,15 +125,15 @@ def wish_release(
 ) -> Wish:
     """The claimer gives the wish up: ``claimed`` → ``posted`` (back on the board)."""
     now = now or timezone.now()
-    return _move(
-        wish=wish,
-        action=WishAction.RELEASE,
+    return _step(
+        wish,
+        WishAction.RELEASE,
         actor=actor,
         now=now,
         expected_version=expected_version,
         changes={"claimed_by": None, "claimed_at": None},
         note=text(reason, "reason", required=False),
-    )
+    ).obj
 
 
 @transaction.atomic
@@ -218,16 +159,17 @@ def wish_fulfil(
             raise ValidationFailed(
                 error.message, fields={"photo": error.fields.get("photos", [])}
             ) from error
-    result, changed = _transition(
-        wish=wish,
-        action=WishAction.FULFIL,
+    outcome = _step(
+        wish,
+        WishAction.FULFIL,
         actor=actor,
         now=now,
         expected_version=expected_version,
         changes={"fulfilled_at": now, "fulfil_note": note},
         note=note,
     )
-    if changed and photo is not None:
+    result = outcome.obj
+    if outcome.changed and photo is not None:
         # Only with the fulfilment itself: a retried request leaves the first photo.
         result.photo = photo
         result.save(update_fields=["photo"])
@@ -246,15 +188,15 @@ def wish_confirm(
     """The community confirms a fulfilled wish: ``fulfilled`` → ``confirmed``; the claimer
     earns the rule's points (idempotent award)."""
     now = now or timezone.now()
-    result = _move(
-        wish=wish,
-        action=WishAction.CONFIRM,
+    result = _step(
+        wish,
+        WishAction.CONFIRM,
         actor=actor,
         now=now,
         expected_version=expected_version,
         changes={"confirmed_at": now},
         note=text(note, "note", required=False),
-    )
+    ).obj
     if result.claimed_by is not None:
         points_award(
             volunteer=result.claimed_by,
@@ -277,11 +219,11 @@ def wish_withdraw(
 ) -> Wish:
     """The community takes a wish off the board: ``posted`` or ``claimed`` → ``withdrawn``."""
     now = now or timezone.now()
-    return _move(
-        wish=wish,
-        action=WishAction.WITHDRAW,
+    return _step(
+        wish,
+        WishAction.WITHDRAW,
         actor=actor,
         now=now,
         expected_version=expected_version,
         note=text(reason, "reason", required=True),
-    )
+    ).obj

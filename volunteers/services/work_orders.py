@@ -4,24 +4,22 @@ verify 验单 (or return), cancel before acceptance, supervise 督单 at any ope
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
-from governance.errors import ConcurrentUpdate, InvalidTransition, ValidationFailed
+from governance.errors import ValidationFailed
 from governance.models import AuditEvent
+from governance.services import next_number
+from governance.workflow import record_creation, transition
 from orgchart.models import OrgUnit, Person, User
 from orgchart.policy import AnyUser
 from petitions.models import Petition
 from volunteers.models import (
-    OPEN_WORK_ORDER_STATUSES,
-    WORK_ORDER_TRANSITIONS,
     Pairing,
     PartnerUnit,
     PointRule,
@@ -29,96 +27,41 @@ from volunteers.models import (
     Volunteer,
     WorkOrder,
     WorkOrderAction,
-    WorkOrderCounter,
     WorkOrderEvent,
     WorkOrderStatus,
 )
-from volunteers.services.core import (
-    as_user,
-    compare_and_swap,
-    fail,
-    is_rerun,
-    require,
-    text,
-)
+from volunteers.services.core import as_user, fail, require, text
 from volunteers.services.points import points_award
+from volunteers.workflows import WORK_ORDER_WORKFLOW
 
 
 def _next_number(year: int) -> str:
-    """Readable numbers per year: GD2026-000123 (the counter row's lock serialises them)."""
-    WorkOrderCounter.objects.get_or_create(year=year)
-    WorkOrderCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = WorkOrderCounter.objects.get(year=year).last
-    return f"GD{year}-{last:06d}"
+    """Readable numbers per year: GD2026-000123."""
+    return f"GD{year}-{next_number('work_order', year):06d}"
 
 
-def _status_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
-    """The order's events that are actions on it (supervision notes and the sweep's overdue
-    notes are not: a retried accept after them is still a rerun)."""
-    return WorkOrderEvent.objects.filter(work_order=order).exclude(
-        action__in=(WorkOrderAction.SUPERVISE, WorkOrderAction.OVERDUE)
-    )
-
-
-def _event(
+def _step(
     order: WorkOrder,
     action: str,
-    actor: AnyUser | None,
-    now: dt.datetime,
     *,
-    from_status: str = "",
-    to_status: str = "",
-    note: str = "",
-) -> WorkOrderEvent:
-    return WorkOrderEvent.objects.create(
-        work_order=order,
-        action=action,
-        actor=as_user(actor),
-        at=now,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-    )
-
-
-def _move(
-    *,
-    order: WorkOrder,
-    action: str,
     actor: AnyUser | None,
     now: dt.datetime,
     expected_version: int | None,
     changes: dict[str, Any] | None = None,
     note: str = "",
-    check: str | None = None,
-    same_request: Callable[[WorkOrder], bool] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> WorkOrder:
-    current = WorkOrder.objects.select_for_update().get(pk=order.pk)
-    sources, target = WORK_ORDER_TRANSITIONS[action]
-    rerun = is_rerun(_status_events(current), action, actor) and (
-        same_request is None or same_request(current)
-    )
-    if rerun and current.status == target and current.status not in sources:
-        # This actor's own action, retried: it needs only to see the order (a lead who has
-        # since handed the team over must get the same answer again).
-        require(actor, "workorder.view", current)
-    else:
-        require(actor, check or f"workorder.{action}", current)
-    new_status, changed = compare_and_swap(
-        model=WorkOrder,
-        obj=current,
-        transitions=WORK_ORDER_TRANSITIONS,
-        action=action,
-        labels=WorkOrderAction,
+    return transition(
+        WORK_ORDER_WORKFLOW,
+        order,
+        action,
+        actor=actor,
+        now=now,
         expected_version=expected_version,
-        changes=changes or {},
-        rerun=rerun,
-    )
-    if changed:
-        _event(
-            current, action, actor, now, from_status=current.status, to_status=new_status, note=note
-        )
-    return WorkOrder.objects.select_related("team", "partner", "community").get(pk=current.pk)
+        changes=changes,
+        note=note,
+        data=data,
+    ).obj
 
 
 def _funds(value: Any) -> Decimal:
@@ -191,7 +134,7 @@ def work_order_create(
             )
     except IntegrityError as error:
         raise fail("petition", _("This petition is already a work order.")) from error
-    _event(order, WorkOrderAction.ORDER, orderer, now, to_status=WorkOrderStatus.ORDERED)
+    record_creation(WORK_ORDER_WORKFLOW, order, WorkOrderAction.ORDER, actor=orderer, now=now)
     audit_record(
         actor=orderer,
         action=AuditEvent.Action.CREATE,
@@ -268,18 +211,17 @@ def work_order_dispatch(
     changes: dict[str, Any] = {"team": team, "partner": partner, "dispatched_at": now}
     if due_at is not None:
         changes.update(due_at=due_at, overdue_noted_at=None)
-    provider_ids = (team.pk if team else None, partner.pk if partner else None)
-    return _move(
-        order=work_order,
-        action=WorkOrderAction.DISPATCH,
+    # Only the same dispatch again is a retry: giving a dispatched order to another provider
+    # is a transition the table does not have (409).
+    return _step(
+        work_order,
+        WorkOrderAction.DISPATCH,
         actor=actor,
         now=now,
         expected_version=expected_version,
         changes=changes,
         note=str(provider),
-        # Only the same dispatch again is a retry: giving a dispatched order to another
-        # provider is a transition the table does not have (409).
-        same_request=lambda current: (current.team_id, current.partner_id) == provider_ids,
+        data={"team": team.pk if team else None, "partner": partner.pk if partner else None},
     )
 
 
@@ -294,9 +236,9 @@ def work_order_accept(
     """接单: the team's lead or the partner unit's contact accepts: ``dispatched`` →
     ``accepted``."""
     now = now or timezone.now()
-    return _move(
-        order=work_order,
-        action=WorkOrderAction.ACCEPT,
+    return _step(
+        work_order,
+        WorkOrderAction.ACCEPT,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -316,9 +258,9 @@ def work_order_complete(
     """The provider reports the work done (note required): ``accepted`` → ``completed``."""
     now = now or timezone.now()
     note = text(note, "note", required=True)
-    return _move(
-        order=work_order,
-        action=WorkOrderAction.COMPLETE,
+    return _step(
+        work_order,
+        WorkOrderAction.COMPLETE,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -339,9 +281,9 @@ def work_order_verify(
     """验单: the street party committee accepts the result: ``completed`` → ``verified``.
     The volunteer who accepted the order earns the rule's points (idempotent)."""
     now = now or timezone.now()
-    result = _move(
-        order=work_order,
-        action=WorkOrderAction.VERIFY,
+    result = _step(
+        work_order,
+        WorkOrderAction.VERIFY,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -377,9 +319,9 @@ def work_order_return(
     ``accepted``."""
     now = now or timezone.now()
     reason = text(reason, "reason", required=True)
-    return _move(
-        order=work_order,
-        action=WorkOrderAction.RETURN,
+    return _step(
+        work_order,
+        WorkOrderAction.RETURN,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -400,9 +342,9 @@ def work_order_cancel(
     """The community cancels before acceptance: ``ordered`` or ``dispatched`` →
     ``cancelled``."""
     now = now or timezone.now()
-    return _move(
-        order=work_order,
-        action=WorkOrderAction.CANCEL,
+    return _step(
+        work_order,
+        WorkOrderAction.CANCEL,
         actor=actor,
         now=now,
         expected_version=expected_version,
@@ -421,34 +363,17 @@ def work_order_supervise(
 ) -> WorkOrder:
     """督单: a supervisory committee member or an official leaves a note at any open stage
     (no status change, the version stays). Idempotent: the same note by the same actor,
-    retried while it is the order's latest event, is recorded once."""
+    retried while it is the order's latest event, is recorded once. The version moves, as
+    with every step, so a page opened before the note is stale."""
     now = now or timezone.now()
-    note = text(note, "note", required=True)
-    current = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
-    require(actor, "workorder.supervise", current)
-    last = (
-        WorkOrderEvent.objects.filter(work_order=current)
-        .order_by("-at", "-id")
-        .values_list("action", "actor_id", "note")
-        .first()
-    )
-    actor_id = actor.pk if isinstance(actor, User) else None
-    if last == (WorkOrderAction.SUPERVISE, actor_id, note):
-        return current  # the same supervision again (a retried request)
-    if current.status not in OPEN_WORK_ORDER_STATUSES:
-        raise InvalidTransition(_("Only an open work order can be supervised."))
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentUpdate()
-    _event(
-        current,
+    return _step(
+        work_order,
         WorkOrderAction.SUPERVISE,
-        actor,
-        now,
-        from_status=current.status,
-        to_status=current.status,
-        note=note,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        note=text(note, "note", required=True),
     )
-    return current
 
 
 @transaction.atomic
@@ -464,8 +389,13 @@ def work_order_note_overdue(*, work_order_id: int, due_at: dt.datetime, now: dt.
     if updated != 1:
         return False
     order = WorkOrder.objects.get(pk=work_order_id)
-    _event(
-        order, WorkOrderAction.OVERDUE, None, now, from_status=order.status, to_status=order.status
+    # A note of the sweep, not a step: the status and version stay.
+    WorkOrderEvent.objects.create(
+        work_order=order,
+        action=WorkOrderAction.OVERDUE,
+        at=now,
+        from_status=order.status,
+        to_status=order.status,
     )
     from petitions.notifications import notify, unit_staff
 
