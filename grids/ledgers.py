@@ -72,9 +72,8 @@ from orgchart.ledgers.units import (
     plain_user,
     resolver_for,
 )
-from orgchart.models import OrgUnit, Person, User
+from orgchart.models import OrgUnit, Person
 
-IMPORT_ROLES = (User.Role.ADMIN, User.Role.COMMUNITY_WORKER)
 FLOOR_AREA_UNITS = re.compile(r"\s*(㎡|m²|m2|平方米|平米)$", re.IGNORECASE)
 TAG_SEPARATORS = re.compile(r"[、,，;；/\r\n]+")
 NO_TAGS = frozenset({"无", "none", "-"})
@@ -299,11 +298,11 @@ def _key(text: object) -> str:
 
 
 def may_import_households(user: Any) -> bool:
-    return anchor_allows(user, "grid.add_household", IMPORT_ROLES)
+    return anchor_allows(user, "grid.add_household", "ledger.import_households")
 
 
 def may_import_residents(user: Any) -> bool:
-    return anchor_allows(user, "household.add_resident", IMPORT_ROLES)
+    return anchor_allows(user, "household.add_resident", "ledger.import_residents")
 
 
 def _households_url(user: Any) -> str:

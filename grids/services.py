@@ -316,7 +316,7 @@ def grid_staff_appoint(
     if background not in GridStaff.Background.values:
         errors["background"] = [_("Not a valid choice.")]
     if account is not None and (
-        account.role != User.Role.GRID_WORKER
+        not policy.is_grid_worker_account(account)
         or account.anchor_unit_id != grid.community_id
         or not account.is_active
     ):
@@ -392,7 +392,7 @@ def grid_staff_end(
 def _hand_over_grids(*, leaving: User, successor: User) -> dict[str, int]:
     """A leaving grid worker's terms end; the community appoints the successor's person to
     the grids (an account is not a person, so the term is not moved to another name)."""
-    if leaving.role != User.Role.GRID_WORKER:
+    if not policy.is_grid_worker_account(leaving):
         return {}
     today = _today()
     ended = 0

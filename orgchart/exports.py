@@ -62,7 +62,6 @@ from orgchart.models import (
     User,
 )
 from orgchart.policy import AnyUser
-from orgchart.templatetags.orgchart_people import works_with_people
 
 RowT = TypeVar("RowT", bound=Model)
 
@@ -466,7 +465,7 @@ def post_export(request: ExportRequest, posts: QuerySet[Post]) -> HttpResponseBa
 def orgunit_export(request: ExportRequest, units: QuerySet[OrgUnit]) -> HttpResponseBase:
     """组织单位台账 of ``units``; with the people registered at each unit and its party members
     (and their totals) for the roles that work with people."""
-    with_counts = works_with_people(request.user)
+    with_counts = policy.works_with_people(request.user)
     units = units.select_related("parent")
     if with_counts:
         registered = (

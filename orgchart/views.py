@@ -34,13 +34,13 @@ from orgchart.forms import (
     add_service_errors,
 )
 from orgchart.ledgers.members import may_import_party_members
+from orgchart.ledgers.tree import may_import_units
 from orgchart.models import OrgUnit, PartyMember, Person, Post
 from orgchart.pages import ExportAsked
 from orgchart.pages import export_asked as _export_asked
 from orgchart.pages import list_search as _list_search
 from orgchart.pages import paginate as _paginate
 from orgchart.pages import query_string as _query_string
-from orgchart.templatetags.orgchart_people import works_with_people
 
 # The unit filter of the people list offers the top of the user's area and two levels below
 # it (a community: its compounds and branches; a street: its communities and compounds).
@@ -56,7 +56,8 @@ VACANCY_UNIT_LIMIT = 500
 def tree(request: HttpRequest) -> HttpResponse:
     """The tree from the top of the user's scope; deeper levels load on demand."""
     roots = list(selectors.orgunit_roots_visible(user=request.user))
-    return render(request, "orgchart/tree.html", {"roots": roots})
+    context = {"roots": roots, "can_import": may_import_units(request.user)}
+    return render(request, "orgchart/tree.html", context)
 
 
 @login_required
@@ -161,7 +162,7 @@ def people(request: HttpRequest) -> HttpResponseBase:
     within = None
     if listed.data.get("unit"):
         within = selectors.orgunit_get(user=user, pk=listed.data["unit"])
-    allowed = works_with_people(user)
+    allowed = policy.works_with_people(user)
     asked = _export_asked(request) if request.method == "GET" else None
     if asked is not None:
         if not allowed:
@@ -389,7 +390,7 @@ def unit_party_members(request: HttpRequest, pk: int) -> HttpResponseBase:
     filters = PartyMemberFilterForm(listed.data)
     status = filters.cleaned_data["status"] if filters.is_valid() else ""
     query = listed.query
-    allowed = works_with_people(user)
+    allowed = policy.works_with_people(user)
     asked = _export_asked(request) if request.method == "GET" else None
     if asked is not None:
         if not allowed:
@@ -493,7 +494,7 @@ def unit_posts(request: HttpRequest, pk: int) -> HttpResponseBase:
         "vacancy_groups": vacancy_groups,
         "vacancies_cut": (unit.rght - unit.lft + 1) // 2 > VACANCY_UNIT_LIMIT,
         "vacancy_unit_limit": VACANCY_UNIT_LIMIT,
-        "link_people": works_with_people(user),
+        "link_people": policy.works_with_people(user),
         "can_export_in_full": policy.may_reveal_in_bulk(user),
         "watermark": True,
     }

@@ -10,7 +10,8 @@
   the next one is missing; a deadline is never an error.
 * Petitions, dispatches, escalations, events, notifications and the e-mail outbox, read-only:
   statuses change only through the workflow. Non-superusers see their subtree only (a row
-  outside it is missing, 404); petitioners are masked. The outbox can be sent now.
+  outside it is missing, 404); petitioners are masked. Every list is the policy's
+  (``policy.overseen``). The outbox shows each e-mail's state; chosen rows can be sent now.
 
 Every write here leaves an audit row.
 """
@@ -28,16 +29,14 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from governance import pii
-from governance.audit import audit_record
 from governance.errors import ApplicationError, ValidationFailed
-from governance.models import AuditEvent
 from orgchart import policy
 from orgchart.admin.base import ScopedAdminMixin, form_errors_from
-from orgchart.models import User
 from petitions import selectors, services
 from petitions.calendar import calendar_missing_years, calendar_seed_year
 from petitions.models import (
@@ -54,17 +53,24 @@ from petitions.models import (
     Status,
     TimeUnit,
 )
-from petitions.notifications import outbox_send
+from petitions.notifications import (
+    OutboxState,
+    outbox_send_now,
+    outbox_state,
+    outbox_state_q,
+)
+from petitions.services.calendar import (
+    calendar_day_delete,
+    calendar_day_save,
+    calendar_year_add,
+    calendar_year_fill,
+)
 from petitions.services.policies import POLICY_FIELDS
 
 
 def is_admin(user: Any) -> bool:
     """Who has this admin: active staff that are superusers or have the admin role."""
-    return bool(
-        user.is_active
-        and user.is_staff
-        and (user.is_superuser or getattr(user, "role", None) == User.Role.ADMIN)
-    )
+    return policy.uses_admin_site(user)
 
 
 class _DryRun(Exception):
@@ -317,7 +323,7 @@ def _fill_years(request: HttpRequest, years: list[int]) -> None:
     """Fill ``years`` in from the chinesecalendar package (days already recorded, also those
     edited here, stay as they are); one audit row per year."""
     for year in years:
-        seeded = calendar_seed_year(year)
+        seeded = calendar_year_fill(actor=request.user, year=year)
         if not seeded.covered:
             messages.warning(
                 request,
@@ -328,17 +334,6 @@ def _fill_years(request: HttpRequest, years: list[int]) -> None:
                 % {"year": year},
             )
             continue
-        row = CalendarYear.objects.get(year=year)
-        audit_record(
-            actor=request.user,
-            action=AuditEvent.Action.UPDATE,
-            obj=row,
-            changes={
-                "filled_in_from": row.source,
-                "holidays": seeded.holidays,
-                "make_up_days": seeded.make_up_days,
-            },
-        )
         messages.success(
             request,
             _("%(year)d: %(holidays)d holidays and %(make_up)d make-up working days.")
@@ -433,29 +428,11 @@ class CalendarYearAdmin(AdminsOnlyMixin, admin.ModelAdmin):
         return actions
 
     def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
-        source = (form.cleaned_data.get("source") or "").strip()
-        if source:
-            saved = CalendarYear.objects.create(year=obj.year, source=source)
-            audit_record(
-                actor=request.user,
-                action=AuditEvent.Action.CREATE,
-                obj=saved,
-                changes={"year": saved.year, "source": source},
-            )
-        else:
-            seeded = calendar_seed_year(obj.year)
-            saved = CalendarYear.objects.get(year=obj.year)
-            audit_record(
-                actor=request.user,
-                action=AuditEvent.Action.CREATE,
-                obj=saved,
-                changes={
-                    "year": saved.year,
-                    "source": saved.source,
-                    "holidays": seeded.holidays,
-                    "make_up_days": seeded.make_up_days,
-                },
-            )
+        saved = calendar_year_add(
+            actor=request.user,
+            year=obj.year,
+            source=form.cleaned_data.get("source") or "",
+        )
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
         obj._state.adding = False
 
@@ -520,27 +497,18 @@ class CalendarDayAdmin(AdminsOnlyMixin, admin.ModelAdmin):
         _fill_years(request, sorted({day.year for day in queryset.dates("date", "year")}))
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        if change and not changes:
-            return
-        obj.save()
-        audit_record(
+        saved = calendar_day_save(
             actor=request.user,
-            action=AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE,
-            obj=obj,
-            changes=changes
-            if change
-            else {"date": obj.date, "is_working_day": obj.is_working_day, "name": obj.name},
+            day=CalendarDay.objects.get(pk=obj.pk) if change else None,
+            date=obj.date,
+            is_working_day=obj.is_working_day,
+            name=obj.name,
         )
+        obj.pk = saved.pk
+        obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        audit_record(
-            actor=request.user,
-            action=AuditEvent.Action.DELETE,
-            obj=obj,
-            changes={"date": obj.date, "is_working_day": obj.is_working_day, "name": obj.name},
-        )
-        obj.delete()
+        calendar_day_delete(actor=request.user, day=obj)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -568,10 +536,6 @@ class ReadOnlyScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def visible_petitions(user: Any) -> QuerySet[Petition]:
-    return policy.policy(user, Petition)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -766,19 +730,13 @@ class DispatchAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(Escalation)
 class EscalationAdmin(ReadOnlyScopedAdmin):
-    policy_resource = Petition  # escalations are seen with their petitions
+    policy_resource = Escalation  # seen with their petitions
     list_display = ["petition_number", "deadline", "level", "from_unit", "to_unit", "due_at", "at"]
     list_filter = ["deadline", "level"]
     list_select_related = ["petition", "from_unit", "to_unit"]
     search_fields = ["=petition__number"]
     ordering = ["-at", "-id"]
     list_per_page = 50
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Escalation]:
-        rows = Escalation.objects.all()
-        if not request.user.is_superuser:
-            rows = rows.filter(petition__in=visible_petitions(request.user))
-        return rows.order_by(*(self.get_ordering(request) or ()))
 
     @admin.display(description=gettext_lazy("petition"), ordering="petition__number")
     def petition_number(self, escalation: Escalation) -> str:
@@ -800,19 +758,11 @@ class PetitionEventAdmin(ReadOnlyScopedAdmin):
         return event.petition.number
 
 
-def visible_notifications(user: Any) -> QuerySet[Notification]:
-    """Messages to accounts the admin may see, about petitions the admin may see (or none)."""
-    rows = Notification.objects.all()
-    if user.is_superuser:
-        return rows
-    return rows.filter(
-        Q(petition__isnull=True) | Q(petition__in=visible_petitions(user)),
-        recipient__in=policy.policy(user, User),
-    )
-
-
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyScopedAdmin):
+    """Notifications the admin looks after (``policy.overseen``): their own, those about the
+    petitions they see, and those about no petition to the accounts they see."""
+
     policy_resource = Notification
     list_display = ["title", "recipient", "kind", "created_at", "read_at"]
     list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
@@ -821,36 +771,78 @@ class NotificationAdmin(ReadOnlyScopedAdmin):
     ordering = ["-created_at", "-id"]
     list_per_page = 100
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
-        return visible_notifications(request.user).order_by(*(self.get_ordering(request) or ()))
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    title = gettext_lazy("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(OutboxState.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value in OutboxState.values:
+            return queryset.filter(outbox_state_q(value))
+        return queryset
 
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(ReadOnlyScopedAdmin):
-    policy_resource = Notification
-    list_display = ["subject", "to_address", "created_at", "sent_at", "attempts", "last_error"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    """The e-mails of the notifications the admin looks after, with where each one stands
+    (sent, waiting, retrying after a failure, given up). Chosen rows can be sent at once."""
+
+    policy_resource = OutboxEmail
+    list_display = [
+        "subject",
+        "to_address",
+        "state",
+        "attempts",
+        "next_attempt",
+        "error",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = [OutboxStateFilter]
     search_fields = ["subject", "to_address"]
     ordering = ["-created_at", "-id"]
     list_per_page = 100
     actions = ["send_now"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[OutboxEmail]:
-        rows = OutboxEmail.objects.all()
-        if not request.user.is_superuser:
-            rows = rows.filter(notification__in=visible_notifications(request.user))
-        return rows.order_by(*(self.get_ordering(request) or ()))
+    @admin.display(description=gettext_lazy("state"))
+    def state(self, email: OutboxEmail) -> str:
+        return str(outbox_state(email).label)
 
-    @admin.action(description=gettext_lazy("Send the outbox now (every unsent e-mail)"))
+    @admin.display(description=gettext_lazy("next attempt"), ordering="next_attempt_at")
+    def next_attempt(self, email: OutboxEmail) -> dt.datetime | None:
+        if outbox_state(email) in (OutboxState.SENT, OutboxState.GIVEN_UP):
+            return None
+        return email.next_attempt_at or email.created_at
+
+    @admin.display(description=gettext_lazy("last error"))
+    def error(self, email: OutboxEmail) -> str:
+        return Truncator(email.last_error).chars(80)
+
+    @admin.action(description=gettext_lazy("Send the selected e-mails now"))
     def send_now(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:
-        sent = outbox_send()
-        audit_record(
-            actor=request.user,
-            action=AuditEvent.Action.UPDATE,
-            object_type=OutboxEmail._meta.label,
-            changes={"sent": sent},
+        # ``queryset`` is the admin's own (``policy``) narrowed to the ticked rows; the service
+        # scopes them through the policy again.
+        result = outbox_send_now(
+            actor=request.user,  # type: ignore[arg-type]
+            email_ids=queryset.values_list("pk", flat=True),
         )
         self.message_user(
             request,
-            ngettext("%(count)d e-mail sent.", "%(count)d e-mails sent.", sent) % {"count": sent},
+            ngettext("%(count)d e-mail sent.", "%(count)d e-mails sent.", result.sent)
+            % {"count": result.sent},
         )
+        if result.failed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail could not be sent: see its last error.",
+                    "%(count)d e-mails could not be sent: see their last errors.",
+                    result.failed,
+                )
+                % {"count": result.failed},
+                level=messages.ERROR,
+            )

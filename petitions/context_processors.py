@@ -10,21 +10,16 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from orgchart.models import User
+from orgchart import policy
 from petitions.selectors import notification_unread_count
 from petitions.views.shared import nav_for
-
-# The roles ``petitions.notifications.notify`` writes to (unit staff, department handlers).
-NOTIFIED_ROLES = frozenset(
-    {User.Role.COMMUNITY_WORKER, User.Role.OFFICIAL, User.Role.DEPARTMENT_HANDLER}
-)
 
 
 def petitions(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    notified = isinstance(user, User) and user.role in NOTIFIED_ROLES
+    notified = policy.receives_petition_notifications(user)
     return {
         "petition_nav": nav_for(user),
         "notifications_shown": notified,

@@ -734,7 +734,12 @@ class Notification(models.Model):
 
 class OutboxEmail(models.Model):
     """An e-mail to send (the outbox): a task sends due rows and marks each sent, so a lost
-    task delays a message but never loses it."""
+    task delays a message but never loses it.
+
+    A sender claims a row (``claimed_until``, counting the attempt) before it talks to the mail
+    server, outside any transaction, and then marks it sent or records the error and when to
+    try again (``next_attempt_at``). After ``petitions.notifications.MAX_ATTEMPTS`` the row is
+    given up and stays here for a person to look at."""
 
     notification = models.ForeignKey(
         Notification,
@@ -749,6 +754,10 @@ class OutboxEmail(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # When the row is due (empty: at once); after a failure, the end of its back-off.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # A sender holds the row until then; a sender that died mid-send frees it when it passes.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")

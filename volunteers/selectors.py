@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from governance.errors import OutOfScope
 from orgchart.models import OrgUnit, PartyMember, Person, User
-from orgchart.policy import AnyUser, may_reveal_in_bulk, policy
+from orgchart.policy import AnyUser, is_volunteer_account, may_reveal_in_bulk, policy
 from orgchart.selectors import person_search_q
 from petitions.selectors import deadline_light
 from volunteers.models import (
@@ -759,7 +759,7 @@ def points_ranking(
     start, end = local_day_start(first), local_day_start(after)
     account = user if isinstance(user, User) and user.is_active else None
     viewer_id = account.pk if account is not None else None
-    if account is not None and account.role == User.Role.VOLUNTEER:
+    if account is not None and is_volunteer_account(account):
         own = Volunteer.objects.filter(account_id=viewer_id, is_active=True)
         volunteers = Volunteer.objects.filter(community_id__in=own.values("community_id"))
     else:

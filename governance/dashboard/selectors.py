@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from orgchart import selectors as org_selectors
-from orgchart.models import OrgUnit, User
-from orgchart.policy import AnyUser
+from orgchart.models import OrgUnit
+from orgchart.policy import AnyUser, is_volunteer_account
 from volunteers import selectors as volunteer_selectors
 from volunteers.selectors import Quarter
 
@@ -45,7 +45,7 @@ class Dashboard:
 
 
 def _is_volunteer_account(user: AnyUser) -> bool:
-    return isinstance(user, User) and user.is_active and user.role == User.Role.VOLUNTEER
+    return is_volunteer_account(user) and user.is_active
 
 
 def points_card_for(*, user: AnyUser) -> PointsCard | None:

@@ -20,7 +20,6 @@ from governance.errors import NotAllowed, ValidationFailed
 from grids import exports, selectors, services
 from grids.forms import GridFilterForm, StaffAppointForm, StaffEndForm
 from grids.models import TARGET_PARTY_SHARE, Grid, GridStaff, Resident
-from grids.templatetags.grids_pages import is_grid_worker, sees_grids
 from grids.views.shared import (
     GRID_ORDER,
     RECENT_VISITS,
@@ -29,9 +28,11 @@ from grids.views.shared import (
     export_request,
     form_status,
     household_rows,
+    is_grid_worker,
     names,
     not_allowed_page,
     person_pick,
+    sees_grids,
     unit_choices,
     with_head,
     within_filter,

@@ -18,7 +18,6 @@ from governance.errors import NotAllowed, ValidationFailed
 from grids import exports, selectors, services
 from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm
 from grids.models import Grid, Household
-from grids.templatetags.grids_pages import is_grid_worker, sees_grids
 from grids.views.shared import (
     HOUSEHOLD_VISITS,
     RELATION_ORDER,
@@ -29,9 +28,11 @@ from grids.views.shared import (
     grid_filter,
     household_rows,
     import_allowed,
+    is_grid_worker,
     not_allowed_page,
     resident_rows,
     searched,
+    sees_grids,
     unit_choices,
     with_head,
     within_filter,

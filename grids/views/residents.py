@@ -21,7 +21,6 @@ from governance.errors import NotAllowed, ValidationFailed
 from grids import exports, selectors, services
 from grids.forms import MoveOutForm, ResidentAddForm, ResidentEditForm, ResidentFilterForm
 from grids.models import Household, Resident, ResidentCareTag
-from grids.templatetags.grids_pages import is_grid_worker, sees_grids
 from grids.views.shared import (
     chosen_person,
     error_text,
@@ -30,11 +29,13 @@ from grids.views.shared import (
     grid_choices,
     grid_filter,
     import_allowed,
+    is_grid_worker,
     names,
     not_allowed_page,
     person_pick,
     resident_rows,
     searched,
+    sees_grids,
     unit_choices,
     within_filter,
 )

@@ -17,12 +17,12 @@ from governance.ledger.registry import import_ledger
 from grids import exports, selectors
 from grids.forms import PersonSearchForm
 from grids.models import Grid, Household, Resident
-from grids.templatetags.grids_pages import is_grid_worker
 from orgchart import policy
 from orgchart import selectors as org_selectors
 from orgchart.forms import add_service_errors
 from orgchart.models import OrgUnit, Person
 from orgchart.pages import ExportAsked, list_search
+from orgchart.policy import AnyUser
 
 # Rows shown on a grid's page and a household's page; the full history is the visits list.
 RECENT_VISITS = 10
@@ -34,6 +34,17 @@ PERSON_CANDIDATES = 10
 # Grid codes count up (…001, …002); names do not sort in order (第七 before 第三).
 GRID_ORDER = ("community__tree_id", "community__lft", "kind", "code", "name", "id")
 RELATION_ORDER = {relation: index for index, relation in enumerate(Resident.Relation.values)}
+
+
+def sees_grids(user: AnyUser) -> bool:
+    """The roles the policy shows grids to (DESIGN §6): the area's staff and grid workers;
+    not handlers or volunteers. No query."""
+    return policy.role_may(user, "page.grids", None)
+
+
+def is_grid_worker(user: AnyUser) -> bool:
+    """A grid worker sees only the grids they staff: their pages start from "my grids"."""
+    return policy.sees_staffed_grids_only(user)
 
 
 def names(user: Any) -> Callable[[Person], str]:

@@ -21,14 +21,15 @@ from governance.errors import NotAllowed, ValidationFailed
 from grids import exports, selectors, services
 from grids.forms import VisitFilterForm, VisitForm
 from grids.models import Grid, VisitPhoto
-from grids.templatetags.grids_pages import is_grid_worker, sees_grids
 from grids.views.shared import (
     GRID_ORDER,
     export_request,
     form_status,
     grid_choices,
     grid_filter,
+    is_grid_worker,
     not_allowed_page,
+    sees_grids,
     unit_choices,
     within_filter,
 )
@@ -158,6 +159,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "visit": visit,
         "photos": list(visit.photos.all()),
+        # A hazard is reported as a petition by those who log petitions at their community.
+        "logs_petitions": policy.intake_community(request.user) is not None,
         "nav_section": "grids",
         "watermark": True,
     }

@@ -23,8 +23,10 @@ from orgchart.models import (
 
 
 class ScopedAdminMixin:
-    """Rows outside the user's scope are missing: the queryset is the policy's, and a change,
-    delete or history URL of such a row answers 404 instead of redirecting with a hint."""
+    """Rows outside the user's scope are missing: the queryset is the policy's (``overseen``:
+    the rows ``policy`` gives, or the resource's oversight rule where it has one), and a
+    change, delete or history URL of such a row answers 404 instead of redirecting with a
+    hint."""
 
     policy_resource: type
     # The policy action editing a row needs, and deleting one (None: never deleted here;
@@ -33,7 +35,7 @@ class ScopedAdminMixin:
     delete_action: str | None = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = policy.policy(request.user, self.policy_resource)
+        queryset = policy.overseen(request.user, self.policy_resource)
         ordering = self.get_ordering(request)  # type: ignore[attr-defined]
         return queryset.order_by(*ordering) if ordering else queryset
 
@@ -46,12 +48,7 @@ class ScopedAdminMixin:
         return obj
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return (
-            user.is_active
-            and user.is_staff
-            and (user.is_superuser or getattr(user, "role", None) == User.Role.ADMIN)
-        )
+        return policy.uses_admin_site(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_module_permission(request)

@@ -43,7 +43,7 @@ from orgchart.ledgers.units import (
     plain_user,
     resolver_for,
 )
-from orgchart.models import OrgUnit, PartyMember, Person, User
+from orgchart.models import OrgUnit, PartyMember, Person
 
 MEMBER_COLUMNS = (
     Column(
@@ -175,11 +175,7 @@ class MemberPlan:
 
 
 def may_import_party_members(user: Any) -> bool:
-    return anchor_allows(
-        user,
-        "orgunit.manage_party_members",
-        (User.Role.ADMIN, User.Role.COMMUNITY_WORKER),
-    )
+    return anchor_allows(user, "orgunit.manage_party_members", "ledger.import_party_members")
 
 
 def _member_unit(

@@ -39,7 +39,7 @@ from orgchart.ledgers.units import (
     resolver_for,
     validation_errors,
 )
-from orgchart.models import ALLOWED_PARENT_KINDS, KIND_LABELS, OrgUnit, User
+from orgchart.models import ALLOWED_PARENT_KINDS, KIND_LABELS, OrgUnit
 from orgchart.services.tree import EDITABLE_FIELDS, normalise_division_code
 
 YES_NO = (
@@ -171,7 +171,7 @@ class UnitUpdate:
 
 
 def may_import_units(user: Any) -> bool:
-    return anchor_allows(user, "orgunit.add_child", (User.Role.ADMIN,))
+    return anchor_allows(user, "orgunit.add_child", "ledger.import_org_tree")
 
 
 def _unit_key(node: Node | None) -> tuple[str, int] | None:

@@ -160,16 +160,15 @@ def resolver_for(context: ImportContext) -> UnitResolver:
     return resolver
 
 
-def anchor_allows(user: Any, action: str, roles: tuple[str, ...]) -> bool:
-    """Whether the user's role may import this ledger at all (the rows are checked one by
-    one): superusers, and the roles given, at their anchor unit."""
-    if not getattr(user, "is_authenticated", False) or not isinstance(user, User):
-        return False
-    if not user.is_active:
+def anchor_allows(user: Any, action: str, importer: str) -> bool:
+    """Whether the user may import this ledger at all (the rows are checked one by one):
+    superusers, and the roles of the policy's ``importer`` rule (``ledger.import_*``) that
+    may take ``action`` at their anchor unit."""
+    if not isinstance(user, User) or not policy.role_may(user, importer, None):
         return False
     if user.is_superuser:
         return True
-    if user.role not in roles or user.anchor_unit is None:
+    if user.anchor_unit is None:
         return False
     return policy.can(user, action, user.anchor_unit)
 

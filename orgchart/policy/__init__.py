@@ -8,6 +8,9 @@
   ``NotAllowed`` (403) when it is visible but the role may not act.
 * ``role_may(user, action, obj)`` is the role's rule alone, for a caller that has settled
   visibility already (or an object that belongs to no unit).
+* ``overseen(user, resource)`` is what the admin site lists: ``policy`` itself, except for the
+  few resources with an oversight rule (a notification is read by its recipient alone, but
+  the admin of an area looks after the notifications of that area).
 
 Resources are named by model label (``"orgchart.OrgUnit"``) or given as the model class. The
 apps above ``orgchart`` (grids, petitions, volunteers) get their rules here too, written against
@@ -15,12 +18,25 @@ model labels and field paths so this package never imports them (DESIGN §3 laye
 
 * ``core``: scopes, the two registries and the questions above;
 * ``people``: the org tree, departments, accounts, people, party members, posts;
-* ``grids``, ``petitions``, ``volunteers``: the rules of those apps.
+* ``grids``, ``petitions``, ``volunteers``: the rules of those apps;
+* ``accounts``: what an account's role means (its kind, its anchor, the admin site, who takes
+  over from a leaving user);
+* ``pages``: which pages, menu entries and ledger imports a role gets (``page.*`` and
+  ``ledger.import_*`` rules, asked with ``role_may(user, action, None)``), and where a role
+  works from its anchor (``anchor_for``).
 """
 
-from orgchart.policy import grids, people, petitions, volunteers
+from orgchart.policy import accounts, grids, pages, people, petitions, volunteers
+from orgchart.policy.accounts import (
+    anchored_at_department,
+    is_grid_worker_account,
+    is_volunteer_account,
+    may_take_over,
+    role_uses_admin_site,
+)
 from orgchart.policy.core import (
     ACTION_RULES,
+    OVERSIGHT_RULES,
     VISIBILITY_RULES,
     ActionRule,
     AnyUser,
@@ -30,12 +46,23 @@ from orgchart.policy.core import (
     actions_for,
     can,
     is_visible,
+    overseen,
     policy,
     refresh_scope,
     require,
     role_may,
     scope_of,
     staffed_grids_q,
+)
+from orgchart.policy.pages import (
+    anchor_for,
+    browses_units,
+    intake_community,
+    receives_petition_notifications,
+    sees_source_visits,
+    sees_staffed_grids_only,
+    uses_admin_site,
+    works_with_people,
 )
 from orgchart.policy.people import (
     PEOPLE_ROLES,
@@ -46,6 +73,7 @@ from orgchart.policy.people import (
 
 __all__ = [
     "ACTION_RULES",
+    "OVERSIGHT_RULES",
     "PEOPLE_ROLES",
     "REVEAL_ROLES",
     "VISIBILITY_RULES",
@@ -54,19 +82,35 @@ __all__ = [
     "Role",
     "Scope",
     "VisibilityRule",
+    "accounts",
     "actions_for",
+    "anchor_for",
+    "anchored_at_department",
+    "browses_units",
     "can",
     "grids",
+    "intake_community",
+    "is_grid_worker_account",
     "is_visible",
+    "is_volunteer_account",
     "may_reveal_in_bulk",
+    "may_take_over",
+    "overseen",
+    "pages",
     "people",
     "petitions",
     "policy",
+    "receives_petition_notifications",
     "refresh_scope",
     "require",
     "role_may",
+    "role_uses_admin_site",
     "scope_of",
     "sees_full_names",
+    "sees_source_visits",
+    "sees_staffed_grids_only",
     "staffed_grids_q",
+    "uses_admin_site",
     "volunteers",
+    "works_with_people",
 ]

@@ -1,6 +1,6 @@
 """The core of the access policy: scopes, the rule registries, and the questions every
 page asks (``policy``, ``can``, ``require``, ``actions_for``; ``role_may`` for the rule
-alone). The rules live beside it, one module per app."""
+alone; ``overseen`` for the admin site). The rules live beside it, one module per app."""
 
 from __future__ import annotations
 
@@ -127,6 +127,10 @@ def _compute_scope(user: AnyUser) -> Scope:
 
 VisibilityRule = Callable[[AnyUser, Scope], Q]
 VISIBILITY_RULES: dict[str, VisibilityRule] = {}
+# What the admin site shows, for the few resources where that is more than the pages show: a
+# message is read by its recipient alone, while the admin of an area looks after the messages
+# of that area. A resource without a rule here is overseen as it is seen (``overseen``).
+OVERSIGHT_RULES: dict[str, VisibilityRule] = {}
 
 
 ActionRule = Callable[[User, Any], bool]
@@ -155,6 +159,19 @@ def policy(user: AnyUser, resource: str | type[models.Model]) -> models.QuerySet
     if not user.is_authenticated:
         return model._default_manager.none()
     return model._default_manager.filter(rule(user, scope))
+
+
+def overseen(user: AnyUser, resource: str | type[models.Model]) -> models.QuerySet[Any]:
+    """The rows of ``resource`` the admin site shows ``user``: those of its oversight rule
+    where it has one (``OVERSIGHT_RULES``), else ``policy(user, resource)``."""
+    label = _label(resource)
+    rule = OVERSIGHT_RULES.get(label)
+    if rule is None:
+        return policy(user, label)
+    model = apps.get_model(label)
+    if not user.is_authenticated:
+        return model._default_manager.none()
+    return model._default_manager.filter(rule(user, scope_of(user)))
 
 
 def is_visible(user: AnyUser, obj: models.Model) -> bool:

@@ -46,7 +46,7 @@ def user_anchor_errors(
     """Why a role and anchor do not fit together (DESIGN §6); empty when they do."""
     if is_superuser and anchor_unit is None and anchor_department is None:
         return []
-    if role == User.Role.DEPARTMENT_HANDLER:
+    if policy.anchored_at_department(role):
         if anchor_department is None or anchor_unit is not None:
             return [_("A department handler is anchored at a department, not at a unit.")]
         return []
@@ -113,7 +113,7 @@ def user_create(
         role=role,
         anchor_unit=anchor_unit,
         anchor_department=anchor_department,
-        is_staff=role == User.Role.ADMIN,
+        is_staff=policy.role_uses_admin_site(role),
         must_change_password=True,
     )
     user.set_password(password)
@@ -179,7 +179,7 @@ def user_update(*, actor: AnyUser | None, user: User, **changes: Any) -> User:
             elif anchor_unit is not None:
                 policy.require(actor, "orgunit.add_account", anchor_unit)
         if "role" in changes and "is_staff" not in changes and not user.is_superuser:
-            changes["is_staff"] = role == User.Role.ADMIN
+            changes["is_staff"] = policy.role_uses_admin_site(role)
     changed = {field: value for field, value in changes.items() if getattr(user, field) != value}
     for field, value in changed.items():
         setattr(user, field, value)
@@ -257,7 +257,7 @@ def user_deactivate(
             policy.require(actor, "user.view", successor)
         if not successor.is_active or successor.pk == user.pk:
             raise ValidationFailed(fields={"successor": [_("Choose another, active account.")]})
-        if successor.role != user.role:
+        if not policy.may_take_over(successor, user):
             raise ValidationFailed(
                 fields={"successor": [_("The successor must have the same role.")]}
             )

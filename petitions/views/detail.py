@@ -347,15 +347,15 @@ def _detail(
         or (person.masked_mobile if person is not None else ""),
         "repeat_of": repeat_of,
         "complexity_labels": [labels.get(tag, tag) for tag in petition.complexity_tags],
-        "shows_visit": petition.source_visit_id is not None
-        and getattr(user, "role", None) != User.Role.DEPARTMENT_HANDLER,
+        "shows_visit": petition.source_visit_id is not None and policy.sees_source_visits(user),
         "clocks": _clocks(petition, dispatches, now),
         "cards": cards,
         "timeline": _timeline(user, petition, dispatches),
         "attachments": list(petition.attachments.all()),
         "actions": actions,
         "items": items,
-        "may_print_notice": _notice_ready(petition) and _prints_notices(user),
+        "may_print_notice": _notice_ready(petition)
+        and policy.role_may(user, "petition.print_notice", petition),
         "nav_section": "petitions",
         "petition_section": "list",
         "watermark": True,
@@ -527,20 +527,13 @@ def _notice_ready(petition: Petition) -> bool:
     )
 
 
-def _prints_notices(user: Any) -> bool:
-    """The notice is handed to the petitioner by the unit that logged or handles the case;
-    departments work on whistles and print none."""
-    return getattr(user, "role", None) != User.Role.DEPARTMENT_HANDLER or bool(
-        getattr(user, "is_superuser", False)
-    )
-
-
 @login_required
 def notice(request: HttpRequest, pk: int) -> HttpResponse:
     """受理告知书: a printable A4 page once the petition is accepted (409 before)."""
     user = request.user
     petition = _petition(user, pk)
-    require(_prints_notices(user))
+    # The petition is the user's (404 otherwise): the role's rule settles the rest.
+    require(policy.role_may(user, "petition.print_notice", petition))
     if not _notice_ready(petition):
         raise InvalidTransition(
             _("The acceptance notice exists once the petition has been accepted.")

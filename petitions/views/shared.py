@@ -23,62 +23,39 @@ PAGE_SIZE = 50
 # Options of the unit filter (communities and compounds of a street: a few hundred at most).
 FILTER_CHOICES_LIMIT = 300
 
-Role = User.Role
-
 
 # --- Who uses which page ---------------------------------------------------------------------
-
-
-def _role(user: AnyUser) -> str | None:
-    if not user.is_authenticated or not isinstance(user, User) or not user.is_active:
-        return None
-    return str(user.role)
-
-
-def _superuser(user: AnyUser) -> bool:
-    return bool(getattr(user, "is_superuser", False)) and user.is_authenticated
 
 
 def sees_petition_list(user: AnyUser) -> bool:
     """Everyone the policy shows petitions to: the area's staff, grid workers (what they logged
     or what concerns their grids), handlers (what was whistled to them). Not volunteers."""
-    return _superuser(user) or _role(user) in (
-        Role.ADMIN,
-        Role.OFFICIAL,
-        Role.COMMUNITY_WORKER,
-        Role.GRID_WORKER,
-        Role.DEPARTMENT_HANDLER,
-    )
+    return policy.role_may(user, "page.petitions", None)
 
 
 def intake_community(user: AnyUser) -> OrgUnit | None:
     """The community where the user logs petitions (登记): community and grid workers at the
     community they are anchored at. None for everyone else (superusers choose any place)."""
-    if _role(user) not in (Role.COMMUNITY_WORKER, Role.GRID_WORKER):
-        return None
-    anchor = getattr(user, "anchor_unit", None)
-    if anchor is None or anchor.kind != OrgUnit.Kind.COMMUNITY:
-        return None
-    return anchor
+    return policy.intake_community(user)
 
 
 def logs_petitions(user: AnyUser) -> bool:
-    return _superuser(user) or intake_community(user) is not None
+    return policy.role_may(user, "page.petition_intake", None)
 
 
 def uses_inbox(user: AnyUser) -> bool:
     """部门待办: department handlers (and superusers, who see every department)."""
-    return _superuser(user) or _role(user) == Role.DEPARTMENT_HANDLER
+    return policy.role_may(user, "page.petition_inbox", None)
 
 
 def supervises(user: AnyUser) -> bool:
     """督办: officials (and admins) look after the cases below them."""
-    return _superuser(user) or _role(user) in (Role.OFFICIAL, Role.ADMIN)
+    return policy.role_may(user, "page.petition_supervision", None)
 
 
 def reviews_complex_cases(user: AnyUser) -> bool:
     """疑难复杂: the monthly review of the area's staff."""
-    return _superuser(user) or _role(user) in (Role.OFFICIAL, Role.ADMIN, Role.COMMUNITY_WORKER)
+    return policy.role_may(user, "page.petition_complex_cases", None)
 
 
 def require(allowed: bool) -> None:
@@ -175,7 +152,7 @@ def within_filter(user: AnyUser, data: Any) -> OrgUnit | None:
 def unit_choices(user: AnyUser) -> list[OrgUnit]:
     """Communities and compounds of the user's area for the unit filter (one query); none for
     a handler, whose area is the department's jurisdiction, not theirs to browse."""
-    if _role(user) == Role.DEPARTMENT_HANDLER:
+    if not policy.browses_units(user):
         return []
     return list(
         org_selectors.orgunit_list_visible(user=user)

@@ -4,6 +4,8 @@ policies through the services, the working-day calendar with its warning, audite
 from __future__ import annotations
 
 import datetime as dt
+import re
+from smtplib import SMTPException, SMTPRecipientsRefused
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from django.utils import translation
 from governance.models import AuditEvent
 from orgchart import services as org
 from orgchart.models import Person, User
-from petitions import services
+from petitions import notifications, services
 from petitions.calendar import calendar_missing_years
 from petitions.models import (
     CalendarDay,
@@ -29,6 +31,8 @@ from petitions.models import (
     PetitionEvent,
     Status,
 )
+from petitions.notifications import MAX_ATTEMPTS, notify, outbox_send, outbox_send_now
+from petitions.selectors import notification_list
 from petitions.sweep import escalate_overdue
 from tests.conftest import Personas, Tree, client_for, make_user
 from tests.grids.conftest import resident_id
@@ -43,6 +47,10 @@ MISSING_2027 = (
     "The working-day calendar has no public holidays for 2027: its deadlines count Monday to "
     "Friday only. Fill the year in under “Calendar years”."
 )
+
+
+def gateway_down(*args: object, **kwargs: object) -> int:
+    raise SMTPException("gateway down")
 
 
 def english(user: User) -> Client:
@@ -441,27 +449,280 @@ def test_a_calendar_day_is_edited_with_an_audit_row(people: Personas) -> None:
     assert kinds == {dt.date(2026, 10, 1): "holiday", dt.date(2026, 9, 20): "make-up working day"}
 
 
-# --- The e-mail outbox -----------------------------------------------------------------------
+# --- Escalations, notifications and the e-mail outbox ----------------------------------------
 
 
-def test_send_now_sends_the_outbox_and_is_audited(
-    tree: Tree, people: Personas, west_admin: User, three: list[Petition]
-) -> None:
-    people.worker.email = "worker@example.org"
-    people.worker.save(update_fields=["email"])
-    dispatch = Dispatch.objects.get()
-    services.dispatch_report(actor=people.handler, dispatch=dispatch, now=NOW)
-    email = OutboxEmail.objects.get()
-    assert email.to_address == "worker@example.org"
-    assert listed(english(west_admin).get(f"{ADMIN}outboxemail/")) == []
-    client = english(people.street_admin)
-    assert listed(client.get(f"{ADMIN}outboxemail/")) == [email]
-    response = client.post(
-        f"{ADMIN}outboxemail/", {"action": "send_now", "_selected_action": [email.pk]}
+@pytest.fixture
+def told(tree: Tree, people: Personas, heping_worker: User) -> dict[str, Petition]:
+    """Messages in both streets, each with an e-mail: 2026-000001 (光明社区, whistled to 城管局,
+    its report missed), 2026-000002 (和平社区) and 2026-000003 (新华社区, 西城街道) not
+    accepted in time, escalated on Friday; a work-order note (no petition) to 光明's worker and
+    to 新华's."""
+    west_official = make_user(
+        "west_official", User.Role.OFFICIAL, unit=tree.west, email="west@example.cn"
     )
-    assert response.status_code == 302
-    assert [message.to for message in mail.outbox] == [["worker@example.org"]]
-    email.refresh_from_db()
-    assert email.sent_at is not None
-    assert email.attempts == 1
-    assert audit_rows("petitions.OutboxEmail") == [("street_admin", "update", "", {"sent": 1})]
+    for user in (people.worker, people.official, people.handler, people.other_worker):
+        user.email = f"{user.username}@example.cn"
+        user.save(update_fields=["email"])
+    with translation.override("en"):
+        guangming = bring_to(Status.DISPATCHED, people, tree)
+        heping = log_petition_as(
+            heping_worker, tree, location=tree.heping, title="和平社区路灯不亮"
+        )
+        xinhua = log_petition_as(
+            people.other_worker, tree, location=tree.xinhua, title="新华社区垃圾清运不及时"
+        )
+        escalate_overdue(now=at("2026-11-20"))
+    notify(
+        recipients=[people.worker, people.other_worker],
+        kind="escalate",
+        petition=None,
+        title=WORK_ORDER,
+        now=at("2026-11-20", "11:00"),
+    )
+    assert west_official.notifications.count() == 1
+    return {"guangming": guangming, "heping": heping, "xinhua": xinhua}
+
+
+def escalation_rows(response: Any) -> list[tuple[str, int, str]]:
+    return [(row.petition.number, row.level, row.to_unit.name) for row in listed(response)]
+
+
+def notification_rows(response: Any) -> list[tuple[str, str]]:
+    return [(row.recipient.username, row.title) for row in listed(response)]
+
+
+def outbox_rows(response: Any) -> list[tuple[str, str]]:
+    return [(row.to_address, row.subject) for row in listed(response)]
+
+
+GUANGMING = "Petition 2026-000001: 楼道堆放杂物"
+HEPING = "Petition 2026-000002: 和平社区路灯不亮"
+XINHUA = "Petition 2026-000003: 新华社区垃圾清运不及时"
+WORK_ORDER = "Work order overdue: GD2026-000001 修水管"
+EAST_MESSAGES = [  # newest first
+    ("worker", WORK_ORDER),
+    ("handler", f"Escalated (level 1): {GUANGMING}"),
+    ("official", f"Escalated (level 1): {GUANGMING}"),
+    ("official", f"Escalated (level 1): {HEPING}"),
+    ("handler", f"Whistle: {GUANGMING}"),
+]
+WEST_MESSAGES = [
+    ("other_worker", WORK_ORDER),
+    ("west_official", f"Escalated (level 1): {XINHUA}"),
+]
+
+
+def test_escalations_notifications_and_the_outbox_are_listed_as_the_policy_says(
+    tree: Tree, people: Personas, west_admin: User, told: dict[str, Petition]
+) -> None:
+    """The admin of a street sees the escalations of its petitions, the messages about them
+    (also those to 城管局's handler, whose account belongs to the district) and the messages
+    about no petition to its own accounts; the e-mails of those messages. Nothing of the other
+    street."""
+    superuser, street, west = (
+        english(people.superuser),
+        english(people.street_admin),
+        english(west_admin),
+    )
+    assert escalation_rows(street.get(f"{ADMIN}escalation/")) == [
+        ("2026-000001", 1, "东城街道"),
+        ("2026-000002", 1, "东城街道"),
+    ]
+    assert escalation_rows(west.get(f"{ADMIN}escalation/")) == [("2026-000003", 1, "西城街道")]
+    assert sorted(escalation_rows(superuser.get(f"{ADMIN}escalation/"))) == [
+        ("2026-000001", 1, "东城街道"),
+        ("2026-000002", 1, "东城街道"),
+        ("2026-000003", 1, "西城街道"),
+    ]
+
+    assert notification_rows(street.get(f"{ADMIN}notification/")) == EAST_MESSAGES
+    assert notification_rows(west.get(f"{ADMIN}notification/")) == WEST_MESSAGES
+    assert sorted(notification_rows(superuser.get(f"{ADMIN}notification/"))) == sorted(
+        EAST_MESSAGES + WEST_MESSAGES
+    )
+
+    # Their e-mails, in the same order.
+    assert outbox_rows(street.get(f"{ADMIN}outboxemail/")) == [
+        (f"{username}@example.cn", title) for username, title in EAST_MESSAGES
+    ]
+    assert outbox_rows(west.get(f"{ADMIN}outboxemail/")) == [
+        ("other_worker@example.cn", WORK_ORDER),
+        ("west@example.cn", f"Escalated (level 1): {XINHUA}"),
+    ]
+    assert sorted(outbox_rows(superuser.get(f"{ADMIN}outboxemail/"))) == sorted(
+        [(f"{username}@example.cn", title) for username, title in EAST_MESSAGES]
+        + [("other_worker@example.cn", WORK_ORDER), ("west@example.cn", WEST_MESSAGES[1][1])]
+    )
+
+    # Each one's change page: the admin of the street sees it, the other street's gets 404.
+    for petition, inside, outside in (
+        (told["guangming"], street, west),
+        (told["xinhua"], west, street),
+    ):
+        escalation = Escalation.objects.get(petition=petition)
+        notification = Notification.objects.filter(petition=petition).order_by("pk").first()
+        assert notification is not None
+        email = notification.emails.get()
+        for page in (
+            f"{ADMIN}escalation/{escalation.pk}/change/",
+            f"{ADMIN}notification/{notification.pk}/change/",
+            f"{ADMIN}outboxemail/{email.pk}/change/",
+        ):
+            assert inside.get(page).status_code == 200, page
+            assert outside.get(page).status_code == 404, page
+            assert superuser.get(page).status_code == 200, page
+    note = Notification.objects.get(petition=None, recipient=people.other_worker)
+    assert street.get(f"{ADMIN}notification/{note.pk}/change/").status_code == 404
+    assert west.get(f"{ADMIN}notification/{note.pk}/change/").status_code == 200
+    # The inbox is not the admin's list: the street's admin was told nothing.
+    assert list(notification_list(user=people.street_admin)) == []
+
+
+def test_send_now_sends_only_the_chosen_rows_the_admin_sees_and_is_audited(
+    tree: Tree, people: Personas, west_admin: User, told: dict[str, Petition]
+) -> None:
+    mine = OutboxEmail.objects.get(to_address="worker@example.cn")
+    theirs = OutboxEmail.objects.get(to_address="other_worker@example.cn")
+    client = english(people.street_admin)
+    # The admin of 东城街道 ticks the work-order note to 光明's worker; a forged form adds the
+    # one to 新华's worker, which is outside the admin's street.
+    response = client.post(
+        f"{ADMIN}outboxemail/",
+        {"action": "send_now", "_selected_action": [mine.pk, theirs.pk]},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == ["1 e-mail sent."]
+    assert [(message.to, message.subject) for message in mail.outbox] == [
+        (["worker@example.cn"], WORK_ORDER)
+    ]
+    assert list(
+        OutboxEmail.objects.filter(sent_at__isnull=False).values_list("pk", "attempts")
+    ) == [(mine.pk, 1)]
+    assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 6  # the rest wait
+    assert audit_rows("petitions.OutboxEmail") == [
+        ("street_admin", "update", "", {"emails": str(mine.pk), "sent": 1, "failed": 0})
+    ]
+    # Sent already: ticking it again sends nothing.
+    client.post(f"{ADMIN}outboxemail/", {"action": "send_now", "_selected_action": [mine.pk]})
+    assert len(mail.outbox) == 1
+
+
+def test_send_now_reports_failures_and_schedules_them(
+    tree: Tree, people: Personas, told: dict[str, Petition], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse_the_handler(subject: str, body: str, sender: str, to: list[str], **kwargs: Any):
+        if to == ["handler@example.cn"]:
+            raise SMTPRecipientsRefused({"handler@example.cn": (550, b"mailbox unavailable")})
+        return 1
+
+    monkeypatch.setattr(notifications, "send_mail", refuse_the_handler)
+    chosen = list(
+        OutboxEmail.objects.filter(
+            to_address__in=["worker@example.cn", "handler@example.cn"]
+        ).order_by("pk")
+    )
+    assert len(chosen) == 3  # the handler's whistle and escalation, the worker's note
+    when = at("2026-11-20", "12:00")
+    with time_machine.travel(when, tick=False):
+        response = english(people.street_admin).post(
+            f"{ADMIN}outboxemail/",
+            {"action": "send_now", "_selected_action": [email.pk for email in chosen]},
+            follow=True,
+        )
+    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [
+        ("info", "1 e-mail sent."),
+        ("error", "2 e-mails could not be sent: see their last errors."),
+    ]
+    assert list(
+        OutboxEmail.objects.filter(pk__in=[email.pk for email in chosen])
+        .order_by("pk")
+        .values_list("to_address", "sent_at", "attempts", "next_attempt_at", "last_error")
+    ) == [
+        (
+            "handler@example.cn",
+            None,
+            1,
+            when + dt.timedelta(minutes=1),
+            "{'handler@example.cn': (550, b'mailbox unavailable')}",
+        ),
+        (
+            "handler@example.cn",
+            None,
+            1,
+            when + dt.timedelta(minutes=1),
+            "{'handler@example.cn': (550, b'mailbox unavailable')}",
+        ),
+        ("worker@example.cn", when, 1, None, ""),
+    ]
+    assert not OutboxEmail.objects.filter(claimed_until__isnull=False).exists()
+
+
+def test_the_outbox_shows_where_each_email_stands(
+    tree: Tree, people: Personas, told: dict[str, Petition], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sent, waiting (not tried yet), retrying (failed, tried again later) and given up (after
+    the last attempt: kept for a person), with a filter on each."""
+    emails = {email.to_address: email for email in OutboxEmail.objects.order_by("pk")}
+    when = at("2026-11-20", "12:00")
+    outbox_send_now(actor=people.superuser, email_ids=[emails["worker@example.cn"].pk], now=when)
+    monkeypatch.setattr(notifications, "send_mail", gateway_down)
+    outbox_send_now(actor=people.superuser, email_ids=[emails["west@example.cn"].pk], now=when)
+    given_up = emails["other_worker@example.cn"]
+    for _attempt in range(MAX_ATTEMPTS):
+        outbox_send_now(actor=people.superuser, email_ids=[given_up.pk], now=when)
+    client = english(people.superuser)
+
+    def page(query: str = "") -> list[tuple[str, str, int, str, str]]:
+        response = client.get(f"{ADMIN}outboxemail/{query}")
+        assert response.status_code == 200
+        cells = re.findall(
+            r'<td class="field-(to_address|state|attempts|next_attempt|error)[^"]*">(.*?)</td>',
+            response.content.decode(),
+        )
+        rows = [dict(cells[index : index + 5]) for index in range(0, len(cells), 5)]
+        return [
+            (
+                row["to_address"],
+                row["state"],
+                int(row["attempts"]),
+                row["next_attempt"],
+                row["error"],
+            )
+            for row in rows
+        ]
+
+    everything = page()
+    assert [(row[0], row[1], row[2]) for row in everything] == [
+        ("other_worker@example.cn", "given up", MAX_ATTEMPTS),
+        ("worker@example.cn", "sent", 1),
+        ("handler@example.cn", "waiting", 0),
+        ("official@example.cn", "waiting", 0),
+        ("west@example.cn", "retrying", 1),
+        ("official@example.cn", "waiting", 0),
+        ("handler@example.cn", "waiting", 0),
+    ]
+    retrying = page("?state=retrying")
+    assert retrying == [
+        ("west@example.cn", "retrying", 1, "Nov. 20, 2026, 12:01 p.m.", "gateway down")
+    ]
+    assert [row[0] for row in page("?state=given_up")] == ["other_worker@example.cn"]
+    assert page("?state=given_up")[0][3:] == ("-", "gateway down")
+    assert page("?state=sent") == [("worker@example.cn", "sent", 1, "-", "-")]
+    assert [row[0] for row in page("?state=waiting")] == [
+        "handler@example.cn",
+        "official@example.cn",
+        "official@example.cn",
+        "handler@example.cn",
+    ]
+    # Given up is kept: the periodic sender leaves it, a person may send it again.
+    monkeypatch.undo()
+    later = when + dt.timedelta(days=30)
+    assert outbox_send(now=later) == 5
+    given_up.refresh_from_db()
+    assert (given_up.sent_at, given_up.attempts) == (None, MAX_ATTEMPTS)
+    result = outbox_send_now(actor=people.superuser, email_ids=[given_up.pk], now=later)
+    assert (result.sent, result.failed, result.skipped) == (1, 0, 0)
+    given_up.refresh_from_db()
+    assert (given_up.sent_at, given_up.attempts) == (later, MAX_ATTEMPTS + 1)
+    assert [row[1] for row in page()] == ["sent"] * 7

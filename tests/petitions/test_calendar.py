@@ -12,6 +12,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from governance.errors import NotAllowed
+from governance.models import AuditEvent
 from petitions import services
 from petitions.calendar import (
     SeededYear,
@@ -22,6 +24,11 @@ from petitions.calendar import (
 )
 from petitions.models import CalendarDay, CalendarYear, Status, TimeUnit, Track, Urgency
 from petitions.selectors import Light, deadline_light, dispatch_light, petition_light
+from petitions.services.calendar import (
+    calendar_day_delete,
+    calendar_day_save,
+    calendar_year_add,
+)
 from tests.petitions.conftest import at, bring_to, log_petition
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -302,3 +309,35 @@ def test_the_lights_of_a_petition_and_its_dispatch(people, tree) -> None:
     assert dispatch_light(dispatch, now=at("2026-11-19", "10:00")) == Light.RED
     replied = bring_to(Status.REPLIED, people, tree)
     assert petition_light(replied, now=at("2026-12-31")) is None  # no clock runs
+
+
+# --- Calendar writes (the admin calls these services) -----------------------------------------
+
+
+def test_only_an_administrator_keeps_the_calendar(people) -> None:
+    day = dt.date(2031, 3, 3)
+    for actor in (people.worker, people.official, people.handler):
+        with pytest.raises(NotAllowed):
+            calendar_day_save(actor=actor, day=None, date=day, is_working_day=False, name="假日")
+        with pytest.raises(NotAllowed):
+            calendar_year_add(actor=actor, year=2031, source="手工录入")
+    assert not CalendarDay.objects.filter(date=day).exists()
+    assert not CalendarYear.objects.filter(year=2031).exists()
+
+
+def test_a_calendar_day_is_added_changed_and_deleted_with_its_audit_rows(people) -> None:
+    admin = people.street_admin
+    day = calendar_day_save(
+        actor=admin, day=None, date=dt.date(2031, 3, 3), is_working_day=False, name="假日"
+    )
+    # Saving it unchanged writes nothing.
+    calendar_day_save(actor=admin, day=day, date=day.date, is_working_day=False, name="假日")
+    calendar_day_save(actor=admin, day=day, date=day.date, is_working_day=False, name="植树节")
+    calendar_day_delete(actor=admin, day=CalendarDay.objects.get(pk=day.pk))
+    rows = AuditEvent.objects.filter(object_type="petitions.CalendarDay").order_by("id")
+    assert [(row.action, row.changes) for row in rows] == [
+        ("create", {"date": "2031-03-03", "is_working_day": False, "name": "假日"}),
+        ("update", {"name": "植树节"}),
+        ("delete", {"date": "2031-03-03", "is_working_day": False, "name": "植树节"}),
+    ]
+    assert not CalendarDay.objects.filter(date=dt.date(2031, 3, 3)).exists()

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
 from orgchart.models import User
+from orgchart.policy import is_volunteer_account
 
 
 def _actor(request: Request) -> User:
@@ -26,7 +27,7 @@ def _context(request: Request) -> dict[str, Any]:
 
 
 def _is_volunteer_account(user: Any) -> bool:
-    return getattr(user, "role", None) == User.Role.VOLUNTEER and not user.is_superuser
+    return is_volunteer_account(user) and not user.is_superuser
 
 
 UNIT_PARAMETER = OpenApiParameter("unit", int, description=gettext_lazy("Within this subtree."))

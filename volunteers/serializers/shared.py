@@ -56,7 +56,7 @@ def actor_name(user: AnyUser, actor: User | None) -> str:
         return str(_("system"))
     name = actor.first_name or actor.username
     if (
-        actor.role == User.Role.VOLUNTEER
+        policy.is_volunteer_account(actor)
         and actor.pk != getattr(user, "pk", None)
         and not sees_full_names(user)
     ):
@@ -65,7 +65,7 @@ def actor_name(user: AnyUser, actor: User | None) -> str:
 
 
 def is_volunteer_account(user: AnyUser) -> bool:
-    return getattr(user, "role", None) == User.Role.VOLUNTEER
+    return policy.is_volunteer_account(user)
 
 
 def version_field() -> serializers.IntegerField:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from governance.audit import audit_record
 from governance.errors import ValidationFailed
 from governance.models import AuditEvent
+from orgchart import policy
 from orgchart.models import OrgUnit, PartyMember, Person, User
 from orgchart.policy import AnyUser
 from orgchart.services import link_person_to_unit, party_member_update
@@ -51,7 +52,7 @@ def partner_unit_create(
     require(actor, "orgunit.manage_volunteers", unit)
     if kind not in PartnerUnit.Kind.values:
         raise fail("kind", _("Not a valid choice."))
-    if contact_account is not None and contact_account.role != User.Role.VOLUNTEER:
+    if contact_account is not None and not policy.is_volunteer_account(contact_account):
         raise fail("contact_account", _("The contact's account must be a volunteer account."))
     try:
         with transaction.atomic():
@@ -248,7 +249,7 @@ def volunteer_register(
     if availability not in Volunteer.Availability.values:
         errors["availability"] = [_("Not a valid choice.")]
     if account is not None and (
-        account.role != User.Role.VOLUNTEER or account.anchor_unit_id != community.pk
+        not policy.is_volunteer_account(account) or account.anchor_unit_id != community.pk
     ):
         errors["account"] = [_("Choose a volunteer account of this community.")]
     if errors:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from governance.errors import InvalidTransition, NotAllowed, ValidationFailed
+from orgchart import policy
 from orgchart.pages import paginate, query_string
 from volunteers import exports, selectors, services
 from volunteers.forms import (
@@ -27,14 +28,11 @@ from volunteers.models import (
     Redemption,
 )
 from volunteers.views.shared import (
-    Role,
     export_request,
-    is_superuser,
     is_volunteer,
     is_volunteer_staff,
     page_base,
     require_page,
-    role_of,
     volunteer_name,
 )
 
@@ -123,6 +121,7 @@ def reward_redeem(request: HttpRequest, pk: int) -> HttpResponseBase:
 class RedemptionRow:
     redemption: Redemption
     name: str
+    hands_over: bool  # the user may hand the reward over (once it is not handed over yet)
 
 
 @login_required
@@ -142,11 +141,16 @@ def redemption_list(request: HttpRequest) -> HttpResponseBase:
         **page_base(request, "redemptions"),
         "page": page,
         "rows": [
-            RedemptionRow(item, volunteer_name(user, item.volunteer)) for item in page.object_list
+            # The rows are the user's own scoped list: the role's rule settles the rest.
+            RedemptionRow(
+                item,
+                volunteer_name(user, item.volunteer),
+                policy.role_may(user, "redemption.hand_over", item),
+            )
+            for item in page.object_list
         ],
         "pending": pending,
         "filters": query_string(request, "pending"),
-        "hands_over": role_of(user) in (Role.ADMIN, Role.COMMUNITY_WORKER) or is_superuser(user),
     }
     return render(request, "volunteers/redemptions.html", context)
 

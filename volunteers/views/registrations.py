@@ -50,14 +50,12 @@ from volunteers.forms.registrations import (
 )
 from volunteers.models import DualRegistration, Pairing, PartnerUnit, Skill, Team, Volunteer
 from volunteers.views.shared import (
-    Role,
-    is_superuser,
     is_volunteer_staff,
+    manages_volunteers,
     page_base,
     person_name,
     posted_id,
     require_page,
-    role_of,
     volunteer_name,
 )
 
@@ -72,12 +70,6 @@ TEAM_FILTERS = ("community", "kind")
 
 
 # --- Shared by these pages ---------------------------------------------------------------------
-
-
-def manages_registers(user: AnyUser) -> bool:
-    """Registers party members and pairs partner units (``orgunit.manage_volunteers``, asked
-    again by the services on the community chosen)."""
-    return is_superuser(user) or role_of(user) in (Role.ADMIN, Role.COMMUNITY_WORKER)
 
 
 def _base(request: HttpRequest, tab: str) -> dict[str, Any]:
@@ -194,7 +186,7 @@ def dual_registration_list(request: HttpRequest) -> HttpResponseBase:
         "state_choices": STATE_CHOICES,
         "rows": _registration_rows(user, page.object_list),
         "filters": query_string(request, *REGISTRATION_FILTERS),
-        "registers": manages_registers(user),
+        "registers": manages_volunteers(user),
     }
     return render(request, "volunteers/registration_list.html", context)
 
@@ -207,7 +199,7 @@ def dual_registration_end(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = request.user
     require_page(is_volunteer_staff(user))
     registration = selectors.dual_registration_get(user=user, pk=pk)
-    if not manages_registers(user):
+    if not manages_volunteers(user):
         raise NotAllowed(_("Only community workers and admins end registrations."))
     already = registration.ended_on is not None
     ended = services.dual_registration_end(actor=user, registration=registration)
@@ -307,7 +299,7 @@ def dual_registration_new(request: HttpRequest) -> HttpResponseBase:
     they live, the post they claim (设岗定责) and their employer's partner unit."""
     user = request.user
     require_page(is_volunteer_staff(user))
-    if not manages_registers(user):
+    if not manages_volunteers(user):
         raise NotAllowed(_("Only community workers and admins register party members."))
     context: dict[str, Any] = _base(request, "registrations")
     person = _chosen_person(request)
@@ -445,7 +437,7 @@ def _partner_page(
     """The partner unit's page; ``pairing_form`` or ``ending`` (the pairing whose end form
     failed, with that form: shown open with its field error) re-render a form sent."""
     user = request.user
-    manages = manages_registers(user)
+    manages = manages_volunteers(user)
     state = request.GET.get("state", "")
     state = state if state in (STATE_CURRENT, STATE_ENDED, STATE_ALL) else STATE_CURRENT
     registrations = selectors.dual_registration_list_visible(
@@ -504,7 +496,7 @@ def pairing_new(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = request.user
     require_page(is_volunteer_staff(user))
     partner = selectors.partner_unit_get(user=user, pk=pk)
-    if not manages_registers(user):
+    if not manages_volunteers(user):
         raise NotAllowed(_("Only community workers and admins pair partner units."))
     form = PairingForm(request.POST, communities=_communities(user))
     if form.is_valid():
@@ -539,7 +531,7 @@ def pairing_end(request: HttpRequest, pk: int, pairing_pk: int) -> HttpResponseB
     require_page(is_volunteer_staff(user))
     partner = selectors.partner_unit_get(user=user, pk=pk)
     pairing = selectors.pairing_get(user=user, pk=pairing_pk, partner=partner)
-    if not manages_registers(user):
+    if not manages_volunteers(user):
         raise NotAllowed(_("Only community workers and admins end pairings."))
     form = PairingEndForm(request.POST)
     if not form.is_valid():

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from governance.errors import ConcurrentUpdate, InvalidTransition, NotAllowed, ValidationFailed
 from orgchart import policy
 from orgchart.forms import add_service_errors
-from orgchart.models import OrgUnit, Person, User
+from orgchart.models import OrgUnit, Person
 from orgchart.pages import export_asked
 from orgchart.policy import AnyUser
 from volunteers import exports
@@ -26,18 +26,10 @@ from volunteers.models import (
     Volunteer,
 )
 
-Role = User.Role
 Row = TypeVar("Row", bound=Model)
-STAFF_ROLES = (Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
 
 
 # --- Who uses which page -----------------------------------------------------------------------
-
-
-def role_of(user: AnyUser) -> str | None:
-    if not user.is_authenticated or not isinstance(user, User) or not user.is_active:
-        return None
-    return str(user.role)
 
 
 def is_superuser(user: AnyUser) -> bool:
@@ -45,27 +37,29 @@ def is_superuser(user: AnyUser) -> bool:
 
 
 def is_volunteer(user: AnyUser) -> bool:
-    return role_of(user) == Role.VOLUNTEER
+    """A volunteer's account: its own points and sign-ups, not the staff pages."""
+    return policy.is_volunteer_account(user) and user.is_active
 
 
 def is_volunteer_staff(user: AnyUser) -> bool:
     """The area's staff, who keep the wish board and hand rewards over."""
-    return is_superuser(user) or role_of(user) in STAFF_ROLES
+    return policy.role_may(user, "page.volunteer_staff", None)
 
 
 def sees_volunteer_pages(user: AnyUser) -> bool:
-    return is_volunteer_staff(user) or is_volunteer(user)
+    return policy.role_may(user, "page.volunteers", None)
+
+
+def manages_volunteers(user: AnyUser) -> bool:
+    """Registers party members and pairs partner units (``orgunit.manage_volunteers``, asked
+    again by the services on the community chosen)."""
+    return policy.role_may(user, "page.manage_volunteers", None)
 
 
 def wish_community(user: AnyUser) -> OrgUnit | None:
     """The community where the user posts wishes: community and grid workers at the community
-    they are anchored at."""
-    if role_of(user) not in (Role.COMMUNITY_WORKER, Role.GRID_WORKER):
-        return None
-    anchor = getattr(user, "anchor_unit", None)
-    if anchor is None or anchor.kind != OrgUnit.Kind.COMMUNITY:
-        return None
-    return anchor
+    they are anchored at (``orgunit.post_wish``)."""
+    return policy.anchor_for(user, "orgunit.post_wish")
 
 
 def require_page(allowed: bool) -> None:

@@ -1,0 +1,151 @@
+"""Rules of the pages: which pages and menu entries a role gets, where a role works from its
+anchor, and the few other questions a page asks about the user's role (no query: the role and
+the anchor that come with the user).
+
+* The gates of pages and menu entries are ``ACTION_RULES`` named ``page.*``, asked with
+  ``role_may(user, "page.…", None)`` (they are about no row): anonymous and inactive users get
+  none, active superusers every one.
+* The imports of a ledger are ``ledger.import_*`` rules of the same kind: the roles that may
+  import it at all (each row is then checked by the services).
+* ``petition.print_notice`` (obj: a petition the user sees) says who prints the acceptance
+  notice (受理告知书).
+* The functions below answer by the account's role for superuser accounts too, as the pages
+  always have: a superuser anchored as a community worker logs petitions at that community;
+  one with the administrator role has no "my grids" and no points of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orgchart.models import OrgUnit, User
+from orgchart.policy.accounts import is_grid_worker_account, role_uses_admin_site
+from orgchart.policy.core import ACTION_RULES, ActionRule, AnyUser, Role, role_may
+from orgchart.policy.grids import GRID_ROLES
+from orgchart.policy.people import PEOPLE_ROLES
+from orgchart.policy.volunteers import VOLUNTEER_STAFF_ROLES, _manages_volunteers
+
+# The roles the policy shows petitions to: the area's staff, grid workers (what they logged or
+# what concerns their grids) and department handlers (what was whistled to them).
+PETITION_PAGE_ROLES = frozenset(
+    {Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
+)
+# The roles ``petitions.notifications`` writes to: unit staff and department handlers.
+NOTIFIED_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.OFFICIAL, Role.DEPARTMENT_HANDLER})
+# The roles that import the households and residents ledgers, and the party members ledger:
+# the community and the administrators (grid workers keep households one by one).
+LEDGER_IMPORT_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
+
+
+def _roles(*roles: str) -> ActionRule:
+    allowed = frozenset(roles)
+
+    def rule(user: User, obj: Any) -> bool:
+        return user.role in allowed
+
+    return rule
+
+
+# --- Where a role works from its anchor ---------------------------------------------------------
+
+
+def anchor_for(user: AnyUser, action: str) -> OrgUnit | None:
+    """The unit where the user takes ``action`` from their anchor: the anchor, when the role's
+    rule of ``action`` allows it there (community and grid workers log petitions and post
+    wishes at their community: ``orgunit.log_petition``, ``orgunit.post_wish``). None for
+    everyone else; superusers, who may act anywhere, choose the place unless their role and
+    anchor give one. No query."""
+    if not isinstance(user, User) or not user.is_active:
+        return None
+    anchor = user.anchor_unit
+    if anchor is None or not ACTION_RULES[action](user, anchor):
+        return None
+    return anchor
+
+
+def intake_community(user: AnyUser) -> OrgUnit | None:
+    """The community where the user logs petitions (登记) by ``orgunit.log_petition``."""
+    return anchor_for(user, "orgunit.log_petition")
+
+
+def _has_intake_community(user: User, obj: Any) -> bool:
+    """登记: those with a community to log petitions at (superusers log anywhere)."""
+    return intake_community(user) is not None
+
+
+# --- Questions a page asks about the user's role ------------------------------------------------
+
+
+def works_with_people(user: AnyUser) -> bool:
+    """The roles the policy shows people's records to (DESIGN §6): not handlers, volunteers."""
+    return role_may(user, "page.people", None)
+
+
+def sees_staffed_grids_only(user: AnyUser) -> bool:
+    """A grid worker sees only the grids they staff (the visibility rule of grids), so their
+    grid pages start from 我的网格. Not superusers, who see every grid."""
+    return is_grid_worker_account(user) and not bool(getattr(user, "is_superuser", False))
+
+
+def _works_from_department(user: AnyUser) -> bool:
+    return isinstance(user, User) and user.role == Role.DEPARTMENT_HANDLER
+
+
+def browses_units(user: AnyUser) -> bool:
+    """Whether a list's unit filter offers the units of the user's area: not to department
+    handlers, whose area is their department's jurisdiction, reached through the cases
+    whistled to them and not theirs to browse."""
+    return not _works_from_department(user)
+
+
+def sees_source_visits(user: AnyUser) -> bool:
+    """Whether a petition's page shows the grid visit it came from: not to department
+    handlers, who see no grids."""
+    return not _works_from_department(user)
+
+
+def receives_petition_notifications(user: AnyUser) -> bool:
+    """The roles petition notifications are written to (unit staff, department handlers): the
+    navbar shows them their unread count."""
+    return isinstance(user, User) and user.role in NOTIFIED_ROLES
+
+
+def uses_admin_site(user: AnyUser) -> bool:
+    """Who has the admin site: active staff accounts of superusers and administrators."""
+    return bool(user.is_active and user.is_staff) and role_may(user, "page.admin_site", None)
+
+
+def _prints_notices(user: User, petition: Any) -> bool:
+    """The acceptance notice is handed to the petitioner by the unit that logged or handles
+    the case; departments work on whistles and print none."""
+    return user.role != Role.DEPARTMENT_HANDLER
+
+
+ACTION_RULES.update(
+    {
+        # The people pages (人员): the roles that work with residents' records.
+        "page.people": _roles(*PEOPLE_ROLES),
+        # The grid pages: the roles that see grids (grid workers: the grids they staff).
+        "page.grids": _roles(*GRID_ROLES, Role.GRID_WORKER),
+        # The petition pages.
+        "page.petitions": _roles(*PETITION_PAGE_ROLES),
+        "page.petition_intake": _has_intake_community,
+        "page.petition_inbox": _roles(Role.DEPARTMENT_HANDLER),  # 部门待办
+        "page.petition_supervision": _roles(Role.OFFICIAL, Role.ADMIN),  # 督办
+        "page.petition_complex_cases": _roles(Role.OFFICIAL, Role.ADMIN, Role.COMMUNITY_WORKER),
+        # The volunteer pages: the area's staff and volunteers; the registers and redemptions
+        # for the staff; the register forms (报到, pairing) for those who manage volunteers.
+        "page.volunteers": _roles(*VOLUNTEER_STAFF_ROLES, Role.VOLUNTEER),
+        "page.volunteer_staff": _roles(*VOLUNTEER_STAFF_ROLES),
+        "page.manage_volunteers": _manages_volunteers,
+        # The admin site (with ``is_staff``: ``uses_admin_site``).
+        "page.admin_site": lambda user, obj: role_uses_admin_site(user.role),
+        # Ledger imports, by ledger.
+        "ledger.import_org_tree": _roles(Role.ADMIN),
+        "ledger.import_party_members": _roles(*LEDGER_IMPORT_ROLES),
+        "ledger.import_households": _roles(*LEDGER_IMPORT_ROLES),
+        "ledger.import_residents": _roles(*LEDGER_IMPORT_ROLES),
+        # 受理告知书 (obj: the petition).
+        "petition.print_notice": _prints_notices,
+    }
+)
