@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from governance.errors import ApplicationError
+from governance.errors import ApplicationError, OutOfScope
 
 # Dates a client may send: a calendar of this era. A year 1 or 9999 would overflow when Django
 # or the database converts it to UTC, which must be a 400, never a 500.
@@ -92,3 +100,101 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
+
+
+def step_action(
+    service: Callable[..., Any],
+    body: type[serializers.Serializer[Any]],
+    *,
+    name: str,
+    target: str,
+    answer: Callable[[Request, int], Response],
+    answer_serializer: type[serializers.Serializer[Any]],
+    doc: str,
+    url_path: str | None = None,
+    url_name: str | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    request_schema: Any = None,
+) -> Callable[..., Response]:
+    """A viewset's POST action for one workflow step, declared instead of written out: load the
+    object through the viewset's scoped ``get_object`` (404 outside scope), check the body with
+    ``body`` (400 with field messages), call ``service(actor=…, <target>=obj,
+    expected_version=…, **fields)`` (403 / 409 from the service), answer with ``answer``.
+
+    ``defaults`` fills fields a client may leave out that the service needs;
+    ``request_schema`` documents the body per media type where it differs from ``body``."""
+
+    def step(self: Any, request: Request, pk: str) -> Response:
+        obj = self.get_object()
+        serializer = body(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        fields = {**(defaults or {}), **serializer.validated_data}
+        version = fields.pop("version", None)
+        service(actor=request.user, **{target: obj}, expected_version=version, **fields)
+        return answer(request, obj.pk)
+
+    step.__name__ = step.__qualname__ = name
+    step.__doc__ = doc
+    routed = action(detail=True, methods=["post"], url_path=url_path, url_name=url_name)(step)
+    return extend_schema(request=request_schema or body, responses={200: answer_serializer})(routed)
+
+
+class PrivateFileRenderer(BaseRenderer):
+    """Lets a client ask for a stored file with any ``Accept``; the view answers the file
+    itself, and anything else (a 404, a 400) is written as JSON (``PrivateFileMixin``)."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
+
+
+class ImageRenderer(PrivateFileRenderer):
+    """A photo, asked for with ``Accept: image/…``."""
+
+    media_type = "image/*"
+    format = "image"
+
+
+class PrivateFileMixin(APIView):
+    """For a viewset with a file action: an answer that is not the file (a 404, a 400) goes
+    out as JSON even when the client asked for a file."""
+
+    def finalize_response(  # type: ignore[override]
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), PrivateFileRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def private_file_response(
+    stored: Any,
+    *,
+    download_name: str | None = None,
+    cache_control: str = "private, max-age=3600",
+) -> FileResponse:
+    """A stored file (a ``FieldFile``) for a caller the view has already checked. A row whose
+    file is gone (a restored database) is a 404, not a 500. ``download_name`` makes the
+    browser save it under that name instead of showing it."""
+    content_type = mimetypes.guess_type(download_name or stored.name)[0]
+    try:
+        stream = stored.open("rb")
+    except FileNotFoundError as error:
+        raise OutOfScope() from error
+    response = FileResponse(
+        stream,
+        content_type=content_type or "application/octet-stream",
+        as_attachment=download_name is not None,
+        filename=download_name or "",
+    )
+    response["Cache-Control"] = cache_control
+    return response

@@ -14,11 +14,9 @@ through ``grids.exports``, with the same rows as the JSON list.
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,11 +25,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from governance.api import ImageRenderer, PrivateFileMixin, private_file_response
 from governance.errors import OutOfScope, ValidationFailed
 from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
 from grids import exports, selectors, services
@@ -478,37 +476,7 @@ class ResidentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Resident]):
 # --- Visits ----------------------------------------------------------------------------------
 
 
-class PhotoRenderer(BaseRenderer):
-    """Lets a client ask for a photo with ``Accept: image/…``; the view answers the file
-    itself, and anything else (a 404) is switched back to JSON."""
-
-    media_type = "image/*"
-    format = "image"
-    charset = None
-    render_style = "binary"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
-
-
-class PhotoResponseMixin(APIView):
-    """For a viewset with a photo action: an answer that is not the file (a 404, a 400) goes
-    out as JSON even when the client asked for an image."""
-
-    def finalize_response(  # type: ignore[override]
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        if isinstance(response, Response) and isinstance(
-            getattr(request, "accepted_renderer", None), PhotoRenderer
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
-
-
-class VisitViewSet(PhotoResponseMixin, LedgerExportMixin, viewsets.GenericViewSet[Visit]):
+class VisitViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[Visit]):
     """Visits (走访/巡查), newest first. Append-only: recorded, never changed or deleted."""
 
     serializer_class = VisitSerializer
@@ -578,7 +546,7 @@ class VisitViewSet(PhotoResponseMixin, LedgerExportMixin, viewsets.GenericViewSe
         detail=True,
         methods=["get"],
         url_path=r"photos/(?P<photo_id>[0-9]+)",
-        renderer_classes=[JSONRenderer, PhotoRenderer],
+        renderer_classes=[JSONRenderer, ImageRenderer],
     )
     def photo(self, request: Request, pk: str, photo_id: str) -> HttpResponseBase:
         """One photo of the visit, for whoever sees the visit."""
@@ -586,7 +554,4 @@ class VisitViewSet(PhotoResponseMixin, LedgerExportMixin, viewsets.GenericViewSe
         photo = next((p for p in visit.photos.all() if str(p.pk) == photo_id), None)
         if photo is None:
             raise OutOfScope()
-        content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-        response = FileResponse(photo.image.open("rb"), content_type=content_type)
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return private_file_response(photo.image)

@@ -23,11 +23,10 @@ the JSON list (scope and filters applied, unpaginated).
 
 from __future__ import annotations
 
-import mimetypes
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -36,10 +35,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
+from governance.api import PrivateFileMixin, PrivateFileRenderer, private_file_response, step_action
 from governance.errors import OutOfScope
 from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
 from orgchart.api import export_request, validated_body, validated_query
@@ -175,27 +176,27 @@ PETITION_FILTERS = [
 ]
 
 
-class AttachmentRenderer(BaseRenderer):
-    """Lets a client ask for an attachment with any ``Accept``; the view answers the file, and
-    anything else (a 404) is written as JSON."""
-
-    media_type = "*/*"
-    format = "file"
-    charset = None
-    render_style = "binary"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
-
-
 def _detail(request: Request, petition_id: int) -> Response:
     petition = selectors.petition_get(user=request.user, pk=petition_id)
     return Response(PetitionDetailSerializer(petition, context=_context(request)).data)
 
 
-class PetitionViewSet(LedgerExportMixin, viewsets.GenericViewSet[Petition]):
+def _petition_step(
+    service: Callable[..., Any], body: type[Serializer[Any]], name: str, doc: str, **options: Any
+) -> Callable[..., Response]:
+    return step_action(
+        service,
+        body,
+        name=name,
+        target="petition",
+        answer=_detail,
+        answer_serializer=PetitionDetailSerializer,
+        doc=doc,
+        **options,
+    )
+
+
+class PetitionViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[Petition]):
     """Petitions (诉求/信访) in the caller's scope, overdue first, then newest. A grid worker
     sees those they logged or that concern their grids; a department handler those whistled to
     the department, with the petitioner masked."""
@@ -276,7 +277,7 @@ class PetitionViewSet(LedgerExportMixin, viewsets.GenericViewSet[Petition]):
         methods=["get"],
         url_path=r"attachments/(?P<attachment_id>[0-9]+)",
         url_name="attachment",
-        renderer_classes=[JSONRenderer, AttachmentRenderer],
+        renderer_classes=[JSONRenderer, PrivateFileRenderer],
     )
     def attachment(self, request: Request, pk: str, attachment_id: str) -> HttpResponseBase:
         """One attachment of the petition, for whoever sees the petition."""
@@ -284,207 +285,93 @@ class PetitionViewSet(LedgerExportMixin, viewsets.GenericViewSet[Petition]):
         attachment = petition.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise OutOfScope()
-        content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
-        try:
-            stream = attachment.file.open("rb")
-        except FileNotFoundError as error:  # the row outlived its file (a restored database)
-            raise OutOfScope() from error
-        response = FileResponse(
-            stream,
-            content_type=content_type,
-            as_attachment=True,
-            filename=attachment.name,
+        return private_file_response(
+            attachment.file, download_name=attachment.name, cache_control="private, no-store"
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-    def finalize_response(  # type: ignore[override]
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        if isinstance(response, Response) and isinstance(
-            getattr(request, "accepted_renderer", None), AttachmentRenderer
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
     # --- Actions of unit staff and officials (DESIGN §5) -------------------------------------
 
-    @extend_schema(request=NoteSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
-        """受理: ``submitted`` → ``accepted``; the resolve clock starts."""
-        petition = self.get_object()
-        data = validated_body(request, NoteSerializer)
-        services.petition_accept(
-            actor=request.user,
-            petition=petition,
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=ReasonSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str) -> Response:
-        """不予受理 with a reason: ``submitted`` → ``rejected``."""
-        petition = self.get_object()
-        data = validated_body(request, ReasonSerializer)
-        services.petition_reject(
-            actor=request.user,
-            petition=petition,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=NoteSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def start(self, request: Request, pk: str) -> Response:
-        """自办: ``accepted`` → ``in_progress``, the unit handles it itself."""
-        petition = self.get_object()
-        data = validated_body(request, NoteSerializer)
-        services.petition_start(
-            actor=request.user,
-            petition=petition,
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=DispatchCreateSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
-    def whistle(self, request: Request, pk: str) -> Response:
-        """吹哨: summon the lead department (主办) and any assisting ones (协办) →
-        ``dispatched``; each must report (报到) by its deadline."""
-        petition = self.get_object()
-        data = validated_body(request, DispatchCreateSerializer)
-        services.petition_dispatch(
-            actor=request.user,
-            petition=petition,
-            lead=data.get("lead"),
-            assists=data["assists"],
-            instructions=data["instructions"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=ReplySerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def reply(self, request: Request, pk: str) -> Response:
-        """答复: ``in_progress`` → ``replied``, once every whistle is completed or returned."""
-        petition = self.get_object()
-        data = validated_body(request, ReplySerializer)
-        services.petition_reply(
-            actor=request.user,
-            petition=petition,
-            reply=data["reply"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=EvaluateSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def evaluate(self, request: Request, pk: str) -> Response:
-        """回访: satisfied or basically satisfied → ``closed``; unsatisfied → ``accepted``."""
-        petition = self.get_object()
-        data = validated_body(request, EvaluateSerializer)
-        services.petition_evaluate(
-            actor=request.user,
-            petition=petition,
-            satisfaction=data["satisfaction"],
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=ReasonSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def close(self, request: Request, pk: str) -> Response:
-        """Close a replied petition without an evaluation (the petitioner cannot be reached)."""
-        petition = self.get_object()
-        data = validated_body(request, ReasonSerializer)
-        services.petition_close(
-            actor=request.user,
-            petition=petition,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=ReasonSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, pk: str) -> Response:
-        """复查: ``closed`` → ``accepted`` within 30 days of closing."""
-        petition = self.get_object()
-        data = validated_body(request, ReasonSerializer)
-        services.petition_reopen(
-            actor=request.user,
-            petition=petition,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=RequiredNoteSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def supervise(self, request: Request, pk: str) -> Response:
-        """督办 by an official above the handling unit: a flag and a note, no status change."""
-        petition = self.get_object()
-        data = validated_body(request, RequiredNoteSerializer)
-        services.petition_supervise(
-            actor=request.user,
-            petition=petition,
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=ExtensionRequestSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="request-extension")
-    def request_extension(self, request: Request, pk: str) -> Response:
-        """延期申请: the handling unit asks its parent for more time (once, within the policy's
-        limit)."""
-        petition = self.get_object()
-        data = validated_body(request, ExtensionRequestSerializer)
-        services.petition_request_extension(
-            actor=request.user,
-            petition=petition,
-            amount=data["amount"],
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=ExtensionDecisionSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="decide-extension")
-    def decide_extension(self, request: Request, pk: str) -> Response:
-        """An official of the parent unit approves (the resolve deadline moves) or refuses (with
-        a note) the pending extension request."""
-        petition = self.get_object()
-        data = validated_body(request, ExtensionDecisionSerializer)
-        services.petition_decide_extension(
-            actor=request.user,
-            petition=petition,
-            approve=data["approve"],
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
-
-    @extend_schema(request=TagComplexSerializer, responses={200: PetitionDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="tag-complex")
-    def tag_complex(self, request: Request, pk: str) -> Response:
-        """Tag a case 疑难复杂 (or untag it with no tags) for the monthly review."""
-        petition = self.get_object()
-        data = validated_body(request, TagComplexSerializer)
-        services.petition_tag_complex(
-            actor=request.user,
-            petition=petition,
-            tags=data["tags"],
-            expected_version=data.get("version"),
-        )
-        return _detail(request, petition.pk)
+    accept = _petition_step(
+        services.petition_accept,
+        NoteSerializer,
+        "accept",
+        "受理: ``submitted`` → ``accepted``; the resolve clock starts.",
+    )
+    reject = _petition_step(
+        services.petition_reject,
+        ReasonSerializer,
+        "reject",
+        "不予受理 with a reason: ``submitted`` → ``rejected``.",
+    )
+    start = _petition_step(
+        services.petition_start,
+        NoteSerializer,
+        "start",
+        "自办: ``accepted`` → ``in_progress``, the unit handles it itself.",
+    )
+    whistle = _petition_step(
+        services.petition_dispatch,
+        DispatchCreateSerializer,
+        "whistle",
+        "吹哨: summon the lead department (主办) and any assisting ones (协办) → "
+        "``dispatched``; each must report (报到) by its deadline.",
+        url_path="dispatch",
+        url_name="dispatch",
+        defaults={"lead": None},
+    )
+    reply = _petition_step(
+        services.petition_reply,
+        ReplySerializer,
+        "reply",
+        "答复: ``in_progress`` → ``replied``, once every whistle is completed or returned.",
+    )
+    evaluate = _petition_step(
+        services.petition_evaluate,
+        EvaluateSerializer,
+        "evaluate",
+        "回访: satisfied or basically satisfied → ``closed``; unsatisfied → ``accepted``.",
+    )
+    close = _petition_step(
+        services.petition_close,
+        ReasonSerializer,
+        "close",
+        "Close a replied petition without an evaluation (the petitioner cannot be reached).",
+    )
+    reopen = _petition_step(
+        services.petition_reopen,
+        ReasonSerializer,
+        "reopen",
+        "复查: ``closed`` → ``accepted`` within 30 days of closing.",
+    )
+    supervise = _petition_step(
+        services.petition_supervise,
+        RequiredNoteSerializer,
+        "supervise",
+        "督办 by an official above the handling unit: a flag and a note, no status change.",
+    )
+    request_extension = _petition_step(
+        services.petition_request_extension,
+        ExtensionRequestSerializer,
+        "request_extension",
+        "延期申请: the handling unit asks its parent for more time (once, within the "
+        "policy's limit).",
+        url_path="request-extension",
+    )
+    decide_extension = _petition_step(
+        services.petition_decide_extension,
+        ExtensionDecisionSerializer,
+        "decide_extension",
+        "An official of the parent unit approves (the resolve deadline moves) or refuses "
+        "(with a note) the pending extension request.",
+        url_path="decide-extension",
+    )
+    tag_complex = _petition_step(
+        services.petition_tag_complex,
+        TagComplexSerializer,
+        "tag_complex",
+        "Tag an open case 疑难复杂 (or untag it with no tags) for the monthly review.",
+        url_path="tag-complex",
+    )
 
 
 # --- Dispatches ------------------------------------------------------------------------------
@@ -493,6 +380,21 @@ class PetitionViewSet(LedgerExportMixin, viewsets.GenericViewSet[Petition]):
 def _dispatch_detail(request: Request, dispatch_id: int) -> Response:
     dispatch = selectors.dispatch_get(user=request.user, pk=dispatch_id)
     return Response(DispatchDetailSerializer(dispatch, context=_context(request)).data)
+
+
+def _dispatch_step(
+    service: Callable[..., Any], body: type[Serializer[Any]], name: str, doc: str, **options: Any
+) -> Callable[..., Response]:
+    return step_action(
+        service,
+        body,
+        name=name,
+        target="dispatch",
+        answer=_dispatch_detail,
+        answer_serializer=DispatchDetailSerializer,
+        doc=doc,
+        **options,
+    )
 
 
 class DispatchViewSet(LedgerExportMixin, viewsets.GenericViewSet[Dispatch]):
@@ -540,63 +442,32 @@ class DispatchViewSet(LedgerExportMixin, viewsets.GenericViewSet[Dispatch]):
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(DispatchDetailSerializer(self.get_object(), context=_context(request)).data)
 
-    @extend_schema(request=NoteSerializer, responses={200: DispatchDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def report(self, request: Request, pk: str) -> Response:
-        """报到: the department takes responsibility: ``pending`` → ``reported``."""
-        dispatch = self.get_object()
-        data = validated_body(request, NoteSerializer)
-        services.dispatch_report(
-            actor=request.user,
-            dispatch=dispatch,
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _dispatch_detail(request, dispatch.pk)
-
-    @extend_schema(request=ReasonSerializer, responses={200: DispatchDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_dispatch(self, request: Request, pk: str) -> Response:
-        """退单: not this department's matter (reason required) → ``returned``."""
-        dispatch = self.get_object()
-        data = validated_body(request, ReasonSerializer)
-        services.dispatch_return(
-            actor=request.user,
-            dispatch=dispatch,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _dispatch_detail(request, dispatch.pk)
-
-    @extend_schema(request=RequiredNoteSerializer, responses={200: DispatchDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def complete(self, request: Request, pk: str) -> Response:
-        """办结: the department finished its part (note required): ``reported`` →
-        ``completed``."""
-        dispatch = self.get_object()
-        data = validated_body(request, RequiredNoteSerializer)
-        services.dispatch_complete(
-            actor=request.user,
-            dispatch=dispatch,
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _dispatch_detail(request, dispatch.pk)
-
-    @extend_schema(request=RateSerializer, responses={200: DispatchDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def rate(self, request: Request, pk: str) -> Response:
-        """Reverse rating (考核权倒挂, 1–5) by the whistling unit once the petition is closed."""
-        dispatch = self.get_object()
-        data = validated_body(request, RateSerializer)
-        services.dispatch_rate(
-            actor=request.user,
-            dispatch=dispatch,
-            rating=data["rating"],
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _dispatch_detail(request, dispatch.pk)
+    report = _dispatch_step(
+        services.dispatch_report,
+        NoteSerializer,
+        "report",
+        "报到: the department takes responsibility: ``pending`` → ``reported``.",
+    )
+    return_dispatch = _dispatch_step(
+        services.dispatch_return,
+        ReasonSerializer,
+        "return_dispatch",
+        "退单: not this department's matter (reason required) → ``returned``.",
+        url_path="return",
+        url_name="return",
+    )
+    complete = _dispatch_step(
+        services.dispatch_complete,
+        RequiredNoteSerializer,
+        "complete",
+        "办结: the department finished its part (note required): ``reported`` → ``completed``.",
+    )
+    rate = _dispatch_step(
+        services.dispatch_rate,
+        RateSerializer,
+        "rate",
+        "Reverse rating (考核权倒挂, 1–5) by the whistling unit once the petition is closed.",
+    )
 
 
 # --- Notifications ---------------------------------------------------------------------------

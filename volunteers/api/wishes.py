@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import mimetypes
+from collections.abc import Callable
+from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,10 +15,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
+from governance.api import ImageRenderer, PrivateFileMixin, private_file_response, step_action
 from governance.errors import OutOfScope
 from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
-from grids.api import PhotoRenderer, PhotoResponseMixin
 from orgchart.api import export_request, validated_body, validated_query
 from volunteers import exports, selectors, services
 from volunteers.api.shared import UNIT_PARAMETER, _actor, _context
@@ -41,7 +42,22 @@ def _wish_detail(request: Request, wish_id: int, code: int = status.HTTP_200_OK)
     return Response(WishDetailSerializer(wish, context=_context(request)).data, status=code)
 
 
-class WishViewSet(PhotoResponseMixin, LedgerExportMixin, viewsets.GenericViewSet[Wish]):
+def _wish_step(
+    service: Callable[..., Any], body: type[Serializer[Any]], name: str, doc: str, **options: Any
+) -> Callable[..., Response]:
+    return step_action(
+        service,
+        body,
+        name=name,
+        target="wish",
+        answer=_wish_detail,
+        answer_serializer=WishDetailSerializer,
+        doc=doc,
+        **options,
+    )
+
+
+class WishViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[Wish]):
     """The wish board (微心愿) of the caller's area, newest first. Volunteers see their
     community's board, with the beneficiaries' names masked."""
 
@@ -89,78 +105,40 @@ class WishViewSet(PhotoResponseMixin, LedgerExportMixin, viewsets.GenericViewSet
         wish = services.wish_post(actor=_actor(request), **data)
         return _wish_detail(request, wish.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(request=StepSerializer, responses={200: WishDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def claim(self, request: Request, pk: str) -> Response:
-        """认领 by a volunteer of the wish's community: ``posted`` → ``claimed``."""
-        wish = self.get_object()
-        data = validated_body(request, StepSerializer)
-        services.wish_claim(actor=_actor(request), wish=wish, expected_version=data.get("version"))
-        return _wish_detail(request, wish.pk)
-
-    @extend_schema(request=StepOptionalReasonSerializer, responses={200: WishDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def release(self, request: Request, pk: str) -> Response:
-        """The claimer gives the wish up: ``claimed`` → ``posted``."""
-        wish = self.get_object()
-        data = validated_body(request, StepOptionalReasonSerializer)
-        services.wish_release(
-            actor=_actor(request),
-            wish=wish,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _wish_detail(request, wish.pk)
-
-    @extend_schema(
-        request={
+    claim = _wish_step(
+        services.wish_claim,
+        StepSerializer,
+        "claim",
+        "认领 by a volunteer of the wish's community: ``posted`` → ``claimed``.",
+    )
+    release = _wish_step(
+        services.wish_release,
+        StepOptionalReasonSerializer,
+        "release",
+        "The claimer gives the wish up: ``claimed`` → ``posted``.",
+    )
+    fulfil = _wish_step(
+        services.wish_fulfil,
+        FulfilSerializer,
+        "fulfil",
+        "The claimer reports it done (note required, photo optional): ``claimed`` → ``fulfilled``.",
+        request_schema={
             "application/json": FulfilSerializer,
             "multipart/form-data": FulfilSerializer,
         },
-        responses={200: WishDetailSerializer},
     )
-    @action(detail=True, methods=["post"])
-    def fulfil(self, request: Request, pk: str) -> Response:
-        """The claimer reports it done (note required, photo optional): ``claimed`` →
-        ``fulfilled``."""
-        wish = self.get_object()
-        data = validated_body(request, FulfilSerializer)
-        services.wish_fulfil(
-            actor=_actor(request),
-            wish=wish,
-            note=data["note"],
-            photo=data.get("photo"),
-            expected_version=data.get("version"),
-        )
-        return _wish_detail(request, wish.pk)
-
-    @extend_schema(request=StepOptionalNoteSerializer, responses={200: WishDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def confirm(self, request: Request, pk: str) -> Response:
-        """The community confirms: ``fulfilled`` → ``confirmed``; the claimer earns points."""
-        wish = self.get_object()
-        data = validated_body(request, StepOptionalNoteSerializer)
-        services.wish_confirm(
-            actor=_actor(request),
-            wish=wish,
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _wish_detail(request, wish.pk)
-
-    @extend_schema(request=StepReasonSerializer, responses={200: WishDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request: Request, pk: str) -> Response:
-        """The community takes the wish off the board: ``posted``/``claimed`` → ``withdrawn``."""
-        wish = self.get_object()
-        data = validated_body(request, StepReasonSerializer)
-        services.wish_withdraw(
-            actor=_actor(request),
-            wish=wish,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _wish_detail(request, wish.pk)
+    confirm = _wish_step(
+        services.wish_confirm,
+        StepOptionalNoteSerializer,
+        "confirm",
+        "The community confirms: ``fulfilled`` → ``confirmed``; the claimer earns points.",
+    )
+    withdraw = _wish_step(
+        services.wish_withdraw,
+        StepReasonSerializer,
+        "withdraw",
+        "The community takes the wish off the board: ``posted``/``claimed`` → ``withdrawn``.",
+    )
 
     @extend_schema(responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY)})
     @action(
@@ -168,18 +146,11 @@ class WishViewSet(PhotoResponseMixin, LedgerExportMixin, viewsets.GenericViewSet
         methods=["get"],
         url_path="photo",
         url_name="photo",
-        renderer_classes=[JSONRenderer, PhotoRenderer],
+        renderer_classes=[JSONRenderer, ImageRenderer],
     )
     def photo(self, request: Request, pk: str) -> HttpResponseBase:
         """The fulfilment photo, for whoever sees the wish."""
         wish = self.get_object()
         if not wish.photo:
             raise OutOfScope()
-        content_type = mimetypes.guess_type(wish.photo.name)[0] or "application/octet-stream"
-        try:
-            stream = wish.photo.open("rb")
-        except FileNotFoundError as error:  # the row outlived its file (a restored database)
-            raise OutOfScope() from error
-        response = FileResponse(stream, content_type=content_type)
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return private_file_response(wish.photo)

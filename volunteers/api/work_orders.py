@@ -3,6 +3,9 @@ timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,7 +13,9 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
+from governance.api import step_action
 from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
 from orgchart.api import export_request, validated_body, validated_query
 from volunteers import exports, selectors, services
@@ -34,6 +39,21 @@ from volunteers.serializers import (
 def _work_order_detail(request: Request, order_id: int, code: int = status.HTTP_200_OK) -> Response:
     order = selectors.work_order_get(user=request.user, pk=order_id)
     return Response(WorkOrderDetailSerializer(order, context=_context(request)).data, status=code)
+
+
+def _order_step(
+    service: Callable[..., Any], body: type[Serializer[Any]], name: str, doc: str, **options: Any
+) -> Callable[..., Response]:
+    return step_action(
+        service,
+        body,
+        name=name,
+        target="work_order",
+        answer=_work_order_detail,
+        answer_serializer=WorkOrderDetailSerializer,
+        doc=doc,
+        **options,
+    )
 
 
 class WorkOrderViewSet(LedgerExportMixin, viewsets.GenericViewSet[WorkOrder]):
@@ -94,101 +114,55 @@ class WorkOrderViewSet(LedgerExportMixin, viewsets.GenericViewSet[WorkOrder]):
         order = services.work_order_create(actor=_actor(request), **data)
         return _work_order_detail(request, order.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(request=WorkOrderDispatchSerializer, responses={200: WorkOrderDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
-    def dispatch_order(self, request: Request, pk: str) -> Response:
-        """下单 to one team or one partner unit: ``ordered`` → ``dispatched``."""
-        order = self.get_object()
-        data = validated_body(request, WorkOrderDispatchSerializer)
-        services.work_order_dispatch(
-            actor=_actor(request),
-            work_order=order,
-            team=data.get("team"),
-            partner=data.get("partner"),
-            due_at=data.get("due_at"),
-            expected_version=data.get("version"),
-        )
-        return _work_order_detail(request, order.pk)
-
-    @extend_schema(request=StepSerializer, responses={200: WorkOrderDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
-        """接单 by the team's lead or the partner unit's contact: ``dispatched`` →
-        ``accepted``."""
-        order = self.get_object()
-        data = validated_body(request, StepSerializer)
-        services.work_order_accept(
-            actor=_actor(request), work_order=order, expected_version=data.get("version")
-        )
-        return _work_order_detail(request, order.pk)
-
-    @extend_schema(request=StepNoteSerializer, responses={200: WorkOrderDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def complete(self, request: Request, pk: str) -> Response:
-        """The provider reports the work done: ``accepted`` → ``completed``."""
-        order = self.get_object()
-        data = validated_body(request, StepNoteSerializer)
-        services.work_order_complete(
-            actor=_actor(request),
-            work_order=order,
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _work_order_detail(request, order.pk)
-
-    @extend_schema(request=StepOptionalNoteSerializer, responses={200: WorkOrderDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def verify(self, request: Request, pk: str) -> Response:
-        """验单 by an official of the street: ``completed`` → ``verified``; the volunteer who
-        accepted the order earns points."""
-        order = self.get_object()
-        data = validated_body(request, StepOptionalNoteSerializer)
-        services.work_order_verify(
-            actor=_actor(request),
-            work_order=order,
-            note=data["note"],
-            expected_version=data.get("version"),
-        )
-        return _work_order_detail(request, order.pk)
-
-    @extend_schema(request=StepReasonSerializer, responses={200: WorkOrderDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_order(self, request: Request, pk: str) -> Response:
-        """The street sends the result back (reason required): ``completed`` → ``accepted``."""
-        order = self.get_object()
-        data = validated_body(request, StepReasonSerializer)
-        services.work_order_return(
-            actor=_actor(request),
-            work_order=order,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _work_order_detail(request, order.pk)
-
-    @extend_schema(request=SuperviseSerializer, responses={200: WorkOrderDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def supervise(self, request: Request, pk: str) -> Response:
-        """督单: a note by a supervisory committee member or an official at any open stage (no
-        status change, so no version)."""
-        order = self.get_object()
-        data = validated_body(request, SuperviseSerializer)
-        services.work_order_supervise(actor=_actor(request), work_order=order, note=data["note"])
-        return _work_order_detail(request, order.pk)
-
-    @extend_schema(request=StepReasonSerializer, responses={200: WorkOrderDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str) -> Response:
-        """The community cancels before acceptance: ``ordered``/``dispatched`` →
-        ``cancelled``."""
-        order = self.get_object()
-        data = validated_body(request, StepReasonSerializer)
-        services.work_order_cancel(
-            actor=_actor(request),
-            work_order=order,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _work_order_detail(request, order.pk)
+    dispatch_order = _order_step(
+        services.work_order_dispatch,
+        WorkOrderDispatchSerializer,
+        "dispatch_order",
+        "下单 to one team or one partner unit: ``ordered`` → ``dispatched``.",
+        url_path="dispatch",
+        url_name="dispatch",
+        defaults={"team": None, "partner": None, "due_at": None},
+    )
+    accept = _order_step(
+        services.work_order_accept,
+        StepSerializer,
+        "accept",
+        "接单 by the team's lead or the partner unit's contact: ``dispatched`` → ``accepted``.",
+    )
+    complete = _order_step(
+        services.work_order_complete,
+        StepNoteSerializer,
+        "complete",
+        "The provider reports the work done: ``accepted`` → ``completed``.",
+    )
+    verify = _order_step(
+        services.work_order_verify,
+        StepOptionalNoteSerializer,
+        "verify",
+        "验单 by an official of the street: ``completed`` → ``verified``; the volunteer who "
+        "accepted the order earns points.",
+    )
+    return_order = _order_step(
+        services.work_order_return,
+        StepReasonSerializer,
+        "return_order",
+        "The street sends the result back (reason required): ``completed`` → ``accepted``.",
+        url_path="return",
+        url_name="return",
+    )
+    supervise = _order_step(
+        services.work_order_supervise,
+        SuperviseSerializer,
+        "supervise",
+        "督单: a note by a supervisory committee member or an official at any open stage (no "
+        "status change).",
+    )
+    cancel = _order_step(
+        services.work_order_cancel,
+        StepReasonSerializer,
+        "cancel",
+        "The community cancels before acceptance: ``ordered``/``dispatched`` → ``cancelled``.",
+    )
 
     @extend_schema(responses={200: WorkOrderEventSerializer(many=True)})
     @action(detail=True, methods=["get"])
