@@ -1,24 +1,27 @@
 """Every state change of petitions and dispatches (DESIGN §5), one function per action.
 
-Each action:
+Each action cleans its input, computes the changes and takes the step through the one
+workflow core (``governance.workflow.transition`` with ``petitions.workflows``), which
 
-1. checks the actor against ``orgchart.policy`` (404 outside scope, 403 for a role that may
-   not act), unless the actor is the system (``actor=None``: the sweep, demo data);
-2. reads the row fresh under a row lock and checks the source status against the tables in
-   ``petitions.models`` (``InvalidTransition``, 409) and the caller's ``expected_version``
+1. reads the row fresh under a row lock (lock order everywhere: the petition, then its
+   dispatches) and checks the actor against ``orgchart.policy`` (404 outside scope, 403 for a
+   role that may not act), unless the actor is the system (``actor=None``: the sweep, demo
+   data);
+2. checks the source status against the tables in ``petitions.models`` and the workflow's
+   guards (``InvalidTransition``, 409) and the caller's ``expected_version``
    (``ConcurrentUpdate``, 409, for a stale page or request);
 3. changes status by compare-and-swap on (status, version) and appends the event row in the
    same transaction; notifications are rows in the same transaction too.
 
-Rerunning the action that was the petition's last event is a no-op (a retried request gets the
-same answer, not a 409 and not a second event). Lock order everywhere: the petition, then its
-dispatches.
+The same request again (same action, actor, note and details) is a no-op that answers as the
+first did; the same action by the same person with another input is a 409.
 
 * ``policies``: which deadline policy applies; the defaults;
 * ``intake``: logging a petition (number, repeat detection);
 * ``actions``: what unit staff and officials do (accept … decide an extension);
 * ``dispatches``: what department handlers do (report, return, complete) and the rating;
-* ``escalation``: the sweep's escalation and automatic closing.
+* ``escalation``: the sweep's escalation and automatic closing;
+* ``calendar``: the working-day calendar (years, days), for administrators.
 """
 
 from petitions.services.actions import (

@@ -6,10 +6,12 @@
 * ``activities``: activities, sign-up within the capacity, check-in and hours;
 * ``points``: idempotent awards, rewards and redemptions that never overdraw.
 
-Transitions lock the row, check the source status against the tables in
-``volunteers.models`` (409), compare-and-swap on (status, version) and append an event row in
-the same transaction. An actor rerunning their own last action (a retried request, whatever
-version it carries) gets a no-op; the same action by someone else is a 409.
+Wish and work-order steps go through the one workflow core (``governance.workflow.transition``
+with ``volunteers.workflows``): the row is locked, the policy asked, the source status checked
+against the tables in ``volunteers.models`` (409), the version compare-and-swapped and an
+event row appended in the same transaction. An actor repeating their own last request (a
+retried request, whatever version it carries) gets a no-op; the same step with another input,
+or by someone else, is a 409.
 """
 
 from volunteers.services.activities import (
