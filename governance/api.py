@@ -1,4 +1,7 @@
-"""Shared API plumbing: the error mapping (STYLE 5) and pagination."""
+"""Shared API plumbing: the error mapping (STYLE 5), pagination, query validation and
+workflow step actions. The scoped list endpoint (``ScopedListViewSet``) is in
+``governance.ledger.api``: DRF's settings import this module, which must therefore not import
+DRF's generic views."""
 
 from __future__ import annotations
 
@@ -100,6 +103,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
+
+
+def validated_query(request: Request, serializer_class: type) -> dict[str, Any]:
+    """Validate query parameters like a body: a bad value is a 400 with field messages."""
+    serializer = serializer_class(data=request.query_params, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 def step_action(

@@ -10,7 +10,7 @@ only through the audited reveal on the resident page).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms, http
 from django.contrib import admin, messages
@@ -36,19 +36,18 @@ from grids.models import (
     Visit,
 )
 from orgchart import policy
-from orgchart.admin.base import (
-    ScopedAdminMixin,
-    ScopedRawIdWidget,
-    scoped_choices,
-)
+from orgchart.admin.base import AdminBase, ScopedAdminMixin, ScopedRawIdWidget, scoped_choices
 from orgchart.models import OrgUnit, PartyMember, Person, User
 from orgchart.selectors import person_search_q
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 NAME_TAKEN = gettext_lazy("Another grid of this community has this name.")
 CODE_TAKEN = gettext_lazy("Another grid of this community has this code.")
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(AdminBase):
     """A service may still refuse what the form accepted (a concurrent change of the same
     rows): the transaction is rolled back and the page says why instead of failing."""
 
@@ -60,12 +59,10 @@ class ServiceErrorsMixin:
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         try:
-            return super().changeform_view(  # type: ignore[misc]
-                request, object_id, form_url, extra_context
-            )
+            return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationFailed as error:
             details = [str(m) for field in error.fields.values() for m in field]
-            self.message_user(  # type: ignore[attr-defined]
+            self.message_user(
                 request, " ".join(details) or str(error.message), level=messages.ERROR
             )
             return http.HttpResponseRedirect(request.get_full_path())
@@ -237,16 +234,16 @@ class GridAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
         return _without_related_buttons(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     @admin.display(description=gettext_lazy("households"), ordering="household_count")
-    def household_total(self, grid: Grid) -> int:
-        return grid.household_count  # type: ignore[attr-defined]
+    def household_total(self, grid: WithAnnotations[Grid, selectors.GridFigures]) -> int:
+        return grid.household_count
 
     @admin.display(description=gettext_lazy("staff"), ordering="staff_count")
-    def staff_total(self, grid: Grid) -> int:
-        return grid.staff_count  # type: ignore[attr-defined]
+    def staff_total(self, grid: WithAnnotations[Grid, selectors.GridFigures]) -> int:
+        return grid.staff_count
 
     @admin.display(description=gettext_lazy("party members among staff"))
-    def party_share(self, grid: Grid) -> str:
-        staff, party = grid.staff_count, grid.party_staff_count  # type: ignore[attr-defined]
+    def party_share(self, grid: WithAnnotations[Grid, selectors.GridFigures]) -> str:
+        staff, party = grid.staff_count, grid.party_staff_count
         if not staff:
             return "—"
         text = f"{party}/{staff} ({party / staff:.0%})"
@@ -258,8 +255,8 @@ class GridAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
         return text
 
     @admin.display(description=gettext_lazy("size"))
-    def size_warning(self, grid: Grid) -> str:
-        count = grid.household_count  # type: ignore[attr-defined]
+    def size_warning(self, grid: WithAnnotations[Grid, selectors.GridFigures]) -> str:
+        count = grid.household_count
         if not grid.size_warning(count):
             return ""
         return _("⚠ %(count)d households, target %(target)d") % {
@@ -441,8 +438,8 @@ class GridStaffAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
         return staff.person.name
 
     @admin.display(description=gettext_lazy("party member"), boolean=True)
-    def party_member(self, staff: GridStaff) -> bool:
-        return bool(staff.is_party_member)  # type: ignore[attr-defined]
+    def party_member(self, staff: WithAnnotations[GridStaff, selectors.StaffFigures]) -> bool:
+        return bool(staff.is_party_member)
 
     def get_fields(self, request: HttpRequest, obj: GridStaff | None = None) -> Any:
         if obj is None:
@@ -583,12 +580,14 @@ class HouseholdAdmin(ReadOnlyScopedAdmin):
         return queryset.filter(selectors.household_search_q(search_term, user=request.user)), False
 
     @admin.display(description=pgettext_lazy("grids", "residents"), ordering="resident_count")
-    def residents(self, household: Household) -> int:
-        return household.resident_count  # type: ignore[attr-defined]
+    def residents(self, household: WithAnnotations[Household, selectors.HouseholdFigures]) -> int:
+        return household.resident_count
 
     @admin.display(description=gettext_lazy("last visit"), ordering="last_visit_at")
-    def last_visit_at(self, household: Household) -> Any:
-        return household.last_visit_at or "—"  # type: ignore[attr-defined]
+    def last_visit_at(
+        self, household: WithAnnotations[Household, selectors.HouseholdFigures]
+    ) -> Any:
+        return household.last_visit_at or "—"
 
 
 class CareTagFilter(admin.SimpleListFilter):

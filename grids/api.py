@@ -29,9 +29,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.api import ImageRenderer, PrivateFileMixin, private_file_response
+from governance.api import ImageRenderer, PrivateFileMixin, private_file_response, validated_query
 from governance.errors import OutOfScope, ValidationFailed
-from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
+from governance.ledger.api import EXPORT_PARAMETERS, ScopedListViewSet, export_responses
 from grids import exports, selectors, services
 from grids.models import (
     TARGET_PARTY_SHARE,
@@ -72,7 +72,7 @@ from grids.serializers import (
     VisitFilterSerializer,
     VisitSerializer,
 )
-from orgchart.api import export_request, validated_body, validated_query
+from orgchart.api import export_request, validated_body
 from orgchart.models import User
 from orgchart.policy import AnyUser
 
@@ -101,11 +101,18 @@ def _share_data(share: selectors.StaffShare) -> dict[str, Any]:
 # --- Grids -----------------------------------------------------------------------------------
 
 
-class GridViewSet(LedgerExportMixin, viewsets.GenericViewSet[Grid]):
+class GridViewSet(ScopedListViewSet[Grid]):
     """Grids in the caller's scope (a grid worker: the grids they staff), with household and
     staff counts, the party-member share of the staff and the last visit."""
 
     serializer_class = GridSerializer
+    filter_serializer = GridFilterSerializer
+    list_parameters = [
+        UNIT_PARAMETER,
+        OpenApiParameter("kind", str, enum=Grid.Kind.values),
+        OpenApiParameter("q", str, description=_("Name or grid code.")),
+        OpenApiParameter("mine", bool, description=_("Only the grids I currently staff.")),
+    ]
     export_actions = ("list", "staff")
 
     def get_queryset(self) -> QuerySet[Grid]:
@@ -119,29 +126,19 @@ class GridViewSet(LedgerExportMixin, viewsets.GenericViewSet[Grid]):
         context = self.get_serializer_context()
         return Response(GridDetailSerializer(grid, context=context).data, status=code)
 
-    @extend_schema(
-        parameters=[
-            UNIT_PARAMETER,
-            OpenApiParameter("kind", str, enum=Grid.Kind.values),
-            OpenApiParameter("q", str, description=_("Name or grid code.")),
-            OpenApiParameter("mine", bool, description=_("Only the grids I currently staff.")),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(GridSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, GridFilterSerializer)
-        grids = selectors.grid_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Grid]:
+        return selectors.grid_list_visible(
             user=request.user,
             within=filters.get("unit"),
             kind=filters.get("kind", ""),
             query=filters.get("q", ""),
             mine=filters["mine"],
         )
-        if file_format := self.export_format():
-            return exports.grid_export(export_request(self, request, file_format, filters), grids)
-        page = self.paginate_queryset(grids)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Grid]
+    ) -> HttpResponseBase:
+        return exports.grid_export(export_request(self, request, file_format, filters), rows)
 
     @extend_schema(responses={200: GridDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -245,10 +242,24 @@ class GridStaffViewSet(viewsets.GenericViewSet[GridStaff]):
 # --- Households ------------------------------------------------------------------------------
 
 
-class HouseholdViewSet(LedgerExportMixin, viewsets.GenericViewSet[Household]):
+class HouseholdViewSet(ScopedListViewSet[Household]):
     """Households (户/房屋) in the caller's scope, by grid and address."""
 
     serializer_class = HouseholdSerializer
+    filter_serializer = HouseholdFilterSerializer
+    list_parameters = [
+        UNIT_PARAMETER,
+        GRID_PARAMETER,
+        OpenApiParameter("tenure", str, enum=Household.Tenure.values),
+        OpenApiParameter(
+            "q",
+            str,
+            description=_(
+                "Address or room, or a resident's name, pinyin initials or the visible "
+                "digits of their ID."
+            ),
+        ),
+    ]
 
     def get_queryset(self) -> QuerySet[Household]:
         return selectors.household_list_visible(user=self.request.user)
@@ -267,38 +278,23 @@ class HouseholdViewSet(LedgerExportMixin, viewsets.GenericViewSet[Household]):
         }
         return Response(HouseholdDetailSerializer(household, context=context).data, status=code)
 
-    @extend_schema(
-        parameters=[
-            UNIT_PARAMETER,
-            GRID_PARAMETER,
-            OpenApiParameter("tenure", str, enum=Household.Tenure.values),
-            OpenApiParameter(
-                "q",
-                str,
-                description=_(
-                    "Address or room, or a resident's name, pinyin initials or the visible "
-                    "digits of their ID."
-                ),
-            ),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(HouseholdSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, HouseholdFilterSerializer)
-        households = selectors.household_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Household]:
+        return selectors.household_list_visible(
             user=request.user,
             within=filters.get("unit"),
             grid=filters.get("grid"),
             tenure=filters.get("tenure", ""),
             query=filters.get("q", ""),
         )
-        if file_format := self.export_format():
-            return exports.household_export(
-                export_request(self, request, file_format, filters), households
-            )
-        page = self.paginate_queryset(households)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[Household],
+    ) -> HttpResponseBase:
+        return exports.household_export(export_request(self, request, file_format, filters), rows)
 
     @extend_schema(responses={200: HouseholdDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -351,12 +347,43 @@ def _register_resident(
         raise serializers.ValidationError({"person_data": nested, **rest}) from error
 
 
-class ResidentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Resident]):
+class ResidentViewSet(ScopedListViewSet[Resident]):
     """Residents (居民) in the caller's scope, sorted by pinyin. Names are masked for roles
     that do not keep the ledgers, ID numbers and phones always; restricted tags only through
     ``reveal-restricted/`` (audited)."""
 
     serializer_class = ResidentSerializer
+    filter_serializer = ResidentFilterSerializer
+    list_parameters = [
+        UNIT_PARAMETER,
+        GRID_PARAMETER,
+        OpenApiParameter("household", int),
+        OpenApiParameter("care_tag", str, enum=ResidentCareTag.Tag.values),
+        OpenApiParameter(
+            "separation",
+            str,
+            enum=[code for code, _label in SEPARATION_CHOICES],
+            description=_("人户分离: none, away, incoming or any."),
+        ),
+        OpenApiParameter("min_age", int),
+        OpenApiParameter(
+            "visited",
+            bool,
+            description=_(
+                "1: the household was visited within visited_within_days (30 by "
+                "default); 0: it was not."
+            ),
+        ),
+        OpenApiParameter("visited_within_days", int),
+        OpenApiParameter(
+            "q", str, description=_("Name, pinyin initials or the visible digits of the ID.")
+        ),
+        OpenApiParameter(
+            "current",
+            bool,
+            description=_("true: living here now (default); false: moved out; empty: both."),
+        ),
+    ]
 
     def get_queryset(self) -> QuerySet[Resident]:
         return selectors.resident_list_visible(user=self.request.user)
@@ -368,43 +395,8 @@ class ResidentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Resident]):
         resident = selectors.resident_get(user=self.request.user, pk=resident.pk)
         return Response(self.get_serializer(resident).data, status=code)
 
-    @extend_schema(
-        parameters=[
-            UNIT_PARAMETER,
-            GRID_PARAMETER,
-            OpenApiParameter("household", int),
-            OpenApiParameter("care_tag", str, enum=ResidentCareTag.Tag.values),
-            OpenApiParameter(
-                "separation",
-                str,
-                enum=[code for code, _label in SEPARATION_CHOICES],
-                description=_("人户分离: none, away, incoming or any."),
-            ),
-            OpenApiParameter("min_age", int),
-            OpenApiParameter(
-                "visited",
-                bool,
-                description=_(
-                    "1: the household was visited within visited_within_days (30 by "
-                    "default); 0: it was not."
-                ),
-            ),
-            OpenApiParameter("visited_within_days", int),
-            OpenApiParameter(
-                "q", str, description=_("Name, pinyin initials or the visible digits of the ID.")
-            ),
-            OpenApiParameter(
-                "current",
-                bool,
-                description=_("true: living here now (default); false: moved out; empty: both."),
-            ),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(ResidentSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, ResidentFilterSerializer)
-        residents = selectors.resident_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Resident]:
+        return selectors.resident_list_visible(
             user=request.user,
             within=filters.get("unit"),
             grid=filters.get("grid"),
@@ -417,12 +409,15 @@ class ResidentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Resident]):
             query=filters.get("q", ""),
             current=filters["current"],
         )
-        if file_format := self.export_format():
-            return exports.resident_export(
-                export_request(self, request, file_format, filters), residents
-            )
-        page = self.paginate_queryset(residents)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[Resident],
+    ) -> HttpResponseBase:
+        return exports.resident_export(export_request(self, request, file_format, filters), rows)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
@@ -476,10 +471,19 @@ class ResidentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Resident]):
 # --- Visits ----------------------------------------------------------------------------------
 
 
-class VisitViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[Visit]):
+class VisitViewSet(PrivateFileMixin, ScopedListViewSet[Visit]):
     """Visits (走访/巡查), newest first. Append-only: recorded, never changed or deleted."""
 
     serializer_class = VisitSerializer
+    filter_serializer = VisitFilterSerializer
+    list_parameters = [
+        UNIT_PARAMETER,
+        GRID_PARAMETER,
+        OpenApiParameter("household", int),
+        OpenApiParameter("purpose", str, enum=Visit.Purpose.values),
+        OpenApiParameter("hazard_found", bool),
+        OpenApiParameter("since", OpenApiTypes.DATETIME, description=_("Visited at or after.")),
+    ]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Visit]:
@@ -488,21 +492,8 @@ class VisitViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[
     def get_object(self) -> Visit:
         return selectors.visit_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            UNIT_PARAMETER,
-            GRID_PARAMETER,
-            OpenApiParameter("household", int),
-            OpenApiParameter("purpose", str, enum=Visit.Purpose.values),
-            OpenApiParameter("hazard_found", bool),
-            OpenApiParameter("since", OpenApiTypes.DATETIME, description=_("Visited at or after.")),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(VisitSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, VisitFilterSerializer)
-        visits = selectors.visit_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Visit]:
+        return selectors.visit_list_visible(
             user=request.user,
             within=filters.get("unit"),
             grid=filters.get("grid"),
@@ -511,10 +502,11 @@ class VisitViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[
             hazard_found=filters["hazard_found"],
             since=filters.get("since"),
         )
-        if file_format := self.export_format():
-            return exports.visit_export(export_request(self, request, file_format, filters), visits)
-        page = self.paginate_queryset(visits)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Visit]
+    ) -> HttpResponseBase:
+        return exports.visit_export(export_request(self, request, file_format, filters), rows)
 
     @extend_schema(responses={200: VisitDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

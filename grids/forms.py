@@ -152,7 +152,7 @@ class VisitFilterForm(GridForm):
 # --- Households ------------------------------------------------------------------------------
 
 
-class BuildingChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class BuildingChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
         parent = getattr(obj, "parent", None)
         return f"{parent.name} {obj.name}" if parent is not None else obj.name
@@ -219,7 +219,7 @@ class HouseholdForm(GridForm):
         }
 
 
-class GridChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class GridChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Grid) -> str:
         return obj.name
 
@@ -350,7 +350,7 @@ class MoveOutForm(GridForm):
 # --- Grid staff ------------------------------------------------------------------------------
 
 
-class AccountChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class AccountChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         name = obj.get_full_name()
         return f"{name}（{obj.username}）" if name and name != obj.username else obj.username

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import (
     Count,
@@ -72,6 +72,15 @@ def _last_visit(path: str) -> Subquery:
 # --- Grids -----------------------------------------------------------------------------------
 
 
+class GridFigures(TypedDict):
+    """What ``grid_list_visible`` (and so ``grid_get``) annotates on each grid."""
+
+    household_count: int
+    staff_count: int
+    party_staff_count: int
+    last_visit_at: dt.datetime | None
+
+
 def grid_list_visible(
     *,
     user: AnyUser,
@@ -114,6 +123,12 @@ def grid_get(*, user: AnyUser, pk: Any) -> Grid:
         return grid_list_visible(user=user, active=None).get(pk=pk)
     except (Grid.DoesNotExist, ValueError, TypeError) as error:
         raise OutOfScope() from error
+
+
+class StaffFigures(TypedDict):
+    """What ``grid_staff_list`` annotates on each term."""
+
+    is_party_member: bool
 
 
 def grid_staff_list(
@@ -189,6 +204,13 @@ def household_search_q(query: str, *, user: AnyUser) -> Q:
         household=OuterRef("pk"), moved_out_on__isnull=True, person__in=people
     )
     return Q(address__contains=text) | Q(room=text) | Q(Exists(living))
+
+
+class HouseholdFigures(TypedDict):
+    """What ``household_list_visible`` annotates on each household."""
+
+    resident_count: int
+    last_visit_at: dt.datetime | None
 
 
 def household_list_visible(

@@ -10,7 +10,7 @@ in a response but ``residents/{id}/reveal-restricted/`` (audited).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +24,14 @@ from grids.selectors import Separation, StaffShare
 from orgchart.models import OrgUnit, Person, User
 from orgchart.policy import policy, scope_of, sees_full_names
 from orgchart.serializers import PersonSerializer, ScopedPersonField, ScopedUnitField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from grids.selectors import GridFigures
+
+    # A grid of ``grid_list_visible``, with its counts.
+    ListedGrid = WithAnnotations[Grid, GridFigures]
 
 SEPARATION_CHOICES = [
     (Separation.NONE, _("registered and living here")),
@@ -50,7 +58,7 @@ class NoUnknownFieldsMixin(serializers.Serializer[Any]):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedGridField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedGridField(serializers.PrimaryKeyRelatedField[Grid]):
     """A grid id the requesting user may see (a grid worker: the grids they staff)."""
 
     def get_queryset(self) -> Any:
@@ -58,13 +66,13 @@ class ScopedGridField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedHouseholdField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedHouseholdField(serializers.PrimaryKeyRelatedField[Household]):
     def get_queryset(self) -> Any:
         return policy(self.context["request"].user, Household)
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class GridWorkerAccountField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class GridWorkerAccountField(serializers.PrimaryKeyRelatedField[User]):
     """A grid worker's account anchored in the caller's area (the service checks that it
     belongs to the grid's community and is active). Accounts are otherwise visible to admins
     only, so this is the one place a community worker names one."""
@@ -142,10 +150,8 @@ class GridSerializer(serializers.ModelSerializer[Grid]):
         read_only_fields = fields
 
     def _share(self, grid: Grid) -> StaffShare:
-        return StaffShare(
-            staff=grid.staff_count,  # type: ignore[attr-defined]
-            party_members=grid.party_staff_count,  # type: ignore[attr-defined]
-        )
+        listed = cast("ListedGrid", grid)
+        return StaffShare(staff=listed.staff_count, party_members=listed.party_staff_count)
 
     def get_party_share(self, grid: Grid) -> float | None:
         share = self._share(grid).share
@@ -155,7 +161,7 @@ class GridSerializer(serializers.ModelSerializer[Grid]):
         return self._share(grid).meets_target
 
     def get_size_warning(self, grid: Grid) -> bool:
-        return grid.size_warning(grid.household_count)  # type: ignore[attr-defined]
+        return grid.size_warning(cast("ListedGrid", grid).household_count)
 
 
 class GridDetailSerializer(GridSerializer):

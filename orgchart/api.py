@@ -8,13 +8,14 @@ from django.db.models import Q, QuerySet
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.api import validated_query
 from governance.errors import ValidationFailed
-from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
+from governance.ledger.api import LedgerExportMixin, ScopedListViewSet
 from orgchart import exports, selectors, services
 from orgchart.models import Department, OrgUnit, PartyMember, Person, Post, User
 from orgchart.serializers import (
@@ -53,13 +54,6 @@ from orgchart.serializers import (
 )
 
 
-def validated_query(request: Request, serializer_class: type) -> dict[str, Any]:
-    """Validate query parameters like a body: a bad value is a 400 with field messages."""
-    serializer = serializer_class(data=request.query_params, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def export_request(
     view: LedgerExportMixin, request: Request, file_format: str, filters: dict[str, Any]
 ) -> exports.ExportRequest:
@@ -80,18 +74,16 @@ def validated_body(request: Request, serializer_class: type, **kwargs: Any) -> d
     return dict(serializer.validated_data)
 
 
-UNIT_FILTERS = [
-    OpenApiParameter("unit", int, description=_("Only units inside this unit's subtree.")),
-    OpenApiParameter("kind", str, enum=OrgUnit.Kind.values),
-    OpenApiParameter("q", str, description=_("Part of the name.")),
-    *EXPORT_PARAMETERS,
-]
-
-
-class OrgUnitViewSet(LedgerExportMixin, viewsets.GenericViewSet[OrgUnit]):
+class OrgUnitViewSet(ScopedListViewSet[OrgUnit]):
     """Org units in the caller's scope, in tree order."""
 
     serializer_class = OrgUnitSerializer
+    filter_serializer = OrgUnitFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unit", int, description=_("Only units inside this unit's subtree.")),
+        OpenApiParameter("kind", str, enum=OrgUnit.Kind.values),
+        OpenApiParameter("q", str, description=_("Part of the name.")),
+    ]
 
     def get_queryset(self) -> QuerySet[OrgUnit]:
         return selectors.orgunit_list_visible(user=self.request.user)
@@ -99,22 +91,18 @@ class OrgUnitViewSet(LedgerExportMixin, viewsets.GenericViewSet[OrgUnit]):
     def get_object(self) -> OrgUnit:
         return selectors.orgunit_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=UNIT_FILTERS, responses=export_responses(OrgUnitSerializer(many=True))
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, OrgUnitFilterSerializer)
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[OrgUnit]:
         units = selectors.orgunit_list_visible(
             user=request.user, kind=filters.get("kind"), within=filters.get("unit")
         )
         if filters.get("q"):
             units = units.filter(name__contains=filters["q"])
-        if file_format := self.export_format():
-            return exports.orgunit_export(
-                export_request(self, request, file_format, filters), units
-            )
-        page = self.paginate_queryset(units)
-        return self.get_paginated_response(OrgUnitSerializer(page, many=True).data)
+        return units
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[OrgUnit]
+    ) -> HttpResponseBase:
+        return exports.orgunit_export(export_request(self, request, file_format, filters), rows)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(OrgUnitSerializer(self.get_object()).data)
@@ -165,10 +153,15 @@ class OrgUnitViewSet(LedgerExportMixin, viewsets.GenericViewSet[OrgUnit]):
         )
 
 
-class DepartmentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Department]):
+class DepartmentViewSet(ScopedListViewSet[Department]):
     """Functional departments serving the caller's scope."""
 
     serializer_class = DepartmentSerializer
+    filter_serializer = DepartmentFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unit", int, description=_("Departments serving this unit.")),
+        OpenApiParameter("q", str),
+    ]
 
     def get_queryset(self) -> QuerySet[Department]:
         return selectors.department_list_visible(user=self.request.user)
@@ -176,16 +169,7 @@ class DepartmentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Department]):
     def get_object(self) -> Department:
         return selectors.department_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("unit", int, description=_("Departments serving this unit.")),
-            OpenApiParameter("q", str),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(DepartmentSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, DepartmentFilterSerializer)
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Department]:
         departments = self.get_queryset()
         unit = filters.get("unit")
         if unit is not None:
@@ -196,12 +180,16 @@ class DepartmentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Department]):
             )
         if filters.get("q"):
             departments = departments.filter(Q(name__contains=filters["q"]))
-        if file_format := self.export_format():
-            return exports.department_export(
-                export_request(self, request, file_format, filters), departments
-            )
-        page = self.paginate_queryset(departments)
-        return self.get_paginated_response(DepartmentSerializer(page, many=True).data)
+        return departments
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[Department],
+    ) -> HttpResponseBase:
+        return exports.department_export(export_request(self, request, file_format, filters), rows)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(DepartmentSerializer(self.get_object()).data)
@@ -220,12 +208,17 @@ class DepartmentViewSet(LedgerExportMixin, viewsets.GenericViewSet[Department]):
         return Response(DepartmentSerializer(department).data)
 
 
-class PersonViewSet(LedgerExportMixin, viewsets.GenericViewSet[Person]):
+class PersonViewSet(ScopedListViewSet[Person]):
     """People registered in the caller's area. Numbers and phones are masked here;
     ``reveal/`` shows one field in full and writes an audit row, as does an export with
     ``?reveal=1`` for the roles that may."""
 
     serializer_class = PersonSerializer
+    filter_serializer = PeopleFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unit", int, description=_("Only people registered in this subtree.")),
+        OpenApiParameter("q", str, description=_("Name, initials or an ID fragment.")),
+    ]
 
     def get_queryset(self) -> QuerySet[Person]:
         return selectors.person_list_visible(user=self.request.user)
@@ -233,25 +226,15 @@ class PersonViewSet(LedgerExportMixin, viewsets.GenericViewSet[Person]):
     def get_object(self) -> Person:
         return selectors.person_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("unit", int, description=_("Only people registered in this subtree.")),
-            OpenApiParameter("q", str, description=_("Name, initials or an ID fragment.")),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(PersonSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, PeopleFilterSerializer)
-        people = selectors.person_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Person]:
+        return selectors.person_list_visible(
             user=request.user, query=filters.get("q", ""), within=filters.get("unit")
         )
-        if file_format := self.export_format():
-            return exports.people_export(
-                export_request(self, request, file_format, filters), people
-            )
-        page = self.paginate_queryset(people)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Person]
+    ) -> HttpResponseBase:
+        return exports.people_export(export_request(self, request, file_format, filters), rows)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
@@ -281,10 +264,16 @@ class PersonViewSet(LedgerExportMixin, viewsets.GenericViewSet[Person]):
         return Response({"field": field, "value": value}, headers={"Cache-Control": "no-store"})
 
 
-class PartyMemberViewSet(LedgerExportMixin, viewsets.GenericViewSet[PartyMember]):
+class PartyMemberViewSet(ScopedListViewSet[PartyMember]):
     """Party members of the caller's area (by party organisation or dual registration)."""
 
     serializer_class = PartyMemberSerializer
+    filter_serializer = PartyMemberFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unit", int),
+        OpenApiParameter("status", str, enum=PartyMember.Status.values),
+        OpenApiParameter("q", str),
+    ]
 
     def get_queryset(self) -> QuerySet[PartyMember]:
         return selectors.party_member_list_visible(user=self.request.user)
@@ -292,29 +281,24 @@ class PartyMemberViewSet(LedgerExportMixin, viewsets.GenericViewSet[PartyMember]
     def get_object(self) -> PartyMember:
         return selectors.party_member_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("unit", int),
-            OpenApiParameter("status", str, enum=PartyMember.Status.values),
-            OpenApiParameter("q", str),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(PartyMemberSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, PartyMemberFilterSerializer)
-        members = selectors.party_member_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[PartyMember]:
+        return selectors.party_member_list_visible(
             user=request.user,
             within=filters.get("unit"),
             status=filters.get("status", ""),
             query=filters.get("q", ""),
         )
-        if file_format := self.export_format():
-            return exports.party_member_export(
-                export_request(self, request, file_format, filters), members
-            )
-        page = self.paginate_queryset(members)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[PartyMember],
+    ) -> HttpResponseBase:
+        return exports.party_member_export(
+            export_request(self, request, file_format, filters), rows
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
@@ -339,10 +323,16 @@ class PartyMemberViewSet(LedgerExportMixin, viewsets.GenericViewSet[PartyMember]
         return Response(self.get_serializer(member).data)
 
 
-class PostViewSet(LedgerExportMixin, viewsets.GenericViewSet[Post]):
+class PostViewSet(ScopedListViewSet[Post]):
     """Posts (职务) at units of the caller's area; current terms unless ``?current=false``."""
 
     serializer_class = PostSerializer
+    filter_serializer = PostFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unit", int),
+        OpenApiParameter("kind", str, enum=Post.Kind.values),
+        OpenApiParameter("current", bool),
+    ]
 
     def get_queryset(self) -> QuerySet[Post]:
         return selectors.post_list_visible(user=self.request.user)
@@ -350,27 +340,18 @@ class PostViewSet(LedgerExportMixin, viewsets.GenericViewSet[Post]):
     def get_object(self) -> Post:
         return selectors.post_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("unit", int),
-            OpenApiParameter("kind", str, enum=Post.Kind.values),
-            OpenApiParameter("current", bool),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(PostSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, PostFilterSerializer)
-        posts = selectors.post_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Post]:
+        return selectors.post_list_visible(
             user=request.user,
             within=filters.get("unit"),
             kind=filters.get("kind", ""),
             current=filters.get("current", True),
         )
-        if file_format := self.export_format():
-            return exports.post_export(export_request(self, request, file_format, filters), posts)
-        page = self.paginate_queryset(posts)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Post]
+    ) -> HttpResponseBase:
+        return exports.post_export(export_request(self, request, file_format, filters), rows)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
@@ -402,11 +383,17 @@ class PostViewSet(LedgerExportMixin, viewsets.GenericViewSet[Post]):
         return Response(VacancySerializer(vacancies, many=True).data)
 
 
-class UserViewSet(LedgerExportMixin, viewsets.GenericViewSet[User]):
+class UserViewSet(ScopedListViewSet[User]):
     """Accounts. Admins create them with a one-time password, reset passwords and deactivate
     leaving staff (handing their open items over); everyone sees and changes their own."""
 
     serializer_class = UserSerializer
+    filter_serializer = UserFilterSerializer
+    list_parameters = [
+        OpenApiParameter("role", str, enum=User.Role.values),
+        OpenApiParameter("is_active", bool),
+        OpenApiParameter("q", str),
+    ]
 
     def get_queryset(self) -> QuerySet[User]:
         return selectors.user_list_visible(user=self.request.user).order_by("username")
@@ -414,17 +401,7 @@ class UserViewSet(LedgerExportMixin, viewsets.GenericViewSet[User]):
     def get_object(self) -> User:
         return selectors.user_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("role", str, enum=User.Role.values),
-            OpenApiParameter("is_active", bool),
-            OpenApiParameter("q", str),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(UserSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, UserFilterSerializer)
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[User]:
         users = self.get_queryset()
         if filters.get("role"):
             users = users.filter(role=filters["role"])
@@ -434,10 +411,12 @@ class UserViewSet(LedgerExportMixin, viewsets.GenericViewSet[User]):
             users = users.filter(
                 Q(username__icontains=filters["q"]) | Q(first_name__contains=filters["q"])
             )
-        if file_format := self.export_format():
-            return exports.user_export(export_request(self, request, file_format, filters), users)
-        page = self.paginate_queryset(users)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return users
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[User]
+    ) -> HttpResponseBase:
+        return exports.user_export(export_request(self, request, file_format, filters), rows)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)

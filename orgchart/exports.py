@@ -257,14 +257,14 @@ def orgunit_columns(context: LedgerContext, *, with_counts: bool) -> list[Column
         columns += [
             C(
                 pgettext_lazy("ledger", "People registered"),
-                lambda u: u.registered_people,  # type: ignore[attr-defined]
+                lambda u: u.registered_people,
                 Kind.INTEGER,
                 width=10,
                 total=True,
             ),
             C(
                 pgettext_lazy("ledger", "Party members"),
-                lambda u: u.party_member_count,  # type: ignore[attr-defined]
+                lambda u: u.party_member_count,
                 Kind.INTEGER,
                 width=10,
                 total=True,

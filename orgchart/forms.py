@@ -47,7 +47,7 @@ class BootstrapForm(forms.Form):
                     widget.attrs["class"] += " is-invalid"
 
 
-class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class UnitChoiceField(forms.ModelChoiceField):
     """A unit, labelled with its kind and indented by its depth below the first choice."""
 
     def __init__(self, *args: Any, top_level: int = 0, **kwargs: Any) -> None:

@@ -19,7 +19,7 @@ from governance.pii import mask_middle
 PAGE_SIZE = 50
 
 
-def paginate(request: HttpRequest, rows: QuerySet[Any]) -> Page:  # type: ignore[type-arg]
+def paginate(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 

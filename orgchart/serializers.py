@@ -15,7 +15,7 @@ from orgchart.policy import policy, sees_full_names
 from orgchart.services import MOVE_POSITIONS, REVEALABLE_FIELDS
 
 
-class ScopedUnitField(serializers.PrimaryKeyRelatedField):
+class ScopedUnitField(serializers.PrimaryKeyRelatedField[OrgUnit]):
     """A unit id that must be visible to the requesting user (else: does not exist)."""
 
     def get_queryset(self) -> Any:
@@ -142,7 +142,7 @@ class DepartmentFilterSerializer(serializers.Serializer[Any]):
 # a masked ID: with its first 6 and last 4 characters they would rebuild the whole number.
 
 
-class MaskedNameField(serializers.Field):  # type: ignore[type-arg]
+class MaskedNameField(serializers.Field[Person, Any, str, Person]):
     """The full name for roles that keep the people ledger, ``张*`` for everyone else."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -226,7 +226,7 @@ class PeopleFilterSerializer(serializers.Serializer[Any]):
     )
 
 
-class ScopedPersonField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedPersonField(serializers.PrimaryKeyRelatedField[Person]):
     def get_queryset(self) -> Any:
         return policy(self.context["request"].user, Person)
 
@@ -354,12 +354,12 @@ class UserSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
 
-class ScopedDepartmentField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedDepartmentField(serializers.PrimaryKeyRelatedField[Department]):
     def get_queryset(self) -> Any:
         return policy(self.context["request"].user, Department)
 
 
-class ScopedUserField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedUserField(serializers.PrimaryKeyRelatedField[User]):
     def get_queryset(self) -> Any:
         return policy(self.context["request"].user, User)
 

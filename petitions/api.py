@@ -42,7 +42,12 @@ from rest_framework.serializers import Serializer
 
 from governance.api import PrivateFileMixin, PrivateFileRenderer, private_file_response, step_action
 from governance.errors import OutOfScope
-from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
+from governance.ledger.api import (
+    EXPORT_PARAMETERS,
+    LedgerExportMixin,
+    ScopedListViewSet,
+    export_responses,
+)
 from orgchart.api import export_request, validated_body, validated_query
 from orgchart.models import User
 from petitions import exports, selectors, services
@@ -99,11 +104,16 @@ def _context(request: Request) -> dict[str, Any]:
     return {"request": request, "now": timezone.now()}
 
 
-class DeadlinePolicyViewSet(LedgerExportMixin, viewsets.GenericViewSet[DeadlinePolicy]):
+class DeadlinePolicyViewSet(ScopedListViewSet[DeadlinePolicy]):
     """Deadline policies (时限标准): how long each stage may take, by track, category and
     urgency. Everyone reads them; administrators create and change them."""
 
     serializer_class = DeadlinePolicySerializer
+    filter_serializer = DeadlinePolicyFilterSerializer
+    list_parameters = [
+        OpenApiParameter("track", str, enum=Track.values),
+        OpenApiParameter("is_active", bool),
+    ]
 
     def get_queryset(self) -> QuerySet[DeadlinePolicy]:
         return selectors.deadline_policy_list(user=self.request.user)
@@ -114,27 +124,24 @@ class DeadlinePolicyViewSet(LedgerExportMixin, viewsets.GenericViewSet[DeadlineP
         except (DeadlinePolicy.DoesNotExist, ValueError, TypeError) as error:
             raise OutOfScope() from error
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("track", str, enum=Track.values),
-            OpenApiParameter("is_active", bool),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(DeadlinePolicySerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, DeadlinePolicyFilterSerializer)
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[DeadlinePolicy]:
         policies = self.get_queryset()
         if filters.get("track"):
             policies = policies.filter(track=filters["track"])
         if filters.get("is_active") is not None:
             policies = policies.filter(is_active=filters["is_active"])
-        if file_format := self.export_format():
-            return exports.deadline_policy_export(
-                export_request(self, request, file_format, filters), policies
-            )
-        page = self.paginate_queryset(policies)
-        return self.get_paginated_response(DeadlinePolicySerializer(page, many=True).data)
+        return policies
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[DeadlinePolicy],
+    ) -> HttpResponseBase:
+        return exports.deadline_policy_export(
+            export_request(self, request, file_format, filters), rows
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(DeadlinePolicySerializer(self.get_object()).data)
@@ -172,7 +179,6 @@ PETITION_FILTERS = [
     OpenApiParameter(
         "handled_here", bool, description=gettext_lazy("Only cases my unit must act on now.")
     ),
-    *EXPORT_PARAMETERS,
 ]
 
 
@@ -196,12 +202,14 @@ def _petition_step(
     )
 
 
-class PetitionViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[Petition]):
+class PetitionViewSet(PrivateFileMixin, ScopedListViewSet[Petition]):
     """Petitions (诉求/信访) in the caller's scope, overdue first, then newest. A grid worker
     sees those they logged or that concern their grids; a department handler those whistled to
     the department, with the petitioner masked."""
 
     serializer_class = PetitionSerializer
+    filter_serializer = PetitionFilterSerializer
+    list_parameters = PETITION_FILTERS
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Petition]:
@@ -210,11 +218,7 @@ class PetitionViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewS
     def get_object(self) -> Petition:
         return selectors.petition_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=PETITION_FILTERS, responses=export_responses(PetitionSerializer(many=True))
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, PetitionFilterSerializer)
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Petition]:
         user = request.user
         # ?handled_here=1: the cases the caller's own unit must act on now (none for a role
         # anchored at a department).
@@ -234,14 +238,19 @@ class PetitionViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewS
         )
         if filters["handled_here"] and here is None:
             petitions = petitions.none()
-        if file_format := self.export_format():
-            return exports.petition_export(
-                export_request(self, request, file_format, filters), petitions
-            )
-        page = self.paginate_queryset(petitions)
-        return self.get_paginated_response(
-            PetitionSerializer(page, many=True, context=_context(request)).data
-        )
+        return petitions
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[Petition],
+    ) -> HttpResponseBase:
+        return exports.petition_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return _context(request)
 
     @extend_schema(responses={200: PetitionDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -397,11 +406,18 @@ def _dispatch_step(
     )
 
 
-class DispatchViewSet(LedgerExportMixin, viewsets.GenericViewSet[Dispatch]):
+class DispatchViewSet(ScopedListViewSet[Dispatch]):
     """Whistles (吹哨). For a department handler: the department's inbox, open ones first by
     their deadline; for unit staff: the whistles of the petitions they see."""
 
     serializer_class = DispatchListSerializer
+    filter_serializer = DispatchFilterSerializer
+    list_parameters = [
+        OpenApiParameter("status", str, enum=DispatchStatus.values),
+        OpenApiParameter("open", bool),
+        OpenApiParameter("unit", int),
+        OpenApiParameter("petition", int),
+    ]
 
     def get_queryset(self) -> QuerySet[Dispatch]:
         return selectors.dispatch_list_visible(user=self.request.user)
@@ -409,18 +425,7 @@ class DispatchViewSet(LedgerExportMixin, viewsets.GenericViewSet[Dispatch]):
     def get_object(self) -> Dispatch:
         return selectors.dispatch_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=DispatchStatus.values),
-            OpenApiParameter("open", bool),
-            OpenApiParameter("unit", int),
-            OpenApiParameter("petition", int),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(DispatchListSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, DispatchFilterSerializer)
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Dispatch]:
         dispatches = selectors.dispatch_list_visible(
             user=request.user,
             status=filters.get("status", ""),
@@ -429,14 +434,19 @@ class DispatchViewSet(LedgerExportMixin, viewsets.GenericViewSet[Dispatch]):
         )
         if filters.get("petition") is not None:
             dispatches = dispatches.filter(petition=filters["petition"])
-        if file_format := self.export_format():
-            return exports.dispatch_export(
-                export_request(self, request, file_format, filters), dispatches
-            )
-        page = self.paginate_queryset(dispatches)
-        return self.get_paginated_response(
-            DispatchListSerializer(page, many=True, context=_context(request)).data
-        )
+        return dispatches
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[Dispatch],
+    ) -> HttpResponseBase:
+        return exports.dispatch_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return _context(request)
 
     @extend_schema(responses={200: DispatchDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -150,7 +150,7 @@ class AttachmentsField(forms.FileField):
         return [super(AttachmentsField, self).clean(file, initial) for file in files]
 
 
-class GridChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class GridChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Grid) -> str:
         return obj.name
 
@@ -282,12 +282,12 @@ class ReasonForm(VersionForm):
     reason = note_field(_("Reason"), required=True)
 
 
-class DepartmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Department) -> str:
         return obj.name
 
 
-class DepartmentsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class DepartmentsField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Department) -> str:
         return obj.name
 

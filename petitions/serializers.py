@@ -58,7 +58,7 @@ from petitions.services.core import MAX_ATTACHMENTS
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedGridField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedGridField(serializers.PrimaryKeyRelatedField[Grid]):
     """A grid id the caller may see (a grid worker: the grids they staff)."""
 
     def get_queryset(self) -> Any:
@@ -66,13 +66,13 @@ class ScopedGridField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedVisitField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedVisitField(serializers.PrimaryKeyRelatedField[Visit]):
     def get_queryset(self) -> Any:
         return policy.policy(self.context["request"].user, Visit)
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedPetitionField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedPetitionField(serializers.PrimaryKeyRelatedField[Petition]):
     def get_queryset(self) -> Any:
         return policy.policy(self.context["request"].user, Petition)
 

@@ -10,7 +10,7 @@ only through their workflow on the pages and the API.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -42,6 +42,9 @@ from volunteers.models import (
     Wish,
     WorkOrder,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def _without_related_buttons(formfield: Any) -> Any:
@@ -314,6 +317,12 @@ class VolunteerAdmin(CreateThroughServiceAdmin):
         _adopt(obj, saved)
 
 
+class TeamFigures(TypedDict):
+    """What ``TeamAdmin.get_queryset`` annotates on each team."""
+
+    member_count: int
+
+
 @admin.register(Team)
 class TeamAdmin(CreateThroughServiceAdmin):
     """Teams (先锋队, 帮帮团…) of the admin's area. Created with ``team_create``; members
@@ -358,8 +367,8 @@ class TeamAdmin(CreateThroughServiceAdmin):
         return team.lead.person.name if team.lead else "—"
 
     @admin.display(description=gettext_lazy("members"), ordering="member_count")
-    def member_total(self, team: Team) -> int:
-        return team.member_count  # type: ignore[attr-defined]
+    def member_total(self, team: WithAnnotations[Team, TeamFigures]) -> int:
+        return team.member_count
 
     @admin.display(description=gettext_lazy("members"))
     def member_names(self, team: Team) -> str:
@@ -393,7 +402,7 @@ class PointRuleAdmin(admin.ModelAdmin):
     ordering = ["code"]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return ScopedAdminMixin.has_module_permission(self, request)  # type: ignore[arg-type]
+        return policy.uses_admin_site(request.user)  # the same gate as ScopedAdminMixin
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)

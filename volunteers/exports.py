@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
@@ -109,11 +109,15 @@ def _viewer_id(user: AnyUser) -> int | None:
     return getattr(user, "pk", None)
 
 
-def _with_viewer(
-    columns: Callable[[LedgerContext, int | None], list[Column[Any]]], user: AnyUser
-) -> Columns:
+class ViewerColumns(Protocol):
+    """The columns of a ledger that shows the exporting user's own name in full."""
+
+    def __call__(self, context: LedgerContext, viewer_id: int | None) -> list[Column[Any]]: ...
+
+
+def _with_viewer(columns: ViewerColumns, user: AnyUser) -> Columns:
     """Columns that need to know who is exporting (their own name is shown in full)."""
-    return partial(columns, viewer_id=_viewer_id(user))  # type: ignore[call-arg]
+    return partial(columns, viewer_id=_viewer_id(user))
 
 
 # --- Columns -----------------------------------------------------------------------------------

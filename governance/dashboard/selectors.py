@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from orgchart import selectors as org_selectors
 from orgchart.models import OrgUnit
 from orgchart.policy import AnyUser, is_volunteer_account
 from volunteers import selectors as volunteer_selectors
 from volunteers.selectors import Quarter
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from volunteers.models import Volunteer
+    from volunteers.selectors import StatementFigures
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,11 @@ def points_card_for(*, user: AnyUser) -> PointsCard | None:
     if not _is_volunteer_account(user):
         return None
     quarter = volunteer_selectors.current_quarter()
-    row = (
+    row = cast(
+        "WithAnnotations[Volunteer, StatementFigures] | None",
         volunteer_selectors.points_statement(user=user, quarter=quarter)
         .filter(is_active=True)
-        .first()
+        .first(),
     )
     if row is None:
         return PointsCard(registered=False, quarter=quarter)
@@ -65,8 +73,8 @@ def points_card_for(*, user: AnyUser) -> PointsCard | None:
         registered=True,
         quarter=quarter,
         balance=volunteer_selectors.points_balance_visible(user=user, volunteer=row),
-        earned=int(row.earned),  # type: ignore[attr-defined]
-        hours=Decimal(row.hours or 0).quantize(Decimal("0.1")),  # type: ignore[attr-defined]
+        earned=int(row.earned),
+        hours=Decimal(row.hours or 0).quantize(Decimal("0.1")),
     )
 
 

@@ -7,24 +7,31 @@ for the exporting actions only (``list`` unless told otherwise), so ``?format=xl
 filters and scope as the JSON, unpaginated); every other format, and every other action, is
 negotiated as before (``?format=pdf`` stays a 404). A DRF ``Response`` produced under an export
 renderer (a 400 for a bad filter, a 403, a 404) is rendered as JSON.
+
+``ScopedListViewSet`` is the list endpoint built on it: the filters, the caller's rows, the
+ledger or a page, and the list's schema, from a few declarations per viewset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from governance.api import validated_query
 from governance.ledger.export import CSV, CSV_CONTENT_TYPE, XLSX, XLSX_CONTENT_TYPE
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 class LedgerRenderer(BaseRenderer):
@@ -131,3 +138,70 @@ class LedgerExportMixin(APIView):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+
+
+class ScopedListViewSet(LedgerExportMixin, viewsets.GenericViewSet[ModelT]):
+    """A viewset whose ``list`` is declared rather than written out: check the query string
+    with ``filter_serializer`` (400 with field messages), take the caller's rows from
+    ``rows()`` (the app's scoped selector), answer ``?format=xlsx|csv`` with ``export()``
+    (the same rows, unpaginated), else one page of them through ``list_serializer`` (the
+    viewset's ``serializer_class`` unless set) with ``list_context()``, plus
+    ``list_extras()`` in the page's body.
+
+    The list's schema comes from the same declarations: ``list_parameters`` followed by the
+    export parameters, and the JSON page or the file as responses. A ``list`` written in a
+    subclass (to give the operation a docstring) gets the same schema."""
+
+    filter_serializer: type[serializers.BaseSerializer[Any]]
+    list_serializer: type[serializers.BaseSerializer[Any]] | None = None
+    list_parameters: Sequence[OpenApiParameter] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "filter_serializer", None) is None:
+            return  # a base of scoped lists, not a list
+        page = cls._list_serializer_class()(many=True)
+        extend_schema_view(
+            list=extend_schema(
+                parameters=[*cls.list_parameters, *EXPORT_PARAMETERS],
+                responses=export_responses(page),
+            )
+        )(cls)
+
+    @classmethod
+    def _list_serializer_class(cls) -> type[serializers.BaseSerializer[Any]]:
+        serializer_class = cls.list_serializer or cls.serializer_class
+        assert serializer_class is not None  # noqa: S101 - a list names its serializer
+        return serializer_class
+
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[ModelT]:
+        """The rows the caller may see with these filters (a scoped selector)."""
+        raise NotImplementedError
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[ModelT]
+    ) -> HttpResponseBase:
+        """The ledger file of ``rows`` in ``file_format`` (``"xlsx"`` or ``"csv"``)."""
+        raise NotImplementedError
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        """The context the page's rows are serialized with."""
+        return self.get_serializer_context()
+
+    def list_extras(self, request: Request, filters: dict[str, Any]) -> dict[str, Any]:
+        """Keys added to the page's body beside the rows (a balance, a count)."""
+        return {}
+
+    # No docstring: the operation's description stays the viewset's.
+    def list(self, request: Request) -> HttpResponseBase:
+        filters = validated_query(request, self.filter_serializer)
+        rows = self.rows(request, filters)
+        if file_format := self.export_format():
+            return self.export(request, file_format, filters, rows)
+        page = self.paginate_queryset(rows)
+        serializer = self._list_serializer_class()(
+            page, many=True, context=self.list_context(request)
+        )
+        response = self.get_paginated_response(serializer.data)
+        response.data.update(self.list_extras(request, filters))
+        return response

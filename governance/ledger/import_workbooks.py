@@ -342,9 +342,7 @@ def error_report(outcome: Outcome) -> bytes:
                 cell_format("date", bad),
             )
         messages = [
-            f"{ledger.column(name).label}：{message}"  # type: ignore[union-attr]
-            if ledger.column(name)
-            else message
+            f"{named.label}：{message}" if (named := ledger.column(name)) else message
             for name, items in result.errors.items()
             for message in items
         ]

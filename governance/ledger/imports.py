@@ -340,7 +340,7 @@ def _xlsx_sheets(data: bytes) -> SheetRows:
     try:
         for sheet in book.worksheets:
             # Some writers record a wrong used range; read what is there.
-            sheet.reset_dimensions()  # type: ignore[union-attr]
+            sheet.reset_dimensions()
             rows = sheet.iter_rows(values_only=True)
             yield sheet.title, ((number, row) for number, row in enumerate(rows, start=1))
     finally:

@@ -5,8 +5,8 @@ This package knows no domain: each app describes its ledgers as
 its ``AppConfig.ready()``. The generic pages (``/ledgers/<name>/import/``, the template at
 ``/ledgers/<name>/template/``) find them here by name.
 
-The org tree and party members are registered by ``orgchart/ledgers.py``. A later app adds its
-own the same way, e.g. ``grids/ledgers.py`` for households and residents::
+The org tree and party members are registered by ``orgchart/ledgers/``. A later app adds its
+own the same way, e.g. ``grids/ledgers/`` for households and residents::
 
     from governance.ledger.imports import Column, LedgerImport, RowPlan
     from governance.ledger.registry import register_import

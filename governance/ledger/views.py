@@ -220,7 +220,7 @@ def _render_preview(
     for result in outcome.results[:PREVIEW_ROWS]:
         if result.errors:
             note = "；".join(
-                (f"{ledger.column(name).label}：{message}" if ledger.column(name) else message)  # type: ignore[union-attr]
+                f"{named.label}：{message}" if (named := ledger.column(name)) else message
                 for name, items in result.errors.items()
                 for message in items
             )

@@ -35,6 +35,7 @@ from grids.views.shared import (
 )
 from orgchart import policy
 from orgchart.forms import add_service_errors
+from orgchart.models import User
 from orgchart.pages import export_asked, paginate, query_string
 
 THUMBNAIL_SIZE = (480, 480)
@@ -45,6 +46,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     """走访登记: a visit to a household (``?household=``) or a round of a grid (``?grid=``,
     or chosen on the form). Visited now unless told otherwise; photos from the camera."""
     user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required guarantees a real user
     source = request.POST if request.method == "POST" else request.GET
     household = None
     grid = None
@@ -70,7 +72,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             if grids is not None and chosen is not None:
                 policy.require(user, "grid.visit", chosen)
             visit = services.visit_record(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 household=household,
                 grid=chosen,
                 purpose=data["purpose"],

@@ -3,7 +3,7 @@ hand-over, all through ``orgchart.services``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,20 +30,26 @@ from orgchart.services.accounts import (
     user_update,
 )
 
+if TYPE_CHECKING:
+    # What the form mixin is mixed into, for the type checker (at run time: object).
+    AccountFormBase = forms.ModelForm[User]
+else:
+    AccountFormBase = object
 
-class AnchorFormMixin:
+
+class AnchorFormMixin(AccountFormBase):
     """Role and anchor must fit together (DESIGN §6); checked on the form, with a message."""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}  # type: ignore[misc]
-        instance = self.instance  # type: ignore[attr-defined]
+        cleaned = super().clean() or {}
+        instance = self.instance
         for message in services.user_anchor_errors(
             role=cleaned.get("role", instance.role),
             anchor_unit=cleaned.get("anchor_unit", instance.anchor_unit),
             anchor_department=cleaned.get("anchor_department", instance.anchor_department),
             is_superuser=cleaned.get("is_superuser", instance.is_superuser),
         ):
-            self.add_error(None, message)  # type: ignore[attr-defined]
+            self.add_error(None, message)
         return cleaned
 
 
@@ -80,7 +86,7 @@ class AccountCreationForm(AnchorFormMixin, forms.ModelForm):
         return username
 
 
-class AccountChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class AccountChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return _account_label(obj)
 

@@ -3,7 +3,7 @@ are limited to that area, and service errors land on the form."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms, http
 from django.contrib.admin import widgets as admin_widgets
@@ -21,8 +21,16 @@ from orgchart.models import (
     User,
 )
 
+if TYPE_CHECKING:
+    from django.contrib import admin
 
-class ScopedAdminMixin:
+    # What the admin mixins are mixed into, for the type checker (at run time: object).
+    AdminBase = admin.ModelAdmin[Any]
+else:
+    AdminBase = object
+
+
+class ScopedAdminMixin(AdminBase):
     """Rows outside the user's scope are missing: the queryset is the policy's (``overseen``:
     the rows ``policy`` gives, or the resource's oversight rule where it has one), and a
     change, delete or history URL of such a row answers 404 instead of redirecting with a
@@ -36,13 +44,13 @@ class ScopedAdminMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = policy.overseen(request.user, self.policy_resource)
-        ordering = self.get_ordering(request)  # type: ignore[attr-defined]
+        ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None
     ) -> Any:
-        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise http.Http404(_("Not found."))
         return obj
@@ -70,7 +78,7 @@ class ScopedAdminMixin:
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # No bulk delete: every deletion goes through a service, one row at a time.
-        actions = super().get_actions(request)  # type: ignore[misc]
+        actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         actions.pop("delete_selected_tree", None)
         return actions

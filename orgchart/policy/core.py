@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
@@ -72,6 +72,12 @@ class Scope:
         return unit.tree_id == self.tree_id and self.lft <= unit.lft <= self.rght
 
 
+class _ScopeCache(Protocol):
+    """An account carrying its scope for the rest of the request (``scope_of`` sets it)."""
+
+    _policy_scope: Scope
+
+
 def scope_of(user: AnyUser) -> Scope:
     """The user's subtree, from their anchor (cached on the user object for the request)."""
     cached = getattr(user, "_policy_scope", None)
@@ -79,7 +85,7 @@ def scope_of(user: AnyUser) -> Scope:
         return cached
     scope = _compute_scope(user)
     if isinstance(user, User):
-        user._policy_scope = scope  # type: ignore[attr-defined]
+        cast(_ScopeCache, user)._policy_scope = scope
     return scope
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.api import validated_query
 from governance.errors import InvalidTransition, NotAllowed, ValidationFailed
-from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
-from orgchart.api import export_request, validated_body, validated_query
+from governance.ledger.api import EXPORT_PARAMETERS, ScopedListViewSet, export_responses
+from orgchart.api import export_request, validated_body
 from volunteers import exports, selectors, services
 from volunteers.api.shared import (
     DATE_PARAMETERS,
@@ -43,11 +46,13 @@ def _activity_detail(
     return Response(ActivitySerializer(activity, context=_context(request)).data, status=code)
 
 
-class ActivityViewSet(LedgerExportMixin, viewsets.GenericViewSet[Activity]):
+class ActivityViewSet(ScopedListViewSet[Activity]):
     """Activities of the caller's area and of the units above it (a street's volunteer day is
     open to its communities), latest first, with places taken, check-ins and hours."""
 
     serializer_class = ActivitySerializer
+    filter_serializer = ActivityFilterSerializer
+    list_parameters = [UNIT_PARAMETER, *DATE_PARAMETERS]
     export_actions = ("list", "signups")
 
     def get_queryset(self) -> QuerySet[Activity]:
@@ -56,26 +61,25 @@ class ActivityViewSet(LedgerExportMixin, viewsets.GenericViewSet[Activity]):
     def get_object(self) -> Activity:
         return selectors.activity_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[UNIT_PARAMETER, *DATE_PARAMETERS, *EXPORT_PARAMETERS],
-        responses=export_responses(ActivitySerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, ActivityFilterSerializer)
-        activities = selectors.activity_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Activity]:
+        return selectors.activity_list_visible(
             user=request.user,
             within=filters.get("unit"),
             starts_from=filters.get("from"),
             starts_to=filters.get("to"),
         )
-        if file_format := self.export_format():
-            return exports.activity_export(
-                export_request(self, request, file_format, filters), activities
-            )
-        page = self.paginate_queryset(activities)
-        return self.get_paginated_response(
-            ActivitySerializer(page, many=True, context=_context(request)).data
-        )
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[Activity],
+    ) -> HttpResponseBase:
+        return exports.activity_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return _context(request)
 
     @extend_schema(responses={200: ActivitySerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

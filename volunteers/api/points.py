@@ -3,19 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.api import validated_query
 from governance.errors import NotAllowed
-from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
-from orgchart.api import export_request, validated_body, validated_query
+from governance.ledger.api import EXPORT_PARAMETERS, ScopedListViewSet, export_responses
+from orgchart.api import export_request, validated_body
 from volunteers import exports, selectors, services
 from volunteers.api.shared import (
     DATE_PARAMETERS,
@@ -41,50 +44,50 @@ from volunteers.serializers import (
 )
 
 
-class PointViewSet(LedgerExportMixin, viewsets.GenericViewSet[PointEntry]):
+class PointViewSet(ScopedListViewSet[PointEntry]):
     """The points ledger (积分): a volunteer's own lines, newest first, with the balance; staff
     read the ledgers of their area's volunteers."""
 
     serializer_class = PointEntrySerializer
+    filter_serializer = PointsFilterSerializer
+    list_parameters = [OpenApiParameter("volunteer", int), UNIT_PARAMETER, *DATE_PARAMETERS]
     export_actions = ("list", "statement")
 
     def get_queryset(self) -> QuerySet[PointEntry]:
         return selectors.point_entry_list_visible(user=self.request.user)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("volunteer", int),
-            UNIT_PARAMETER,
-            *DATE_PARAMETERS,
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(PointEntrySerializer(many=True)),
-    )
     def list(self, request: Request) -> HttpResponseBase:
         """Ledger lines; the response's ``balance`` is the whole balance of the one volunteer
         it is about (the caller's own, or ``?volunteer=``), null for several."""
-        filters = validated_query(request, PointsFilterSerializer)
-        volunteer: Volunteer | None = filters.get("volunteer")
-        entries = selectors.point_entry_list_visible(
+        return super().list(request)
+
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[PointEntry]:
+        return selectors.point_entry_list_visible(
             user=request.user,
-            volunteer=volunteer,
+            volunteer=filters.get("volunteer"),
             within=filters.get("unit"),
             since=filters.get("from"),
             until=filters.get("to"),
         )
-        if file_format := self.export_format():
-            return exports.point_entry_export(
-                export_request(self, request, file_format, filters), entries
-            )
-        page = self.paginate_queryset(entries)
-        response = self.get_paginated_response(
-            PointEntrySerializer(page, many=True, context=_context(request)).data
-        )
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[PointEntry],
+    ) -> HttpResponseBase:
+        return exports.point_entry_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return _context(request)
+
+    def list_extras(self, request: Request, filters: dict[str, Any]) -> dict[str, Any]:
+        volunteer: Volunteer | None = filters.get("volunteer")
         balance = None
         if volunteer is not None or _is_volunteer_account(request.user):
             balance = selectors.points_balance_visible(user=request.user, volunteer=volunteer)
-        response.data["balance"] = balance
-        return response
+        return {"balance": balance}
 
     @extend_schema(
         parameters=[
@@ -144,10 +147,12 @@ class PointViewSet(LedgerExportMixin, viewsets.GenericViewSet[PointEntry]):
 # --- Rewards and redemptions -------------------------------------------------------------------
 
 
-class RewardViewSet(LedgerExportMixin, viewsets.GenericViewSet[Reward]):
+class RewardViewSet(ScopedListViewSet[Reward]):
     """The reward catalogue (积分兑换) of the caller's area and the units above it."""
 
     serializer_class = RewardSerializer
+    filter_serializer = RewardFilterSerializer
+    list_parameters = [UNIT_PARAMETER, OpenApiParameter("active", bool)]
 
     def get_queryset(self) -> QuerySet[Reward]:
         return selectors.reward_list_visible(user=self.request.user)
@@ -155,21 +160,15 @@ class RewardViewSet(LedgerExportMixin, viewsets.GenericViewSet[Reward]):
     def get_object(self) -> Reward:
         return selectors.reward_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[UNIT_PARAMETER, OpenApiParameter("active", bool), *EXPORT_PARAMETERS],
-        responses=export_responses(RewardSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, RewardFilterSerializer)
-        rewards = selectors.reward_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Reward]:
+        return selectors.reward_list_visible(
             user=request.user, within=filters.get("unit"), active=filters["active"]
         )
-        if file_format := self.export_format():
-            return exports.reward_export(
-                export_request(self, request, file_format, filters), rewards
-            )
-        page = self.paginate_queryset(rewards)
-        return self.get_paginated_response(RewardSerializer(page, many=True).data)
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Reward]
+    ) -> HttpResponseBase:
+        return exports.reward_export(export_request(self, request, file_format, filters), rows)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(RewardSerializer(self.get_object()).data)
@@ -192,10 +191,16 @@ class RewardViewSet(LedgerExportMixin, viewsets.GenericViewSet[Reward]):
         return Response(RewardSerializer(self.get_object()).data)
 
 
-class RedemptionViewSet(LedgerExportMixin, viewsets.GenericViewSet[Redemption]):
+class RedemptionViewSet(ScopedListViewSet[Redemption]):
     """Redemptions (积分兑换): a volunteer's own, or those of the staff's area, newest first."""
 
     serializer_class = RedemptionSerializer
+    filter_serializer = RedemptionFilterSerializer
+    list_parameters = [
+        UNIT_PARAMETER,
+        OpenApiParameter("volunteer", int),
+        OpenApiParameter("handed_over", bool),
+    ]
 
     def get_queryset(self) -> QuerySet[Redemption]:
         return selectors.redemption_list_visible(user=self.request.user)
@@ -203,31 +208,25 @@ class RedemptionViewSet(LedgerExportMixin, viewsets.GenericViewSet[Redemption]):
     def get_object(self) -> Redemption:
         return selectors.redemption_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            UNIT_PARAMETER,
-            OpenApiParameter("volunteer", int),
-            OpenApiParameter("handed_over", bool),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(RedemptionSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, RedemptionFilterSerializer)
-        redemptions = selectors.redemption_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Redemption]:
+        return selectors.redemption_list_visible(
             user=request.user,
             within=filters.get("unit"),
             volunteer=filters.get("volunteer"),
             handed_over=filters["handed_over"],
         )
-        if file_format := self.export_format():
-            return exports.redemption_export(
-                export_request(self, request, file_format, filters), redemptions
-            )
-        page = self.paginate_queryset(redemptions)
-        return self.get_paginated_response(
-            RedemptionSerializer(page, many=True, context=_context(request)).data
-        )
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[Redemption],
+    ) -> HttpResponseBase:
+        return exports.redemption_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return _context(request)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(RedemptionSerializer(self.get_object(), context=_context(request)).data)

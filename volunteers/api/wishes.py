@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -19,8 +19,8 @@ from rest_framework.serializers import Serializer
 
 from governance.api import ImageRenderer, PrivateFileMixin, private_file_response, step_action
 from governance.errors import OutOfScope
-from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
-from orgchart.api import export_request, validated_body, validated_query
+from governance.ledger.api import ScopedListViewSet
+from orgchart.api import export_request, validated_body
 from volunteers import exports, selectors, services
 from volunteers.api.shared import UNIT_PARAMETER, _actor, _context
 from volunteers.models import Wish, WishStatus
@@ -57,11 +57,17 @@ def _wish_step(
     )
 
 
-class WishViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[Wish]):
+class WishViewSet(PrivateFileMixin, ScopedListViewSet[Wish]):
     """The wish board (微心愿) of the caller's area, newest first. Volunteers see their
     community's board, with the beneficiaries' names masked."""
 
     serializer_class = WishSerializer
+    filter_serializer = WishFilterSerializer
+    list_parameters = [
+        UNIT_PARAMETER,
+        OpenApiParameter("status", str, enum=WishStatus.values),
+        OpenApiParameter("q", str),
+    ]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Wish]:
@@ -70,29 +76,21 @@ class WishViewSet(PrivateFileMixin, LedgerExportMixin, viewsets.GenericViewSet[W
     def get_object(self) -> Wish:
         return selectors.wish_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            UNIT_PARAMETER,
-            OpenApiParameter("status", str, enum=WishStatus.values),
-            OpenApiParameter("q", str),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(WishSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, WishFilterSerializer)
-        wishes = selectors.wish_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Wish]:
+        return selectors.wish_list_visible(
             user=request.user,
             within=filters.get("unit"),
             status=filters.get("status", ""),
             query=filters.get("q", ""),
         )
-        if file_format := self.export_format():
-            return exports.wish_export(export_request(self, request, file_format, filters), wishes)
-        page = self.paginate_queryset(wishes)
-        return self.get_paginated_response(
-            WishSerializer(page, many=True, context=_context(request)).data
-        )
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Wish]
+    ) -> HttpResponseBase:
+        return exports.wish_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return _context(request)
 
     @extend_schema(responses={200: WishDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -9,15 +9,15 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from governance.api import step_action
-from governance.ledger.api import EXPORT_PARAMETERS, LedgerExportMixin, export_responses
-from orgchart.api import export_request, validated_body, validated_query
+from governance.ledger.api import ScopedListViewSet
+from orgchart.api import export_request, validated_body
 from volunteers import exports, selectors, services
 from volunteers.api.shared import UNIT_PARAMETER, _actor, _context
 from volunteers.models import WorkOrder, WorkOrderStatus
@@ -56,11 +56,20 @@ def _order_step(
     )
 
 
-class WorkOrderViewSet(LedgerExportMixin, viewsets.GenericViewSet[WorkOrder]):
+class WorkOrderViewSet(ScopedListViewSet[WorkOrder]):
     """Work orders by the 五单法 (点单 → 下单 → 接单 → completed → 验单) in the caller's area,
     newest first. A volunteer sees those offered to their team or their partner unit."""
 
     serializer_class = WorkOrderSerializer
+    filter_serializer = WorkOrderFilterSerializer
+    list_parameters = [
+        UNIT_PARAMETER,
+        OpenApiParameter("status", str, enum=WorkOrderStatus.values),
+        OpenApiParameter("team", int),
+        OpenApiParameter("overdue", bool),
+        OpenApiParameter("q", str),
+    ]
+    clock: dict[str, Any]  # the list's serializer context, set by rows()
 
     def get_queryset(self) -> QuerySet[WorkOrder]:
         return selectors.work_order_list_visible(user=self.request.user)
@@ -68,37 +77,30 @@ class WorkOrderViewSet(LedgerExportMixin, viewsets.GenericViewSet[WorkOrder]):
     def get_object(self) -> WorkOrder:
         return selectors.work_order_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            UNIT_PARAMETER,
-            OpenApiParameter("status", str, enum=WorkOrderStatus.values),
-            OpenApiParameter("team", int),
-            OpenApiParameter("overdue", bool),
-            OpenApiParameter("q", str),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(WorkOrderSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, WorkOrderFilterSerializer)
-        context = _context(request)
-        orders = selectors.work_order_list_visible(
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[WorkOrder]:
+        # One clock for the overdue filter and the rows' lights.
+        self.clock = _context(request)
+        return selectors.work_order_list_visible(
             user=request.user,
             within=filters.get("unit"),
             status=filters.get("status", ""),
             team=filters.get("team"),
             overdue=filters["overdue"],
             query=filters.get("q", ""),
-            now=context["now"],
+            now=self.clock["now"],
         )
-        if file_format := self.export_format():
-            return exports.work_order_export(
-                export_request(self, request, file_format, filters), orders
-            )
-        page = self.paginate_queryset(orders)
-        return self.get_paginated_response(
-            WorkOrderSerializer(page, many=True, context=context).data
-        )
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[WorkOrder],
+    ) -> HttpResponseBase:
+        return exports.work_order_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return self.clock
 
     @extend_schema(responses={200: WorkOrderDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

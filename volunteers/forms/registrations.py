@@ -89,19 +89,19 @@ class MemberSearchForm(BootstrapForm):
     )
 
 
-class CommunityChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class CommunityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
         return obj.name
 
 
-class PlaceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class PlaceChoiceField(forms.ModelChoiceField):
     """A compound or building, named with the unit above it (“光明小区 · 1号楼”)."""
 
     def label_from_instance(self, obj: OrgUnit) -> str:
         return f"{obj.parent.name} · {obj.name}" if obj.parent else obj.name
 
 
-class PartnerChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class PartnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: PartnerUnit) -> str:
         return obj.name
 

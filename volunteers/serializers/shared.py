@@ -5,8 +5,9 @@ the scoped id fields, the date fields of this era and the bodies of the workflow
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +21,8 @@ from orgchart.models import Person, User
 from orgchart.policy import AnyUser, sees_full_names
 from petitions.models import Petition
 from volunteers.models import PartnerUnit, Reward, Signup, Team, Volunteer
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 # --- Names, scoped ids, dates ------------------------------------------------------------------
 
@@ -80,11 +83,13 @@ def version_field() -> serializers.IntegerField:
     )
 
 
-def _scoped(model: Any, help_text: Any = "") -> type[serializers.PrimaryKeyRelatedField]:  # type: ignore[type-arg]
+def _scoped(
+    model: type[ModelT], help_text: Any = ""
+) -> type[serializers.PrimaryKeyRelatedField[ModelT]]:
     """A primary key field whose rows are those the requesting user may see."""
 
     @extend_schema_field(OpenApiTypes.INT)
-    class Field(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    class Field(serializers.PrimaryKeyRelatedField[ModelT]):
         def get_queryset(self) -> Any:
             return policy.policy(self.context["request"].user, model)
 
@@ -125,7 +130,7 @@ class DateRangeMixin(serializers.Serializer[Any]):
 
     to = DayField(required=False, help_text=_("Up to this day (included)."))
 
-    def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         fields["from"] = DayField(required=False, help_text=_("From this day (included)."))
         return fields

@@ -1,44 +1,17 @@
-"""Households and residents as importable ledgers (房屋/居民台账导入, DESIGN §9).
-
-``register()`` (called from ``GridsConfig.ready()``) offers them to the generic import pages
-of ``governance.ledger`` (``/ledgers/households/import/``, ``/ledgers/residents/import/``):
-template, dry-run preview, per-row errors, all or nothing, .xlsx and legacy .xls. This module
-only checks rows (``prepare``, reads only) and writes them (``apply``, through
-``grids.services`` and ``orgchart.services``).
-
-* ``households``: a row names its community (division code or path, within the user's area:
-  ``orgchart.ledgers.UnitResolver``), its basic grid (name or code) and the dwelling (a
-  building unit of the community by name, or the building as free text; stairwell, room, or
-  the address as written). A household is found by its address in the community: an existing
-  one is updated (moved to the grid the row names, its description corrected), never
-  recorded twice.
-* ``residents``: a row names the household (community + address; with a grid, a household
-  not yet recorded is recorded in that grid) and the person. The person is found by the
-  document's keyed hash: a person already known anywhere is linked, never registered twice;
-  a current resident of that household is updated, not added again.
-
-In both, empty cells leave recorded values as they are, and the same file imported twice
-changes nothing. Admins and community workers import (grid workers record households and
-residents one by one on their pages); each row is checked against ``orgchart.policy``
-(``grid.add_household``, ``household.change``, ``household.move``,
-``household.add_resident``, ``resident.change``): a unit outside the user's area is "not in
-your area" in that row.
-"""
+"""The residents ledger (居民台账): one resident a row, the person found by the document's
+keyed hash."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -50,7 +23,6 @@ from governance.identity import (
     parse_resident_id,
 )
 from governance.ledger.imports import (
-    Choice,
     Column,
     ImportContext,
     LedgerImport,
@@ -59,22 +31,16 @@ from governance.ledger.imports import (
     applying,
     duplicate_message,
 )
-from governance.ledger.registry import register_import
 from grids import services
+from grids.ledgers.shared import COMMUNITY_COLUMN, _choices, _community, _grid, _grid_column, _key
 from grids.models import Grid, Household, Resident, ResidentCareTag
 from orgchart import policy, selectors
 from orgchart import services as org_services
 from orgchart.ledgers.members import MEMBER_COLUMNS
 from orgchart.ledgers.tree import YES_NO
-from orgchart.ledgers.units import (
-    UnitNotFound,
-    anchor_allows,
-    plain_user,
-    resolver_for,
-)
+from orgchart.ledgers.units import anchor_allows, plain_user
 from orgchart.models import OrgUnit, Person
 
-FLOOR_AREA_UNITS = re.compile(r"\s*(㎡|m²|m2|平方米|平米)$", re.IGNORECASE)
 TAG_SEPARATORS = re.compile(r"[、,，;；/\r\n]+")
 NO_TAGS = frozenset({"无", "none", "-"})
 
@@ -102,113 +68,12 @@ RELATION_ALIASES: dict[str, tuple[str, ...]] = {
     Resident.Relation.TENANT: ("租户", "租客"),
     Resident.Relation.OTHER: ("其他",),
 }
-TENURE_ALIASES: dict[str, tuple[str, ...]] = {
-    Household.Tenure.OWNED: ("自住", "自有"),
-    Household.Tenure.RENTED: ("出租", "租住"),
-    Household.Tenure.VACANT: ("空置", "空房"),
-}
-
-
-def _choices(choices: Any, aliases: dict[str, tuple[str, ...]]) -> tuple[Choice, ...]:
-    return tuple(
-        Choice(value, label, aliases=aliases.get(value, ())) for value, label in choices.choices
-    )
 
 
 def _member_column(name: str) -> Column:
     """The person columns as the party member import has them (same headers, same rules)."""
     return next(column for column in MEMBER_COLUMNS if column.field == name)
 
-
-COMMUNITY_COLUMN = Column(
-    "community",
-    gettext_lazy("community"),
-    required=True,
-    width=20,
-    example="139902001001",
-    aliases=("所属社区", "社区/村"),
-    help_text=gettext_lazy(
-        "The community's 12-digit division code or its path of names separated by /, "
-        "e.g. 东城街道/光明社区."
-    ),
-)
-
-
-def _grid_column(*, required: bool, help_text: Promise) -> Column:
-    return Column(
-        "grid",
-        gettext_lazy("grid"),
-        required=required,
-        width=16,
-        example="光明一网格",
-        aliases=("所属网格", "网格名称", "网格编码"),
-        help_text=help_text,
-    )
-
-
-HOUSEHOLD_COLUMNS = (
-    COMMUNITY_COLUMN,
-    _grid_column(
-        required=True,
-        help_text=gettext_lazy("The name or code of a basic grid of the community."),
-    ),
-    Column(
-        "building",
-        gettext_lazy("building"),
-        max_length=50,
-        width=14,
-        example="1号楼",
-        aliases=("楼栋", "楼号"),
-        help_text=gettext_lazy(
-            "A building of the community by its name in the org tree (compound/building where "
-            "two have the same name), or the building as written on the door."
-        ),
-    ),
-    Column(
-        "entrance",
-        gettext_lazy("stairwell"),
-        max_length=10,
-        width=8,
-        example="1",
-        aliases=("单元", "单元号"),
-    ),
-    Column(
-        "room",
-        gettext_lazy("room"),
-        max_length=20,
-        width=8,
-        example="101",
-        aliases=("房号", "门牌号", "室"),
-    ),
-    Column(
-        "address",
-        gettext_lazy("address"),
-        max_length=200,
-        width=28,
-        aliases=("房屋地址", "详细地址"),
-        help_text=gettext_lazy(
-            "Optional: made from building, stairwell and room (1号楼1单元101室) unless given. "
-            "A household already recorded at this address in the community is updated."
-        ),
-    ),
-    Column(
-        "floor_area",
-        gettext_lazy("floor area (m²)"),
-        width=10,
-        example="85.5",
-        aliases=("面积", "建筑面积", "房屋面积"),
-        help_text=gettext_lazy("In square metres, e.g. 85.5."),
-    ),
-    Column(
-        "tenure",
-        gettext_lazy("tenure"),
-        kind="choice",
-        choices=_choices(Household.Tenure, TENURE_ALIASES),
-        width=12,
-        aliases=("房屋性质", "居住性质"),
-        help_text=gettext_lazy("Empty: owner-occupied (for a new household)."),
-    ),
-)
 
 RESIDENT_COLUMNS = (
     COMMUNITY_COLUMN,
@@ -283,7 +148,6 @@ RESIDENT_COLUMNS = (
     ),
 )
 
-HOUSEHOLD_ERROR_COLUMNS = {"building_label": "building"}
 RESIDENT_ERROR_COLUMNS = {
     "person": "document_number",
     "birth_date": "document_number",
@@ -292,272 +156,12 @@ RESIDENT_ERROR_COLUMNS = {
 }
 
 
-def _key(text: object) -> str:
-    """How addresses and names are compared: NFKC, no whitespace, case-folded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).casefold()
-
-
-def may_import_households(user: Any) -> bool:
-    return anchor_allows(user, "grid.add_household", "ledger.import_households")
-
-
 def may_import_residents(user: Any) -> bool:
     return anchor_allows(user, "household.add_resident", "ledger.import_residents")
 
 
-def _households_url(user: Any) -> str:
-    return reverse("grids:households")
-
-
 def _residents_url(user: Any) -> str:
     return reverse("grids:residents")
-
-
-# --- What the rows name ----------------------------------------------------------------------
-
-
-class _Community:
-    """What a run knows about one community: its grids, buildings and households, each
-    loaded once (one query each, however many rows name the community)."""
-
-    def __init__(self, user: Any, community: OrgUnit) -> None:
-        self.user = user
-        self.community = community
-        self._grids: dict[str, list[Grid]] | None = None
-        self._buildings: list[OrgUnit] | None = None
-        self._households: dict[str, Household] | None = None
-        self._may: dict[tuple[str, int], bool] = {}
-
-    def grids(self, text: str) -> list[Grid]:
-        if self._grids is None:
-            self._grids = {}
-            for grid in policy.policy(self.user, Grid).filter(community=self.community):
-                self._grids.setdefault(_key(grid.name), []).append(grid)
-                if grid.code and _key(grid.code) != _key(grid.name):
-                    self._grids.setdefault(_key(grid.code), []).append(grid)
-        return self._grids.get(_key(text), [])
-
-    def buildings(self) -> list[OrgUnit]:
-        if self._buildings is None:
-            community = self.community
-            self._buildings = list(
-                OrgUnit.objects.filter(
-                    kind=OrgUnit.Kind.BUILDING,
-                    tree_id=community.tree_id,
-                    lft__gt=community.lft,
-                    lft__lt=community.rght,
-                )
-                .select_related("parent")
-                .order_by("lft")
-            )
-        return self._buildings
-
-    def household(self, address: str) -> Household | None:
-        if self._households is None:
-            self._households = {
-                _key(household.address): household
-                for household in policy.policy(self.user, Household)
-                .filter(community=self.community)
-                .select_related("grid", "building")
-            }
-        return self._households.get(_key(address))
-
-    def may(self, action: str, obj: Grid | Household) -> bool:
-        """``policy.can``, asked once per action and grid or household in a run."""
-        key = (f"{action}:{type(obj).__name__}", obj.pk)
-        if key not in self._may:
-            self._may[key] = policy.can(self.user, action, obj)
-        return self._may[key]
-
-
-def _community(plan: RowPlan, context: ImportContext, text: str | None) -> _Community | None:
-    """The community a row names (division code or path, within the user's area)."""
-    if not text:
-        return None
-    try:
-        unit = resolver_for(context).find(text)
-    except UnitNotFound as error:
-        plan.add_error("community", error.message)
-        return None
-    if not isinstance(unit, OrgUnit) or unit.kind != OrgUnit.Kind.COMMUNITY:
-        plan.add_error("community", _("Name a community (社区/村)."))
-        return None
-    communities: dict[int, _Community] = context.memo("communities", dict)
-    if unit.pk not in communities:
-        communities[unit.pk] = _Community(context.user, unit)
-    return communities[unit.pk]
-
-
-def _grid(plan: RowPlan, community: _Community, text: str | None) -> Grid | None:
-    """A basic, active grid of the community, by name or code."""
-    if not text:
-        return None
-    grids = community.grids(text)
-    if not grids:
-        plan.add_error(
-            "grid",
-            _("The community has no grid with this name or code: %(grid)s.") % {"grid": text},
-        )
-        return None
-    if len(grids) > 1:
-        plan.add_error("grid", _("Several grids match: write the grid's code."))
-        return None
-    grid = grids[0]
-    if grid.kind != Grid.Kind.BASIC:
-        plan.add_error("grid", _("A household belongs to a basic grid."))
-    elif not grid.is_active:
-        plan.add_error("grid", _("This grid is no longer active."))
-    return grid
-
-
-def _building(plan: RowPlan, community: _Community, text: str | None) -> tuple[OrgUnit | None, str]:
-    """A building unit of the community (by name, or compound/building), else the free text."""
-    if not text:
-        return None, ""
-    segments = [_key(part) for part in re.split(r"\s*[/>\\]\s*", text) if part.strip()]
-    if not segments:
-        return None, ""
-    found = [
-        building
-        for building in community.buildings()
-        if _key(building.name) == segments[-1]
-        and (
-            len(segments) == 1
-            or (building.parent is not None and _key(building.parent.name) == segments[-2])
-        )
-    ]
-    if len(found) > 1:
-        plan.add_error(
-            "building",
-            _(
-                "Several buildings of the community have this name: write compound/building, "
-                "e.g. %(example)s."
-            )
-            % {"example": f"{found[0].parent.name if found[0].parent else ''}/{found[0].name}"},
-        )
-        return None, ""
-    if found:
-        return found[0], ""
-    return None, text.strip()
-
-
-def _floor_area(plan: RowPlan, text: str | None) -> Decimal | None:
-    if not text:
-        return None
-    cleaned = FLOOR_AREA_UNITS.sub("", unicodedata.normalize("NFKC", text).replace(",", ""))
-    try:
-        area = Decimal(cleaned).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        plan.add_error("floor_area", _("Enter a number."))
-        return None
-    if not Decimal("1") <= area <= Decimal("99999"):
-        plan.add_error("floor_area", _("A floor area lies between 1 and 99,999 m²."))
-        return None
-    return area
-
-
-# --- Households ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HouseholdPlan:
-    grid: Grid
-    household_id: int | None
-    # For a new household: every field; for a recorded one: what the row changes.
-    fields: dict[str, Any]
-    move: bool = False
-
-
-HOUSEHOLD_CHANGEABLE = ("building", "building_label", "entrance", "room", "floor_area", "tenure")
-
-
-def prepare_household(row: Row, user: Any, context: ImportContext) -> RowPlan:
-    """One dwelling: found by its address in the community (update or unchanged), else
-    created in the grid the row names."""
-    plan = RowPlan()
-    community = _community(plan, context, row.get("community"))
-    if community is None:
-        return plan
-    grid = _grid(plan, community, row.get("grid"))
-    building, building_label = _building(plan, community, row.get("building"))
-    floor_area = _floor_area(plan, row.get("floor_area"))
-    entrance, room = row.get("entrance") or "", row.get("room") or ""
-    address = row.get("address") or ""
-    if not address and (building is not None or building_label):
-        address = services.household_address(
-            building=building, building_label=building_label, entrance=entrance, room=room
-        )
-    if not address:
-        plan.add_error("address", _("Give the address, or the building and room."))
-    if not plan.ok or grid is None:
-        return plan
-    earlier = context.claim(("household", community.community.pk, _key(address)), row.number)
-    if earlier:
-        plan.add_error("address" if row.get("address") else "room", duplicate_message(earlier))
-        return plan
-    given: dict[str, Any] = {}
-    if row.get("building") is not None:
-        given["building"], given["building_label"] = building, building_label
-    for name, value in (
-        ("entrance", row.get("entrance")),
-        ("room", row.get("room")),
-        ("floor_area", floor_area),
-        ("tenure", row.get("tenure")),
-    ):
-        if value is not None:
-            given[name] = value
-    household = community.household(address)
-    if household is None:
-        if not community.may("grid.add_household", grid):
-            plan.add_error("grid", _("Your role may not record households in this grid."))
-            return plan
-        plan.action = "create"
-        plan.data = HouseholdPlan(
-            grid=grid,
-            household_id=None,
-            fields={"address": row.get("address") or "", **given},
-        )
-        return plan
-    changes = {name: value for name, value in given.items() if getattr(household, name) != value}
-    move = grid.pk != household.grid_id
-    if move and not community.may("household.move", household):
-        plan.add_error("grid", _("Your role may not move this household to another grid."))
-    if changes and not community.may("household.change", household):
-        plan.add_error("", _("Your role may not change this household."))
-    if not plan.ok:
-        return plan
-    plan.action = "update" if changes or move else "unchanged"
-    plan.changes = (*(("grid",) if move else ()), *_columns_of(changes))
-    plan.data = HouseholdPlan(grid=grid, household_id=household.pk, fields=changes, move=move)
-    return plan
-
-
-def _columns_of(changes: dict[str, Any]) -> tuple[str, ...]:
-    names = ["building" if name == "building_label" else name for name in changes]
-    return tuple(dict.fromkeys(names))
-
-
-def apply_households(plans: list[RowPlan], user: Any) -> None:
-    """Create each new household in its grid; move and correct recorded ones."""
-    user = plain_user(user)
-    for plan in plans:
-        data: HouseholdPlan = plan.data
-        with applying(plan, fields=HOUSEHOLD_ERROR_COLUMNS):
-            if data.household_id is None:
-                services.household_create(actor=user, grid=data.grid, **data.fields)
-                continue
-            household = Household.objects.get(pk=data.household_id)
-            if data.move:
-                household = services.household_move(actor=user, household=household, grid=data.grid)
-            if data.fields:
-                # The address is the household's identity in the file: keep it as recorded
-                # when the building or room is corrected.
-                services.household_update(
-                    actor=user, household=household, address=household.address, **data.fields
-                )
-
-
-# --- Residents -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -877,25 +481,6 @@ def apply_residents(plans: list[RowPlan], user: Any) -> None:
             )
 
 
-# --- The ledgers -----------------------------------------------------------------------------
-
-HOUSEHOLDS = LedgerImport(
-    name="households",
-    title=gettext_lazy("Households"),
-    columns=HOUSEHOLD_COLUMNS,
-    permission=may_import_households,
-    prepare=prepare_household,
-    apply=apply_households,
-    preview_fields=("community", "grid", "address", "building", "room"),
-    notes=(
-        gettext_lazy(
-            "A household is found by its address in the community: one already recorded is "
-            "updated (and moved to the grid the row names), never recorded twice."
-        ),
-    ),
-    return_url=_households_url,
-)
-
 RESIDENTS = LedgerImport(
     name="residents",
     title=gettext_lazy("Residents"),
@@ -913,8 +498,3 @@ RESIDENTS = LedgerImport(
     ),
     return_url=_residents_url,
 )
-
-
-def register() -> None:
-    register_import(HOUSEHOLDS)
-    register_import(RESIDENTS)
