@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from governance import pii
 from governance.errors import ApplicationError, ValidationFailed
 from orgchart import policy
-from orgchart.admin.base import ScopedAdminMixin, form_errors_from
+from orgchart.admin.base import AdminBase, ScopedAdminMixin, form_errors_from
 from petitions import selectors, services
 from petitions.calendar import calendar_missing_years, calendar_seed_year
 from petitions.models import (
@@ -90,7 +90,7 @@ def _would_fail(call: Callable[[], object]) -> ValidationFailed | None:
         return error
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(AdminBase):
     """A service may still refuse what the form accepted (a concurrent change): the page says
     why instead of failing."""
 
@@ -102,18 +102,16 @@ class ServiceErrorsMixin:
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         try:
-            return super().changeform_view(  # type: ignore[misc]
-                request, object_id, form_url, extra_context
-            )
+            return super().changeform_view(request, object_id, form_url, extra_context)
         except ApplicationError as error:
             details = [str(m) for field in error.fields.values() for m in field]
-            self.message_user(  # type: ignore[attr-defined]
+            self.message_user(
                 request, " ".join(details) or str(error.message), level=messages.ERROR
             )
             return http.HttpResponseRedirect(request.get_full_path())
 
 
-class AdminsOnlyMixin:
+class AdminsOnlyMixin(AdminBase):
     """Rows that belong to no unit (policies, the calendar): every admin sees them, other
     roles have no admin. No bulk delete."""
 
@@ -133,7 +131,7 @@ class AdminsOnlyMixin:
         return False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)  # type: ignore[misc]
+        actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
 
@@ -216,7 +214,7 @@ class DeadlinePolicyForm(forms.ModelForm):
             raise forms.ValidationError(_("Enter a share from 1 to 99 %."))
         return int(value)
 
-    def _get_validation_exclusions(self) -> set[str]:  # type: ignore[misc]
+    def _get_validation_exclusions(self) -> set[str]:
         # The service tried above says when another active policy covers the case, in words;
         # the model's constraint check would say it again, in a constraint's name.
         return {*super()._get_validation_exclusions(), "track"}  # type: ignore[misc]

@@ -147,7 +147,7 @@ def petition_new(request: HttpRequest) -> HttpResponseBase:
             return redirect("petitions:detail", pk=petition.pk)
     if posted and chosen is None and form.data.get("petitioner"):
         try:
-            chosen = _petitioner(user, form.data.get("petitioner"))  # type: ignore[arg-type]
+            chosen = _petitioner(user, form.data.get("petitioner"))
         except ValidationFailed:
             chosen = None
     context = {

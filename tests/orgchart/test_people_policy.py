@@ -194,8 +194,8 @@ def test_inactive_and_anonymous_users_see_nothing(
     gone = make_user("gone", User.Role.COMMUNITY_WORKER, unit=tree.guangming, is_active=False)
     for user in (gone, AnonymousUser()):
         for model in (Person, PartyMember, Post):
-            assert not policy(user, model).exists()  # type: ignore[arg-type]
-        assert not can(user, "person.view", ledger.only_guangming)  # type: ignore[arg-type]
+            assert not policy(user, model).exists()
+        assert not can(user, "person.view", ledger.only_guangming)
 
 
 @pytest.mark.parametrize(

@@ -177,7 +177,7 @@ def create_work_orders(seeder: Seeder, community: DemoCommunity) -> None:
         lead = team.lead if team is not None else None
         accepter = lead.account if lead is not None and lead.account_id else None
         order = services.work_order_accept(
-            actor=accepter,  # type: ignore[arg-type]  # a partner without an account: None
+            actor=accepter,  # a partner unit's contact without an account: None (the system)
             work_order=order,
             now=dispatched + dt.timedelta(days=1),
         )
@@ -185,7 +185,7 @@ def create_work_orders(seeder: Seeder, community: DemoCommunity) -> None:
             continue
         done = dispatched + dt.timedelta(days=rng.randrange(3, 6))
         order = services.work_order_complete(
-            actor=accepter,  # type: ignore[arg-type]
+            actor=accepter,
             work_order=order,
             note="已按项目内容完成，照片已存档",
             now=done,
@@ -201,7 +201,7 @@ def create_work_orders(seeder: Seeder, community: DemoCommunity) -> None:
             )
             done += dt.timedelta(days=3)
             order = services.work_order_complete(
-                actor=accepter,  # type: ignore[arg-type]
+                actor=accepter,
                 work_order=order,
                 note="已补充完成全部点位",
                 now=done,

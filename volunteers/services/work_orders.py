@@ -228,7 +228,7 @@ def work_order_dispatch(
 @transaction.atomic
 def work_order_accept(
     *,
-    actor: AnyUser,
+    actor: AnyUser | None,
     work_order: WorkOrder,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
@@ -249,7 +249,7 @@ def work_order_accept(
 @transaction.atomic
 def work_order_complete(
     *,
-    actor: AnyUser,
+    actor: AnyUser | None,
     work_order: WorkOrder,
     note: str,
     expected_version: int | None = None,
