@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -43,12 +43,9 @@ from rest_framework.serializers import Serializer
 from governance.api import PrivateFileMixin, PrivateFileRenderer, private_file_response, step_action
 from governance.errors import OutOfScope
 from governance.ledger.api import (
-    EXPORT_PARAMETERS,
-    LedgerExportMixin,
     ScopedListViewSet,
-    export_responses,
 )
-from orgchart.api import export_request, validated_body, validated_query
+from orgchart.api import export_request, validated_body
 from orgchart.models import User
 from petitions import exports, selectors, services
 from petitions.models import (
@@ -483,34 +480,37 @@ class DispatchViewSet(ScopedListViewSet[Dispatch]):
 # --- Notifications ---------------------------------------------------------------------------
 
 
-class NotificationViewSet(LedgerExportMixin, viewsets.GenericViewSet[Notification]):
+class NotificationViewSet(ScopedListViewSet[Notification]):
     """The caller's own inbox, newest first, with the unread count."""
 
     serializer_class = NotificationSerializer
+    filter_serializer = NotificationFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unread", bool, description=gettext_lazy("1: only unread ones.")),
+    ]
 
     def get_queryset(self) -> QuerySet[Notification]:
         return selectors.notification_list(user=self.request.user)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("unread", bool, description=gettext_lazy("1: only unread ones.")),
-            *EXPORT_PARAMETERS,
-        ],
-        responses=export_responses(NotificationSerializer(many=True)),
-    )
-    def list(self, request: Request) -> HttpResponseBase:
-        filters = validated_query(request, NotificationFilterSerializer)
-        notifications = selectors.notification_list(
-            user=request.user, unread_only=filters["unread"]
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Notification]:
+        return selectors.notification_list(user=request.user, unread_only=filters["unread"])
+
+    def export(
+        self,
+        request: Request,
+        file_format: str,
+        filters: dict[str, Any],
+        rows: QuerySet[Notification],
+    ) -> HttpResponseBase:
+        return exports.notification_export(
+            export_request(self, request, file_format, filters), rows
         )
-        if file_format := self.export_format():
-            return exports.notification_export(
-                export_request(self, request, file_format, filters), notifications
-            )
-        page = self.paginate_queryset(notifications)
-        response = self.get_paginated_response(NotificationSerializer(page, many=True).data)
-        response.data["unread_count"] = selectors.notification_unread_count(user=request.user)
-        return response
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return {}
+
+    def list_extras(self, request: Request, filters: dict[str, Any]) -> dict[str, Any]:
+        return {"unread_count": selectors.notification_unread_count(user=request.user)}
 
     @extend_schema(responses={200: UnreadCountSerializer})
     @action(detail=False, methods=["get"], url_path="unread-count")
