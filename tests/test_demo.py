@@ -209,6 +209,7 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     check_visits()
     check_volunteers()
     check_petitions()
+    check_admin_querysets()
 
 
 @pytest.mark.parametrize(
@@ -608,6 +609,52 @@ def check_volunteers() -> None:
 
 
 # --- Petitions (seeded by the first test) ----------------------------------------------------
+
+
+# Admin pages of rows that belong to no unit: every administrator keeps them (the deadline
+# policies, the working-day calendar, the points rules); everything else is scoped.
+ADMINS_OF_NO_UNIT = {
+    "petitions.DeadlinePolicy",
+    "petitions.CalendarYear",
+    "petitions.CalendarDay",
+    "volunteers.PointRule",
+}
+
+
+def check_admin_querysets() -> None:
+    """Every admin page lists the policy's rows and no others: for an administrator of one
+    street, on the whole demo (two districts), each changelist's queryset lies inside
+    ``policy.overseen`` and misses none of it; pages without a policy rule are either closed
+    to them or hold rows of no unit."""
+    from django.contrib import admin
+
+    from orgchart.policy import VISIBILITY_RULES, overseen
+
+    official = User.objects.get(username="official")
+    street_admin = User.objects.create(
+        username="demo_street_admin",
+        role=User.Role.ADMIN,
+        is_staff=True,
+        anchor_unit=official.anchor_unit,
+    )
+    request = RequestFactory().get("/admin/")
+    request.user = street_admin
+    scoped_rows = outside_rows = 0
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label
+        if not model_admin.has_module_permission(request):
+            continue
+        if label not in VISIBILITY_RULES:
+            assert label in ADMINS_OF_NO_UNIT, f"{label}: an admin page outside the policy"
+            continue
+        shown = set(model_admin.get_queryset(request).values_list("pk", flat=True))
+        allowed = set(overseen(street_admin, model).values_list("pk", flat=True))
+        assert shown == allowed, label
+        scoped_rows += len(shown)
+        outside_rows += model._default_manager.exclude(pk__in=allowed).count()
+    # The check saw rows on both sides of the street's border.
+    assert scoped_rows > 1000
+    assert outside_rows > 1000
 
 
 def check_petitions() -> None:
