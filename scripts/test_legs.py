@@ -5,8 +5,13 @@
    throwaway PostgreSQL cluster (initdb in a temp dir, as the ``postgres`` user when run as
    root) and a throwaway redis-server, both on free loopback ports.
 
+Each leg runs on ``TEST_WORKERS`` pytest-xdist workers (default: one per CPU this process may
+use; ``TEST_WORKERS=1`` runs serially). Each worker has its own test database (pytest-django
+suffixes ``_gw0``, ``_gw1``...) and its own Redis database (tests/conftest.py).
+
 With ``CI=true`` a leg that cannot run is a failure. Outside CI it is reported loudly as not
-run. Extra arguments go to pytest in both legs (``make test ARGS="-k tree"``).
+run. Extra arguments go to pytest in both legs, after the worker options, so they win
+(``make test ARGS="-k tree"``, ``make test ARGS="-n 0"``).
 """
 
 from __future__ import annotations
@@ -19,13 +24,50 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def worker_count() -> int:
+    """``TEST_WORKERS`` ("auto", or a number; 0 and 1 both mean serial), capped at the CPUs."""
+    wanted = os.environ.get("TEST_WORKERS", "auto").strip().lower() or "auto"
+    cpus = usable_cpus()
+    if wanted == "auto":
+        return cpus
+    try:
+        count = int(wanted)
+    except ValueError:
+        raise SystemExit(f"TEST_WORKERS must be 'auto' or a number, not {wanted!r}") from None
+    return max(1, min(count, cpus))
+
+
+def worker_args(workers: int) -> list[str]:
+    if workers <= 1:
+        return []
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        print("pytest-xdist is not installed: running serially (make setup-dev installs it)")
+        return []
+    return ["-n", str(workers), "--dist", "load"]
+
+
+def duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}m{seconds:02d}s"
 
 
 def free_port() -> int:
@@ -161,27 +203,51 @@ def pytest(args: list[str], env: dict[str, str]) -> int:
     return subprocess.call(command, cwd=ROOT, env=env)
 
 
+def start_services(stack: ExitStack) -> tuple[str, str]:
+    """PostgreSQL and Redis for leg 2, stopped when ``stack`` closes."""
+    database_url = stack.enter_context(throwaway_postgres())
+    redis_url = stack.enter_context(throwaway_redis())
+    return database_url, redis_url
+
+
 def main(extra: list[str]) -> int:
-    results: dict[str, str] = {}
+    started = time.monotonic()
+    # leg -> (outcome, wall time in seconds or None when it did not run)
+    results: dict[str, tuple[str, float | None]] = {}
     failed = False
     base_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    workers = worker_args(worker_count())
+    on = f" on {workers[1]} workers" if workers else ""
 
-    browser_ok = Path(CHROMIUM).exists()
-    sqlite_env = {**base_env, "TEST_LEG": "sqlite"}
-    sqlite_env.pop("DATABASE_URL", None)
-    sqlite_env.pop("CELERY_BROKER_URL", None)
-    marker = "not postgres" if browser_ok else "not postgres and not browser"
-    print(f"\n=== Leg 1: SQLite{' + browser (Chromium)' if browser_ok else ''} ===", flush=True)
-    code = pytest(["-m", marker, *extra], sqlite_env)
-    results["SQLite"] = "passed" if code == 0 else f"FAILED (exit {code})"
-    failed |= code != 0
-    results["Browser (Chromium)"] = (
-        results["SQLite"] if browser_ok else f"NOT RUN: {CHROMIUM} not found"
-    )
+    with ExitStack() as services, ThreadPoolExecutor(max_workers=1) as pool:
+        # Leg 2's PostgreSQL cluster and Redis start while leg 1 runs.
+        leg_2_services = pool.submit(start_services, services)
 
-    print("\n=== Leg 2: PostgreSQL + Redis + Celery worker ===", flush=True)
-    try:
-        with throwaway_postgres() as database_url, throwaway_redis() as redis_url:
+        browser_ok = Path(CHROMIUM).exists()
+        sqlite_env = {**base_env, "TEST_LEG": "sqlite"}
+        sqlite_env.pop("DATABASE_URL", None)
+        sqlite_env.pop("CELERY_BROKER_URL", None)
+        marker = "not postgres" if browser_ok else "not postgres and not browser"
+        sqlite_leg = "SQLite + browser (Chromium)" if browser_ok else "SQLite"
+        print(f"\n=== Leg 1: {sqlite_leg}{on} ===", flush=True)
+        leg_started = time.monotonic()
+        code = pytest([*workers, "-m", marker, *extra], sqlite_env)
+        results[sqlite_leg] = (
+            "passed" if code == 0 else f"FAILED (exit {code})",
+            time.monotonic() - leg_started,
+        )
+        failed |= code != 0
+        if not browser_ok:
+            results["Browser (Chromium)"] = (f"NOT RUN: {CHROMIUM} not found", None)
+
+        postgres_leg = "PostgreSQL + Redis + worker"
+        print(f"\n=== Leg 2: {postgres_leg}{on} ===", flush=True)
+        leg_started = time.monotonic()
+        try:
+            database_url, redis_url = leg_2_services.result()
+        except (RuntimeError, subprocess.CalledProcessError, FileNotFoundError) as error:
+            results[postgres_leg] = (f"NOT RUN: {error}", None)
+        else:
             env = {
                 **base_env,
                 "TEST_LEG": "postgres",
@@ -190,19 +256,20 @@ def main(extra: list[str]) -> int:
                 "CELERY_RESULT_BACKEND": redis_url,
                 "REDIS_URL": redis_url,
             }
-            code = pytest(["-m", "not browser", *extra], env)
-            results["PostgreSQL + Redis + worker"] = (
-                "passed" if code == 0 else f"FAILED (exit {code})"
+            code = pytest([*workers, "-m", "not browser", *extra], env)
+            results[postgres_leg] = (
+                "passed" if code == 0 else f"FAILED (exit {code})",
+                time.monotonic() - leg_started,
             )
             failed |= code != 0
-    except (RuntimeError, subprocess.CalledProcessError, FileNotFoundError) as error:
-        results["PostgreSQL + Redis + worker"] = f"NOT RUN: {error}"
 
     print("\n=== Test legs ===")
     not_run = False
-    for leg, outcome in results.items():
-        print(f"  {leg:<30} {outcome}")
+    for leg, (outcome, seconds) in results.items():
+        took = duration(seconds) if seconds is not None else ""
+        print(f"  {leg:<30} {outcome:<20} {took:>7}")
         not_run |= outcome.startswith("NOT RUN")
+    print(f"  {'Total':<30} {'':<20} {duration(time.monotonic() - started):>7}")
     if not_run:
         banner = "!" * 78
         print(

@@ -68,7 +68,8 @@ from volunteers.models import (
     WorkOrderStatus,
 )
 
-pytestmark = pytest.mark.django_db
+# Seeding takes seconds to over a minute: scheduled first on parallel test workers.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def counts() -> dict[str, int]:

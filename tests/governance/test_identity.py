@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import time_machine
-from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,10 +18,7 @@ SHAPE_MESSAGE = "A resident ID number has 18 characters: 17 digits and a check d
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def mod11_2(first17: str) -> str:

@@ -8,13 +8,13 @@ import json
 from typing import Any
 
 import time_machine
-from django.test import Client
 
 from governance.models import AuditEvent
 from grids.models import Grid, GridStaff, Household, Resident, Visit
 from orgchart.models import User
 from tests.conftest import Personas, Tree, client_for, make_user
 from tests.grids.conftest import GridWorld, person, resident_id
+from tests.helpers import english_client_for as english
 
 GRIDS = "/admin/grids/grid/"
 STAFF = "/admin/grids/gridstaff/"
@@ -26,12 +26,6 @@ SQUARE = {
     "type": "Polygon",
     "coordinates": [[[118.15, 39.65], [118.154, 39.65], [118.154, 39.647], [118.15, 39.65]]],
 }
-
-
-def english(user: User) -> Client:
-    client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def grid_form(tree: Tree, **fields: Any) -> dict[str, Any]:

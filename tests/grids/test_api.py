@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -24,6 +23,7 @@ from grids.models import Grid, GridStaff, Household, Resident, ResidentCareTag, 
 from orgchart.models import Person, PersonRegistration, User
 from tests.conftest import Personas, Tree, make_user
 from tests.grids.conftest import GridWorld, person, resident_id
+from tests.helpers import frozen_at
 from tests.orgchart.test_exports import download, sheet_of, table
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,11 +34,8 @@ SQUARE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Any:
-    """Every test (and the ``world`` it builds) runs on 2 June 2025, 10:00 in Shanghai."""
-    with time_machine.travel(NOW, tick=False):
-        yield
+# Every test (and the ``world`` it builds) runs on 2 June 2025, 10:00 in Shanghai.
+frozen = frozen_at(NOW)
 
 
 def api(user: User) -> APIClient:

@@ -17,7 +17,6 @@ import openpyxl
 import pytest
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
-from django.utils import translation
 
 from governance.errors import NotAllowed
 from governance.ledger.export import UTF8_BOM
@@ -52,10 +51,7 @@ def frozen(time_machine: Any) -> None:
     time_machine.move_to(NOW, tick=False)
 
 
-@pytest.fixture(autouse=True)
-def english() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 Exporter = Callable[[exports.ExportRequest, Any], HttpResponseBase]

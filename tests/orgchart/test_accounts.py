@@ -39,12 +39,9 @@ def english_client(**defaults: Any) -> Client:
     return client
 
 
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """The clients here mostly browse in English: compare with English messages too (lazy
-    strings read by the test are translated in the test's own active language)."""
-    with translation.override("en"):
-        yield
+# The clients here mostly browse in English: compare with English messages too (lazy strings
+# read by the test are translated in the test's own active language).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def log_in(client: Client, username: str, password: str) -> Any:

@@ -12,13 +12,8 @@ from orgchart import services
 from orgchart.models import Department, OrgUnit, User
 from orgchart.services import orgtree_check
 from tests.conftest import PASSWORD, Personas, Tree
+from tests.helpers import api_for
 from tests.orgchart.test_services import tree_snapshot
-
-
-def api_for(user: Any) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def names(response: Any) -> list[str]:

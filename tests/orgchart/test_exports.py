@@ -14,9 +14,8 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import pgettext
@@ -26,6 +25,7 @@ from governance.models import AuditEvent
 from orgchart import services
 from orgchart.models import Person, PersonRegistration
 from tests.conftest import Personas, Tree, client_for
+from tests.helpers import in_english
 from tests.orgchart.test_people_api import logged_in, make_rows, register_wang
 from tests.orgchart.test_people_services import (
     ID_NUMBER,
@@ -76,11 +76,6 @@ def ledgered(tree: Tree, people: Personas) -> Ledgered:
     return Ledgered(wang, li)
 
 
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
 def download(response: Any) -> bytes:
     assert response.status_code == 200, response.content.decode()
     return b"".join(response.streaming_content)
@@ -122,7 +117,7 @@ def export_rows(since: int) -> list[tuple[Any, ...]]:
 def test_people_xlsx_is_the_ledger_of_the_workers_area(
     tree: Tree, people: Personas, ledgered: Ledgered
 ) -> None:
-    response = english(logged_in(people.worker)).get("/api/people/?format=xlsx")
+    response = in_english(logged_in(people.worker)).get("/api/people/?format=xlsx")
     data = download(response)
     sheet = sheet_of(data)
     day = today().isoformat()
@@ -203,7 +198,7 @@ def test_headers_are_chinese_by_default(tree: Tree, people: Personas, ledgered: 
 def test_csv_holds_the_same_rows_as_the_xlsx(
     tree: Tree, people: Personas, ledgered: Ledgered
 ) -> None:
-    client = english(logged_in(people.worker))
+    client = in_english(logged_in(people.worker))
     services.person_register(
         actor=None, unit=tree.building_2, name="赵敏", mobile="13700001234", address="2号楼"
     )
@@ -485,7 +480,7 @@ def test_the_row_cap_is_a_400_with_a_message(
     since = last_audit_id()
 
     with override_settings(LEDGER_EXPORT_MAX_ROWS=1):
-        response = english(logged_in(people.worker)).get("/api/people/?format=xlsx")
+        response = in_english(logged_in(people.worker)).get("/api/people/?format=xlsx")
 
     assert response.status_code == 400
     message = (
@@ -531,7 +526,7 @@ def test_the_unit_ledger_totals_people_and_party_members(
     tree: Tree, people: Personas, ledgered: Ledgered
 ) -> None:
     services.person_register(actor=None, unit=tree.building_1, name="李建国")
-    data = download(english(logged_in(people.worker)).get("/api/orgunits/?format=xlsx"))
+    data = download(in_english(logged_in(people.worker)).get("/api/orgunits/?format=xlsx"))
     values, formulas = sheet_of(data, data_only=True), sheet_of(data)
 
     assert [cell.value for cell in values[3]][-2:] == ["People registered", "Party members"]
@@ -552,7 +547,7 @@ def test_roles_without_people_get_the_unit_ledger_without_counts(
     tree: Tree, people: Personas, ledgered: Ledgered
 ) -> None:
     sheet = sheet_of(
-        download(english(logged_in(people.volunteer)).get("/api/orgunits/?format=xlsx"))
+        download(in_english(logged_in(people.volunteer)).get("/api/orgunits/?format=xlsx"))
     )
 
     assert [cell.value for cell in sheet[3]][-1] == "Weak and lax"
@@ -632,7 +627,7 @@ def test_people_page_exports_what_it_lists(
 def test_unit_pages_export_their_members_and_posts(
     tree: Tree, people: Personas, ledgered: Ledgered
 ) -> None:
-    client = english(client_for(people.worker))
+    client = in_english(client_for(people.worker))
     unit = tree.guangming.pk
     since = last_audit_id()
 

@@ -16,6 +16,7 @@ from governance.models import AuditEvent
 from orgchart import services
 from orgchart.models import PartyMember, Person, Post, User
 from tests.conftest import Personas, Tree, make_user
+from tests.helpers import api_for
 from tests.orgchart.test_people_services import (
     ID_NUMBER,
     LANDLINE,
@@ -37,12 +38,6 @@ PERSON: dict[str, Any] = {
 # typed), and the birth date, which with the mask's first 6 and last 4 rebuilds the ID.
 UNMASKED = (ID_NUMBER, "19491231", "1949-12-31", MOBILE, "2812345", "138 1234 5678")
 NEW_PASSWORD = "Xinmima2024ok"
-
-
-def api_for(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def logged_in(user: User) -> APIClient:

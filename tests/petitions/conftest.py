@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from orgchart.models import User
 from petitions import services
@@ -175,10 +173,3 @@ def district_official(tree: Tree) -> User:
 def heping_worker(tree: Tree) -> User:
     """A community worker of 和平社区 (a sibling of 光明社区 under 东城街道)."""
     return make_user("heping_worker", User.Role.COMMUNITY_WORKER, unit=tree.heping)
-
-
-@pytest.fixture
-def english() -> Iterator[None]:
-    """Messages in English (their msgids), whatever the catalogue translates them to."""
-    with translation.override("en"):
-        yield

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
 from django.utils import translation
 
 from governance.models import AuditEvent
@@ -36,6 +35,7 @@ from petitions.selectors import notification_list
 from petitions.sweep import escalate_overdue
 from tests.conftest import Personas, Tree, client_for, make_user
 from tests.grids.conftest import resident_id
+from tests.helpers import english_client_for as english
 from tests.petitions.conftest import NOW, at, bring_to, log_petition, log_petition_as, snapshot
 
 ADMIN = "/admin/petitions/"
@@ -51,12 +51,6 @@ MISSING_2027 = (
 
 def gateway_down(*args: object, **kwargs: object) -> int:
     raise SMTPException("gateway down")
-
-
-def english(user: User) -> Client:
-    client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def listed(response: Any) -> list[Any]:

@@ -39,6 +39,7 @@ from petitions.models import (
 )
 from tests.conftest import Personas, Tree
 from tests.grids.conftest import GridWorld
+from tests.helpers import api_for_fresh_copy as api_for
 from tests.petitions.conftest import NOW, at, log_petition
 
 HOUR = dt.timedelta(hours=1)
@@ -48,13 +49,6 @@ HOUR = dt.timedelta(hours=1)
 def clock(time_machine: Any) -> Any:
     time_machine.move_to(NOW, tick=False)
     return time_machine
-
-
-def api_for(user: User) -> APIClient:
-    """A client for a fresh copy of the account (nothing cached from an earlier request)."""
-    client = APIClient()
-    client.force_authenticate(User.objects.get(pk=user.pk))
-    return client
 
 
 def ok(response: Any, code: int = 200) -> Any:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
-from django.test import Client
 
 from governance.models import AuditEvent
 from orgchart.models import User
 from tests.conftest import Personas, Tree, client_for, make_user
+from tests.helpers import english_client_for as english
 from tests.volunteers.conftest import NOW, VolunteerWorld, register
 from volunteers import services
 from volunteers.models import (
@@ -45,12 +45,6 @@ MODELS = (
     "pointentry",
     "redemption",
 )
-
-
-def english(user: User) -> Client:
-    client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def audit_rows() -> list[tuple[str, str, str]]:

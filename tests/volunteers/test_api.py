@@ -24,7 +24,6 @@ from governance.ledger.export import UTF8_BOM
 from governance.models import AuditEvent
 from orgchart import services as org
 from orgchart.exports import header as header_of
-from orgchart.models import User
 from petitions import services as petition_services
 from tests.conftest import Personas, Tree
 from tests.grids.conftest import (
@@ -32,6 +31,7 @@ from tests.grids.conftest import (
     resident_id,
     world,  # noqa: F401 - the grids fixture
 )
+from tests.helpers import api_for_fresh_copy as api_for
 from tests.volunteers.conftest import NOW, VolunteerWorld
 from volunteers import services
 from volunteers.models import (
@@ -58,13 +58,6 @@ DAY = dt.timedelta(days=1)
 def clock(time_machine: Any) -> Any:
     time_machine.move_to(NOW, tick=False)
     return time_machine
-
-
-def api_for(user: User) -> APIClient:
-    """A client for a fresh copy of the account (nothing cached from an earlier request)."""
-    client = APIClient()
-    client.force_authenticate(User.objects.get(pk=user.pk))
-    return client
 
 
 def ok(response: Any, code: int = 200) -> Any:

@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext, override
@@ -19,6 +18,7 @@ from django.utils.translation import gettext, override
 from orgchart.models import Person
 from tests.conftest import Personas, Tree, client_for
 from tests.grids.conftest import resident_id
+from tests.helpers import frozen_at
 from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld, register
 from volunteers import services
 from volunteers.models import Activity, PointRule, Volunteer, Wish
@@ -29,10 +29,7 @@ HOME = "/"
 WISH_NEW = reverse("volunteers:wish_new")
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 def html_of(response) -> str:

@@ -8,14 +8,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
-import time_machine
-from django.utils import translation
-from rest_framework.test import APIClient
 
 from governance.errors import InvalidTransition, NotAllowed, ValidationFailed
 from governance.models import AuditEvent
-from orgchart.models import PartyMember, User
+from orgchart.models import PartyMember
 from tests.conftest import Personas, Tree
+from tests.helpers import api_for_fresh_copy as api_for
+from tests.helpers import frozen_at
 from tests.volunteers.conftest import NOW, VolunteerWorld
 from tests.volunteers.test_registration import party_member
 from tests.volunteers.test_services import Cast, make_cast, order_in
@@ -30,16 +29,13 @@ from volunteers.models import (
     WorkOrderStatus,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HOUR = dt.timedelta(hours=1)
 SATURDAY = NOW + dt.timedelta(days=3)  # 2026-11-21 10:00
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Any:
-    with time_machine.travel(NOW, tick=False), translation.override("en"):
-        yield
+frozen = frozen_at(NOW)
 
 
 @pytest.fixture
@@ -253,12 +249,6 @@ def test_a_work_order_goes_only_to_a_partner_unit_paired_with_its_community(
 
 
 # --- Through the API ---------------------------------------------------------------------------
-
-
-def api_for(user: Any) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(User.objects.get(pk=user.pk))
-    return client
 
 
 def test_the_api_announces_a_weekly_series_and_calls_one_off(vworld, people, tree) -> None:

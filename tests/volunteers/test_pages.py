@@ -9,12 +9,12 @@ import io
 
 import openpyxl
 import pytest
-import time_machine
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext, override
 
 from tests.conftest import Personas, Tree, client_for
+from tests.helpers import frozen_at
 from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld
 from volunteers import services
 from volunteers.models import (
@@ -33,10 +33,7 @@ from volunteers.models import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 def post_wish(people: Personas, tree: Tree, title: str = "修水龙头") -> Wish:

@@ -19,6 +19,7 @@ from django.utils.translation import override
 
 from orgchart.models import OrgUnit, User
 from tests.conftest import Personas, Tree, client_for, make_user
+from tests.helpers import frozen_at
 from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld, register
 from volunteers import services
 from volunteers.forms import parse_month
@@ -38,10 +39,7 @@ NEW = reverse("volunteers:activity_new")
 BASE_QUERIES = 5
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 def announce(

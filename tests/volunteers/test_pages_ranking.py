@@ -16,6 +16,7 @@ from django.urls import reverse
 from governance.models import AuditEvent
 from orgchart.models import OrgUnit
 from tests.conftest import Personas, Tree, client_for
+from tests.helpers import frozen_at
 from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld, register
 from volunteers import services
 from volunteers.models import Activity, PointRule, Volunteer
@@ -26,10 +27,7 @@ pytestmark = pytest.mark.django_db
 URL = reverse("volunteers:ranking")
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 def enlist(unit: OrgUnit, name: str, first17: str) -> Volunteer:

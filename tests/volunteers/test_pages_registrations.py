@@ -13,7 +13,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-import time_machine
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -25,12 +24,13 @@ from orgchart import services as org
 from orgchart.models import OrgUnit, PartyMember, Person, User
 from tests.conftest import Personas, Tree, client_for, make_user
 from tests.grids.conftest import resident_id
+from tests.helpers import frozen_at
 from tests.volunteers.conftest import NOW, VolunteerWorld, register
 from tests.volunteers.test_services import Cast, make_cast
 from volunteers import services
 from volunteers.models import DualRegistration, Pairing, PartnerUnit, ServicePostKind, Skill, Team
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 TODAY = NOW.date()
 DAY_1 = dt.date(2026, 11, 1)
@@ -47,16 +47,7 @@ LISTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def english() -> Any:
-    with translation.override("en"):
-        yield
+frozen = frozen_at(NOW)
 
 
 @pytest.fixture

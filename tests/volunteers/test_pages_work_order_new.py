@@ -9,11 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
-from django.utils.translation import override
 
 from governance.errors import OutOfScope, ValidationFailed
 from orgchart import policy
@@ -21,26 +19,18 @@ from orgchart.models import Person, User
 from tests.conftest import Personas, Tree, make_user
 from tests.conftest import client_for as signed_in
 from tests.grids.conftest import resident_id
+from tests.helpers import frozen_at
 from tests.petitions.conftest import log_petition, log_petition_as
 from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld, register
 from volunteers import services
 from volunteers.models import Team, WorkOrder, WorkOrderEvent, WorkOrderStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NEW = "/volunteers/work-orders/new/"
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with override("en"):
-        yield
+frozen = frozen_at(NOW)
 
 
 def client_for(user: User) -> Client:

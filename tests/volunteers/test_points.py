@@ -10,7 +10,6 @@ from typing import Any
 from unittest.mock import ANY
 
 import pytest
-from django.utils import translation
 
 from governance.errors import (
     InvalidTransition,
@@ -44,10 +43,7 @@ HOUR = dt.timedelta(hours=1)
 START = NOW + dt.timedelta(days=3)  # Saturday 2026-11-21 10:00
 
 
-@pytest.fixture(autouse=True)
-def english() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

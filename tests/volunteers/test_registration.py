@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from governance.errors import NotAllowed, OutOfScope, ValidationFailed
 from orgchart import services as org
@@ -25,10 +24,7 @@ MEMBER_ID = "11010119800808008"  # 党员甲, without the check character
 OTHER_ID = "11010119860202002"  # 志愿者乙 of ``vworld``
 
 
-@pytest.fixture(autouse=True)
-def english() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from PIL import Image
 
 from governance.errors import (
@@ -58,11 +57,7 @@ HOUR = dt.timedelta(hours=1)
 LATER = NOW + HOUR
 
 
-@pytest.fixture(autouse=True)
-def english() -> Any:
-    """Messages in English (their msgids), whatever the catalogue translates them to."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 # --- The cast ------------------------------------------------------------------------------
