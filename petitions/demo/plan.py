@@ -845,8 +845,9 @@ class _Planner:
         )
         # 和平社区: not accepted in time, escalated to 东城街道, which has yet to accept it.
         heping = world.community("和平社区")
-        created = self.escalated_once_at()
-        if created is not None:
+        found = self.escalated_once_at()
+        if found is not None:
+            created, track = found
             plan, _case = self.new_plan(
                 heping,
                 at=created,
@@ -854,25 +855,34 @@ class _Planner:
                 channel=Channel.WALK_IN,
                 anonymous=False,
             )
-            plan.urgency, plan.track = Urgency.NORMAL, Track.ORDINARY
+            plan.urgency, plan.track = Urgency.NORMAL, track
             plan.steps.append(Step(created, "create"))
             self.finish(plan, None, "journey")
 
-    def escalated_once_at(self) -> dt.datetime | None:
-        """When a petition must have been logged to be escalated once, a while ago, and still
-        be waiting at the street now, its second deadline still ahead (the search walks
-        back an hour at a time)."""
+    def escalated_once_at(self) -> tuple[dt.datetime, str] | None:
+        """When (and on which track) a petition must have been logged to be escalated once, a
+        while ago, and still be waiting at the street now, its second deadline still ahead
+        (the search walks back an hour at a time). An ordinary case's deadline is one working
+        day, which ends at midnight: in the hours after a midnight (and over a weekend) no
+        ordinary case can have been escalated before the seeding's last sweep and still be
+        waiting, so the case is then a formal 信访 one (15 days to decide acceptance)."""
         cutoff = self.now - SWEEP_PAUSE
-        policy = self.world.policies[(Track.ORDINARY, Category.PROPERTY, Urgency.NORMAL)]
-        for hours in range(20, 24 * 12):
-            created = (self.now - dt.timedelta(hours=hours)).replace(minute=17, second=0)
-            escalated = sweep_time(
-                self.clock.due(created, policy.accept_within, policy.accept_unit)
-            )
-            if escalated > cutoff - HOUR:
-                continue
-            again = self.clock.due(escalated, policy.accept_within, policy.accept_unit)
-            return created if again > self.now else None
+        for track, search in (
+            (Track.ORDINARY, range(20, 24 * 12)),
+            (Track.FORMAL, range(24 * 16, 24 * 29)),
+        ):
+            policy = self.world.policies[(track, Category.PROPERTY, Urgency.NORMAL)]
+            for hours in search:
+                created = (self.now - dt.timedelta(hours=hours)).replace(minute=17, second=0)
+                escalated = sweep_time(
+                    self.clock.due(created, policy.accept_within, policy.accept_unit)
+                )
+                if escalated > cutoff - HOUR:
+                    continue
+                again = self.clock.due(escalated, policy.accept_within, policy.accept_unit)
+                if again > self.now:
+                    return created, track
+                break
         return None
 
     def overdue_now(self) -> None:
