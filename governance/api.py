@@ -149,6 +149,37 @@ def step_action(
     return extend_schema(request=request_schema or body, responses={200: answer_serializer})(routed)
 
 
+def step_actions(
+    *,
+    target: str,
+    answer: Callable[[Request, int], Response],
+    answer_serializer: type[serializers.Serializer[Any]],
+) -> Callable[..., Callable[..., Response]]:
+    """``step_action`` with one viewset's object and answer filled in:
+    ``_step = step_actions(target="petition", answer=…, answer_serializer=…)``, then
+    ``accept = _step(services.petition_accept, NoteSerializer, "accept", "受理: …")``."""
+
+    def declare(
+        service: Callable[..., Any],
+        body: type[serializers.Serializer[Any]],
+        name: str,
+        doc: str,
+        **options: Any,
+    ) -> Callable[..., Response]:
+        return step_action(
+            service,
+            body,
+            name=name,
+            target=target,
+            answer=answer,
+            answer_serializer=answer_serializer,
+            doc=doc,
+            **options,
+        )
+
+    return declare
+
+
 class PrivateFileRenderer(BaseRenderer):
     """Lets a client ask for a stored file with any ``Accept``; the view answers the file
     itself, and anything else (a 404, a 400) is written as JSON (``PrivateFileMixin``)."""

@@ -23,7 +23,6 @@ the JSON list (scope and filters applied, unpaginated).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -38,9 +37,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
-from governance.api import PrivateFileMixin, PrivateFileRenderer, private_file_response, step_action
+from governance.api import (
+    PrivateFileMixin,
+    PrivateFileRenderer,
+    private_file_response,
+    step_actions,
+)
 from governance.errors import OutOfScope
 from governance.ledger.api import (
     ScopedListViewSet,
@@ -184,19 +187,9 @@ def _detail(request: Request, petition_id: int) -> Response:
     return Response(PetitionDetailSerializer(petition, context=_context(request)).data)
 
 
-def _petition_step(
-    service: Callable[..., Any], body: type[Serializer[Any]], name: str, doc: str, **options: Any
-) -> Callable[..., Response]:
-    return step_action(
-        service,
-        body,
-        name=name,
-        target="petition",
-        answer=_detail,
-        answer_serializer=PetitionDetailSerializer,
-        doc=doc,
-        **options,
-    )
+_petition_step = step_actions(
+    target="petition", answer=_detail, answer_serializer=PetitionDetailSerializer
+)
 
 
 class PetitionViewSet(PrivateFileMixin, ScopedListViewSet[Petition]):
@@ -388,19 +381,9 @@ def _dispatch_detail(request: Request, dispatch_id: int) -> Response:
     return Response(DispatchDetailSerializer(dispatch, context=_context(request)).data)
 
 
-def _dispatch_step(
-    service: Callable[..., Any], body: type[Serializer[Any]], name: str, doc: str, **options: Any
-) -> Callable[..., Response]:
-    return step_action(
-        service,
-        body,
-        name=name,
-        target="dispatch",
-        answer=_dispatch_detail,
-        answer_serializer=DispatchDetailSerializer,
-        doc=doc,
-        **options,
-    )
+_dispatch_step = step_actions(
+    target="dispatch", answer=_dispatch_detail, answer_serializer=DispatchDetailSerializer
+)
 
 
 class DispatchViewSet(ScopedListViewSet[Dispatch]):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -15,9 +14,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
-from governance.api import ImageRenderer, PrivateFileMixin, private_file_response, step_action
+from governance.api import ImageRenderer, PrivateFileMixin, private_file_response, step_actions
 from governance.errors import OutOfScope
 from governance.ledger.api import ScopedListViewSet
 from orgchart.api import export_request, validated_body
@@ -42,19 +40,9 @@ def _wish_detail(request: Request, wish_id: int, code: int = status.HTTP_200_OK)
     return Response(WishDetailSerializer(wish, context=_context(request)).data, status=code)
 
 
-def _wish_step(
-    service: Callable[..., Any], body: type[Serializer[Any]], name: str, doc: str, **options: Any
-) -> Callable[..., Response]:
-    return step_action(
-        service,
-        body,
-        name=name,
-        target="wish",
-        answer=_wish_detail,
-        answer_serializer=WishDetailSerializer,
-        doc=doc,
-        **options,
-    )
+_wish_step = step_actions(
+    target="wish", answer=_wish_detail, answer_serializer=WishDetailSerializer
+)
 
 
 class WishViewSet(PrivateFileMixin, ScopedListViewSet[Wish]):

@@ -3,7 +3,6 @@ timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -13,9 +12,8 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
-from governance.api import step_action
+from governance.api import step_actions
 from governance.ledger.api import ScopedListViewSet
 from orgchart.api import export_request, validated_body
 from volunteers import exports, selectors, services
@@ -41,19 +39,9 @@ def _work_order_detail(request: Request, order_id: int, code: int = status.HTTP_
     return Response(WorkOrderDetailSerializer(order, context=_context(request)).data, status=code)
 
 
-def _order_step(
-    service: Callable[..., Any], body: type[Serializer[Any]], name: str, doc: str, **options: Any
-) -> Callable[..., Response]:
-    return step_action(
-        service,
-        body,
-        name=name,
-        target="work_order",
-        answer=_work_order_detail,
-        answer_serializer=WorkOrderDetailSerializer,
-        doc=doc,
-        **options,
-    )
+_order_step = step_actions(
+    target="work_order", answer=_work_order_detail, answer_serializer=WorkOrderDetailSerializer
+)
 
 
 class WorkOrderViewSet(ScopedListViewSet[WorkOrder]):
