@@ -5,6 +5,7 @@
 * ``in_english(client)``: the client's pages in English (the language cookie);
   ``english_client_for(user)``: a signed-in client reading the pages in English.
 * ``frozen_at(moment)``: an autouse fixture for a module whose tests run at ``moment``.
+* ``resident_id(first17)``: a valid 18-digit ID number ending in its check character.
 * The ``english`` fixture (messages in English) is in tests/conftest.py; a module whose every
   test wants it says ``pytest.mark.usefixtures("english")``.
 """
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
+from governance.identity import check_character
 from orgchart.models import User
 from tests.conftest import client_for
 
@@ -58,3 +60,8 @@ def frozen_at(moment: dt.datetime) -> Any:
             yield
 
     return frozen
+
+
+def resident_id(first17: str) -> str:
+    """A valid 18-digit ID number: the first 17 characters plus their check character."""
+    return first17 + check_character(first17)

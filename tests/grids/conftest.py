@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from governance.identity import check_character
 from grids import services
 from grids.models import Grid, GridStaff, Household, Resident, Visit
 from orgchart import services as org
 from orgchart.models import Person
 from tests.conftest import Personas, Tree
+from tests.helpers import resident_id
 
 
 @dataclass
@@ -42,11 +42,6 @@ class GridWorld:
     zhao: Resident
     sun: Resident
     visit_101: Visit
-
-
-def resident_id(first17: str) -> str:
-    """A valid 18-digit ID number: the first 17 characters plus their check character."""
-    return first17 + check_character(first17)
 
 
 def person(unit, name: str, number: str = "", mobile: str = "") -> Person:

@@ -21,21 +21,17 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, override
 
 from governance import pii
-from governance.identity import check_character
 from governance.ledger import imports
 from governance.ledger.registry import import_ledger
 from governance.models import AuditEvent
 from orgchart import services
 from orgchart.models import OrgUnit, PartyMember, Person, PersonRegistration
 from tests.conftest import Personas, Tree, client_for
+from tests.helpers import resident_id
 
 MEMBERS = "party-members"
 ORG_TREE = "org-tree"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def resident_id(first17: str) -> str:
-    return first17 + check_character(first17)
 
 
 ID_X = resident_id("11010519491231002")  # ends in X

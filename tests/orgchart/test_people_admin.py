@@ -10,20 +10,16 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from governance.identity import check_character
 from governance.models import AuditEvent
 from orgchart import services
 from orgchart.models import PartyMember, Person, PersonRegistration, Post, User
 from tests.conftest import Personas, Tree, client_for, make_user
+from tests.helpers import resident_id
 
 PEOPLE = "/admin/orgchart/person/"
 MEMBERS = "/admin/orgchart/partymember/"
 POSTS = "/admin/orgchart/post/"
 AUDIT = "/admin/governance/auditevent/"
-
-
-def resident_id(first17: str) -> str:
-    return first17 + check_character(first17)
 
 
 ZHANG_ID = resident_id("11010519491231002")

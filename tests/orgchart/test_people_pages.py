@@ -14,16 +14,11 @@ from django.contrib import messages
 from django.test import Client
 from django.utils.translation import gettext, override
 
-from governance.identity import check_character
 from governance.models import AuditEvent
 from orgchart import policy, services
 from orgchart.models import PartyMember, Person, PersonRegistration, Post
 from tests.conftest import Personas, Tree, client_for
-
-
-def resident_id(first17: str) -> str:
-    return first17 + check_character(first17)
-
+from tests.helpers import resident_id
 
 ZHANG_ID = resident_id("11010519491231002")  # 张三丰, born 1949-12-31
 ZHANG_MOBILE = "13812345678"
