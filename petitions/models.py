@@ -367,6 +367,23 @@ class Petition(models.Model):
         blank=True,
         help_text=_("When the running clock (accept or resolve) started: for the lights."),
     )
+    overdue_since = models.DateTimeField(
+        _("overdue since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The original due time of the first deadline this round missed: the case stays "
+            "overdue until it closes, whatever escalations followed."
+        ),
+    )
+    late_accept = models.BooleanField(
+        _("accepted late"), default=False, help_text=_("It missed its acceptance deadline.")
+    )
+    late_resolve = models.BooleanField(
+        _("resolved late"),
+        default=False,
+        help_text=_("It missed its resolve deadline or a department missed one of its own."),
+    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -553,6 +570,12 @@ class Dispatch(models.Model):
     return_reason = models.TextField(_("reason for returning"), blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completion_note = models.TextField(_("completion note"), blank=True)
+    late_report = models.BooleanField(
+        _("reported late"), default=False, help_text=_("It missed its report deadline.")
+    )
+    late_complete = models.BooleanField(
+        _("completed late"), default=False, help_text=_("It missed its completion deadline.")
+    )
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)

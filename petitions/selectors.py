@@ -15,9 +15,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -34,7 +32,6 @@ from petitions.models import (
     OPEN_STATUSES,
     RESOLVING_STATUSES,
     SATISFIED_LEVELS,
-    Deadline,
     DeadlinePolicy,
     Dispatch,
     DispatchRole,
@@ -97,6 +94,16 @@ def petition_running_due(petition: Petition) -> dt.datetime | None:
 
 
 def petition_light(petition: Petition, *, now: dt.datetime | None = None) -> str | None:
+    """The case's light: red while it is overdue (also after an escalation gave the new unit a
+    fresh clock), otherwise the running clock's."""
+    now = now or timezone.now()
+    if petition_overdue_since(petition, now=now) is not None:
+        return Light.RED
+    return petition_clock_light(petition, now=now)
+
+
+def petition_clock_light(petition: Petition, *, now: dt.datetime | None = None) -> str | None:
+    """The light of the running clock alone (after an escalation: the new unit's own)."""
     return deadline_light(
         started_at=petition.clock_started_at,
         due_at=petition_running_due(petition),
@@ -137,6 +144,41 @@ def _running_due() -> Case:
     )
 
 
+def overdue_q(now: dt.datetime, prefix: str = "") -> Q:
+    """Overdue (DESIGN §5): open, and a deadline of this round was missed (recorded by the
+    escalation, whatever escalations followed) or the running clock ran out before the sweep
+    came by."""
+    return (
+        Q(
+            **{
+                f"{prefix}status__in": OPEN_STATUSES,
+                f"{prefix}overdue_since__isnull": False,
+            }
+        )
+        | Q(**{f"{prefix}status": Status.SUBMITTED, f"{prefix}accept_due_at__lt": now})
+        | Q(**{f"{prefix}status__in": RESOLVING_STATUSES, f"{prefix}resolve_due_at__lt": now})
+    )
+
+
+def _is_overdue(now: dt.datetime) -> Case:
+    return Case(
+        When(overdue_q(now), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def petition_overdue_since(petition: Petition, *, now: dt.datetime) -> dt.datetime | None:
+    """Since when the case is overdue: the first missed due time of this round, or the running
+    clock's due time once it passed; None when it is on time or finished."""
+    if petition.status not in OPEN_STATUSES:
+        return None
+    if petition.overdue_since is not None:
+        return petition.overdue_since
+    due = petition_running_due(petition)
+    return due if due is not None and due <= now else None
+
+
 def petition_list_visible(
     *,
     user: AnyUser,
@@ -162,13 +204,7 @@ def petition_list_visible(
         policy(user, Petition)
         .select_related("community", "handling_unit", "petitioner", "grid", "policy")
         .annotate(running_due_at=_running_due())
-        .annotate(
-            is_overdue=Case(
-                When(running_due_at__lt=now, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
+        .annotate(is_overdue=_is_overdue(now))
         .order_by("-is_overdue", "-created_at", "-id")
     )
     if within is not None:
@@ -441,7 +477,6 @@ def petition_figures(
         petitions = petitions.filter(created_at__gte=date_from)
     if date_to is not None:
         petitions = petitions.filter(created_at__lt=date_to)
-    missed = Escalation.objects.filter(petition=OuterRef("pk"))
     totals = petitions.aggregate(
         logged=Count("pk"),
         responded=Count("pk", filter=~Q(status=Status.SUBMITTED)),
@@ -454,28 +489,12 @@ def petition_figures(
         ),
         evaluated=Count("pk", filter=~Q(satisfaction="")),
         satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED_LEVELS)),
-        accepted_on_time=Count(
-            "pk",
-            filter=Q(accepted_at__isnull=False)
-            & ~Q(Exists(missed.filter(deadline=Deadline.ACCEPT))),
-        ),
+        accepted_on_time=Count("pk", filter=Q(accepted_at__isnull=False, late_accept=False)),
         closed_on_time=Count(
-            "pk",
-            filter=Q(status=Status.CLOSED)
-            & ~Q(
-                Exists(
-                    missed.filter(
-                        deadline__in=(Deadline.RESOLVE, Deadline.REPORT, Deadline.COMPLETE)
-                    )
-                )
-            ),
+            "pk", filter=Q(status=Status.CLOSED, late_accept=False, late_resolve=False)
         ),
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count(
-            "pk",
-            filter=Q(status=Status.SUBMITTED, accept_due_at__lt=now)
-            | Q(status__in=RESOLVING_STATUSES, resolve_due_at__lt=now),
-        ),
+        overdue=Count("pk", filter=overdue_q(now)),
     )
     levels = dict(
         Escalation.objects.filter(petition__in=petitions.values("pk"))
@@ -483,7 +502,6 @@ def petition_figures(
         .annotate(count=Count("pk"))
         .order_by("level")
     )
-    late_reports = Escalation.objects.filter(dispatch=OuterRef("pk"), deadline=Deadline.REPORT)
     departments = [
         DepartmentFigures(
             department_id=row["department_id"],
@@ -498,9 +516,7 @@ def petition_figures(
         .values("department_id", "department__name")
         .annotate(
             dispatches=Count("pk"),
-            reported_on_time=Count(
-                "pk", filter=Q(reported_at__isnull=False) & ~Q(Exists(late_reports))
-            ),
+            reported_on_time=Count("pk", filter=Q(reported_at__isnull=False, late_report=False)),
             completed=Count("pk", filter=Q(status=DispatchStatus.COMPLETED)),
             returned=Count("pk", filter=Q(status=DispatchStatus.RETURNED)),
             average_rating=Avg("rating"),

@@ -49,8 +49,10 @@ from petitions.selectors import (
     dispatch_actions,
     dispatch_light,
     petition_actions,
+    petition_clock_light,
     petition_dispatches,
     petition_light,
+    petition_overdue_since,
 )
 from petitions.services.core import MAX_ATTACHMENTS
 
@@ -255,7 +257,18 @@ class PetitionSerializer(serializers.ModelSerializer[Petition]):
     )
     running_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
-    light = serializers.SerializerMethodField()
+    overdue_since = serializers.SerializerMethodField(
+        help_text=_(
+            "While the case is overdue: the first due time it missed (it stays overdue until "
+            "it closes, whatever escalations followed); null otherwise."
+        )
+    )
+    light = serializers.SerializerMethodField(
+        help_text=_("green, yellow or red; red while the case is overdue")
+    )
+    clock_light = serializers.SerializerMethodField(
+        help_text=_("The light of the running clock of the unit that holds the case now.")
+    )
 
     class Meta:
         model = Petition
@@ -289,7 +302,11 @@ class PetitionSerializer(serializers.ModelSerializer[Petition]):
             "created_at",
             "running_due_at",
             "is_overdue",
+            "overdue_since",
             "light",
+            "clock_light",
+            "late_accept",
+            "late_resolve",
             "version",
         ]
         read_only_fields = fields
@@ -297,8 +314,14 @@ class PetitionSerializer(serializers.ModelSerializer[Petition]):
     def get_petitioner_name(self, petition: Petition) -> str:
         return petitioner_name(_user(self.context), petition)
 
+    def get_overdue_since(self, petition: Petition) -> dt.datetime | None:
+        return petition_overdue_since(petition, now=_now(self.context))
+
     def get_light(self, petition: Petition) -> str | None:
         return petition_light(petition, now=_now(self.context))
+
+    def get_clock_light(self, petition: Petition) -> str | None:
+        return petition_clock_light(petition, now=_now(self.context))
 
 
 class DispatchSerializer(serializers.ModelSerializer[Dispatch]):

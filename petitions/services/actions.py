@@ -376,6 +376,8 @@ def petition_reopen(
         changes={
             "reopen_count": F("reopen_count") + 1,
             "closed_at": None,
+            # A new round: its own clock decides whether it is overdue (the late flags stay).
+            "overdue_since": None,
             "satisfaction": "",
             "resolve_due_at": deadline_after(
                 now, current.policy.resolve_within, current.policy.resolve_unit

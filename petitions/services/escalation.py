@@ -97,7 +97,14 @@ def petition_escalate(
     except IntegrityError:
         return None
     deadline_policy = petition.policy
-    changes: dict[str, Any] = {"handling_unit": to_unit, "escalation_level": level}
+    changes: dict[str, Any] = {
+        "handling_unit": to_unit,
+        "escalation_level": level,
+        # The miss stays on the record: overdue against the first missed due time until the
+        # case closes, and late in the on-time rates for good.
+        "overdue_since": min(petition.overdue_since or due_at, due_at),
+        "late_accept" if deadline == Deadline.ACCEPT else "late_resolve": True,
+    }
     if deadline == Deadline.ACCEPT:
         changes["accept_due_at"] = deadline_after(
             now, deadline_policy.accept_within, deadline_policy.accept_unit
@@ -115,8 +122,9 @@ def petition_escalate(
             if deadline == Deadline.REPORT
             else (deadline_policy.complete_within, deadline_policy.complete_unit)
         )
+        late = "late_report" if deadline == Deadline.REPORT else "late_complete"
         Dispatch.objects.filter(pk=dispatch.pk).update(
-            **{field: deadline_after(now, within, unit)}, version=F("version") + 1
+            **{field: deadline_after(now, within, unit), late: True}, version=F("version") + 1
         )
     outcome = transition(
         PETITION_WORKFLOW,

@@ -64,6 +64,7 @@ from petitions.views.shared import (
     LightBadge,
     actor,
     dispatch_badge,
+    petition_badge,
     petitioner_name,
     require,
     safe_next,
@@ -337,10 +338,7 @@ def _detail(
         )
     context = {
         "petition": petition,
-        "badge": LightBadge(
-            selectors.petition_light(petition, now=now),
-            selectors.petition_running_due(petition),
-        ),
+        "badge": petition_badge(petition, now=now),
         "petitioner": petitioner_name(user, petition, _("anonymous")),
         "person_link": person_link,
         "contact_phone": petition.masked_contact_phone

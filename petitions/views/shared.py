@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from governance.errors import NotAllowed
 from orgchart import policy
@@ -17,7 +17,13 @@ from orgchart import selectors as org_selectors
 from orgchart.models import OrgUnit, User
 from orgchart.policy import AnyUser
 from petitions.models import Dispatch, DispatchStatus, Petition
-from petitions.selectors import Light, dispatch_light, petition_light
+from petitions.selectors import (
+    Light,
+    dispatch_light,
+    petition_clock_light,
+    petition_overdue_since,
+    petition_running_due,
+)
 
 PAGE_SIZE = 50
 # Options of the unit filter (communities and compounds of a street: a few hundred at most).
@@ -99,16 +105,58 @@ def light_label(light: str | None) -> str:
     }.get(light or "", "")
 
 
+def overdue_label(late: dt.timedelta) -> str:
+    """超期 N 天 (or N 小时 within the first day; at least one hour)."""
+    days = late.days
+    if days >= 1:
+        return ngettext("Overdue %(count)d day", "Overdue %(count)d days", days) % {"count": days}
+    hours = max(1, int(late.total_seconds() // 3600))
+    return ngettext("Overdue %(count)d hour", "Overdue %(count)d hours", hours) % {"count": hours}
+
+
 @dataclass(frozen=True)
 class LightBadge:
-    """A clock as a badge: its colour, its words (绿灯/黄灯/红灯) and its due time."""
+    """A clock as a badge: its colour, its words (绿灯/黄灯/红灯) and its due time. An overdue
+    case carries since when (its first missed due time) and, beside it, the running clock of
+    the unit that holds it now (``clock_light`` with ``due_at``)."""
 
     light: str | None
     due_at: dt.datetime | None
+    overdue_since: dt.datetime | None = None
+    now: dt.datetime | None = None
+    clock_light: str | None = None
 
     @property
     def label(self) -> str:
+        if self.overdue_since is not None and self.now is not None:
+            return overdue_label(self.now - self.overdue_since)
         return light_label(self.light)
+
+    @property
+    def clock_label(self) -> str:
+        return light_label(self.clock_light)
+
+    @property
+    def shows_current_clock(self) -> bool:
+        """After an escalation the new unit's own clock is shown beside the overdue badge."""
+        return (
+            self.overdue_since is not None
+            and self.clock_light is not None
+            and self.due_at is not None
+            and self.due_at != self.overdue_since
+        )
+
+
+def petition_badge(petition: Petition, *, now: dt.datetime) -> LightBadge:
+    due = getattr(petition, "running_due_at", None) or petition_running_due(petition)
+    overdue_since = petition_overdue_since(petition, now=now)
+    return LightBadge(
+        Light.RED if overdue_since is not None else petition_clock_light(petition, now=now),
+        due,
+        overdue_since=overdue_since,
+        now=now,
+        clock_light=petition_clock_light(petition, now=now),
+    )
 
 
 @dataclass(frozen=True)
@@ -119,15 +167,7 @@ class PetitionRow:
 
 def petition_rows(petitions: Any, *, now: dt.datetime) -> list[PetitionRow]:
     """Rows of ``selectors.petition_list_visible`` (with ``running_due_at``)."""
-    return [
-        PetitionRow(
-            petition,
-            LightBadge(
-                petition_light(petition, now=now), getattr(petition, "running_due_at", None)
-            ),
-        )
-        for petition in petitions
-    ]
+    return [PetitionRow(petition, petition_badge(petition, now=now)) for petition in petitions]
 
 
 def dispatch_badge(dispatch: Dispatch, *, now: dt.datetime) -> LightBadge:

@@ -39,6 +39,7 @@ from petitions.selectors import (
     notification_list,
     notification_unread_count,
     petition_figures,
+    petition_list_visible,
 )
 from petitions.sweep import escalate_overdue
 from petitions.tasks import send_outbox_task
@@ -683,7 +684,7 @@ def crafted_set(
     services.petition_accept(actor=district_official, petition=p4, now=tuesday + HOUR)
 
     p10 = log_petition(people, tree, now=at("2026-11-27", "10:00"))
-    return {"p4": p4, "p7": p7, "p8": p8, "p10": p10}
+    return {"p4": p4, "p7": p7, "p8": p8, "p9": p9, "p10": p10}
 
 
 @pytest.fixture
@@ -700,7 +701,14 @@ def test_figures_of_the_street(figures_world, people, tree) -> None:
     assert (figures.closed, figures.closed_first_time) == (4, 2)
     assert (figures.evaluated, figures.satisfied) == (4, 3)
     assert (figures.accepted_on_time, figures.closed_on_time) == (6, 3)
-    assert (figures.open, figures.overdue) == (4, 2)
+    # Overdue: P4 missed its acceptance deadline twice (the escalations gave it fresh clocks and
+    # the district accepted it, but the miss stays on the record until it closes); the resolve
+    # clocks of P7 and P9 ran out; P10 is on time (P8 lies in 西城街道).
+    assert (figures.open, figures.overdue) == (4, 3)
+    overdue = petition_list_visible(user=people.official, overdue=True, now=SATURDAY)
+    assert sorted(overdue.values_list("pk", flat=True)) == sorted(
+        figures_world[name].pk for name in ("p4", "p7", "p9")
+    )
     assert figures.response_rate == 0.8889  # 8 / 9
     assert figures.resolution_rate == 0.5714  # 4 / 7
     assert figures.satisfaction_rate == 0.75  # 3 / 4
