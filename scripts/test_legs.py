@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PYCACHE = ROOT / ".pytest_cache" / "pycache"
 
 
 def usable_cpus() -> int:
@@ -63,6 +64,17 @@ def worker_args(workers: int) -> list[str]:
         print("pytest-xdist is not installed: running serially (make setup-dev installs it)")
         return []
     return ["-n", str(workers), "--dist", "load"]
+
+
+def legs_env() -> dict[str, str]:
+    """The environment of both legs. Bytecode (and pytest's rewritten test modules) goes to
+    ``PYCACHE``, outside the source tree, instead of not being written at all: otherwise every
+    test worker, and every Celery worker, web server and ``manage.py`` a test starts, compiles
+    the project afresh (collecting the suite takes 15 s instead of 3 s)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
+    return env
 
 
 def duration(seconds: float) -> str:
@@ -215,7 +227,7 @@ def main(extra: list[str]) -> int:
     # leg -> (outcome, wall time in seconds or None when it did not run)
     results: dict[str, tuple[str, float | None]] = {}
     failed = False
-    base_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    base_env = legs_env()
     workers = worker_args(worker_count())
     on = f" on {workers[1]} workers" if workers else ""
 

@@ -5,7 +5,8 @@
 * ``in_english(client)``: the client's pages in English (the language cookie);
   ``english_client_for(user)``: a signed-in client reading the pages in English.
 * ``frozen_at(moment)``: an autouse fixture for a module whose tests run at ``moment``.
-* ``resident_id(first17)``: a valid 18-digit ID number ending in its check character.
+* ``resident_id(first17)``: a valid 18-digit ID number ending in its check character (from
+  tests/factories.py, where the factories for the rows the tests need are).
 * The ``english`` fixture (messages in English) is in tests/conftest.py; a module whose every
   test wants it says ``pytest.mark.usefixtures("english")``.
 """
@@ -22,9 +23,9 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
-from governance.identity import check_character
 from orgchart.models import User
 from tests.conftest import client_for
+from tests.factories import resident_id as resident_id
 
 
 def api_for(user: Any) -> APIClient:
@@ -60,8 +61,3 @@ def frozen_at(moment: dt.datetime) -> Any:
             yield
 
     return frozen
-
-
-def resident_id(first17: str) -> str:
-    """A valid 18-digit ID number: the first 17 characters plus their check character."""
-    return first17 + check_character(first17)

@@ -14,7 +14,8 @@ from governance.models import AuditEvent
 from grids.models import Visit
 from tests.browser.conftest import PHONE, NewPage, log_in
 from tests.conftest import Personas, Tree
-from tests.grids.conftest import GridWorld, resident_id, world
+from tests.grids.conftest import GridWorld, world
+from tests.helpers import resident_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -20,9 +20,8 @@ from django.utils import timezone
 from grids import services
 from grids.models import Grid, GridStaff, Household, Resident, Visit
 from orgchart import services as org
-from orgchart.models import Person
 from tests.conftest import Personas, Tree
-from tests.helpers import resident_id
+from tests.factories import PersonFactory
 
 
 @dataclass
@@ -44,14 +43,6 @@ class GridWorld:
     visit_101: Visit
 
 
-def person(unit, name: str, number: str = "", mobile: str = "") -> Person:
-    if len(number) == 18:
-        number = resident_id(number[:17])
-    return org.person_register(
-        actor=None, unit=unit, name=name, document_number=number, mobile=mobile
-    ).person
-
-
 @pytest.fixture
 def world(tree: Tree, people: Personas) -> GridWorld:
     g, x = tree.guangming, tree.xinhua
@@ -63,11 +54,13 @@ def world(tree: Tree, people: Personas) -> GridWorld:
         actor=None, community=g, name="光明商圈网格", kind=Grid.Kind.DEDICATED, site="mall"
     )
     xinhua_grid = services.grid_create(actor=None, community=x, name="新华一网格")
-    worker_a = person(g, "网格员甲", "110101198001010011", "13800000001")
+    worker_a = PersonFactory.create(
+        unit=g, name="网格员甲", first17="11010119800101001", mobile="13800000001"
+    )
     org.party_member_create(
         actor=None, person=worker_a, organisation=g, membership="full", status="in_service"
     )
-    worker_b = person(g, "网格员乙", "110101198002020017")
+    worker_b = PersonFactory.create(unit=g, name="网格员乙", first17="11010119800202001")
     staff_a = services.grid_staff_appoint(
         actor=None,
         grid=grid_a,
@@ -93,7 +86,9 @@ def world(tree: Tree, people: Personas) -> GridWorld:
     wang = services.resident_add(
         actor=None,
         household=home_101,
-        person=person(g, "王秀英", "110101194503070024", "13912345678"),
+        person=PersonFactory.create(
+            unit=g, name="王秀英", first17="11010119450307002", mobile="13912345678"
+        ),
         relation=Resident.Relation.HEAD,
         care_tags=["lives_alone_elderly"],
         restricted_tags=["key_petitioner"],
@@ -101,20 +96,20 @@ def world(tree: Tree, people: Personas) -> GridWorld:
     li = services.resident_add(
         actor=None,
         household=home_102,
-        person=person(g, "李建国", "110101197505050019"),
+        person=PersonFactory.create(unit=g, name="李建国", first17="11010119750505001"),
         relation=Resident.Relation.HEAD,
     )
     zhao = services.resident_add(
         actor=None,
         household=home_201,
-        person=person(g, "赵敏", "11010119900808002X"),
+        person=PersonFactory.create(unit=g, name="赵敏", first17="11010119900808002"),
         relation=Resident.Relation.HEAD,
         registered_here=False,
     )
     sun = services.resident_add(
         actor=None,
         household=xinhua_home,
-        person=person(x, "孙强", "110101198510100014"),
+        person=PersonFactory.create(unit=x, name="孙强", first17="11010119851010001"),
         relation=Resident.Relation.HEAD,
     )
     visit_101 = services.visit_record(

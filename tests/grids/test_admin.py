@@ -13,8 +13,10 @@ from governance.models import AuditEvent
 from grids.models import Grid, GridStaff, Household, Resident, Visit
 from orgchart.models import User
 from tests.conftest import Personas, Tree, client_for, make_user
-from tests.grids.conftest import GridWorld, person, resident_id
+from tests.factories import PersonFactory
+from tests.grids.conftest import GridWorld
 from tests.helpers import english_client_for as english
+from tests.helpers import resident_id
 
 GRIDS = "/admin/grids/grid/"
 STAFF = "/admin/grids/gridstaff/"
@@ -431,7 +433,7 @@ def test_households_residents_and_visits_are_read_only_and_masked(
 def test_a_person_registered_outside_cannot_be_searched(
     world: GridWorld, people: Personas, tree: Tree
 ) -> None:
-    person(tree.xinhua, "钱多多", "110101199001010015")
+    PersonFactory.create(unit=tree.xinhua, name="钱多多", first17="11010119900101001")
     client = english(people.street_admin)
     assert list(client.get(RESIDENTS, {"q": "钱多多"}).context["cl"].result_list) == []
     assert list(client.get(STAFF, {"q": "孙强"}).context["cl"].result_list) == []

@@ -12,7 +12,8 @@ from governance.models import AuditEvent
 from grids import selectors, services
 from grids.models import Grid, GridStaff, Household, Resident, Visit
 from orgchart import policy
-from tests.grids.conftest import GridWorld, person
+from tests.factories import PersonFactory
+from tests.grids.conftest import GridWorld
 
 
 def test_a_household_belongs_to_a_basic_grid(world: GridWorld, tree, people) -> None:
@@ -60,7 +61,9 @@ def test_staff_share_counts_party_members_among_current_staff(
 
 
 def test_one_current_head_per_grid(world: GridWorld, tree) -> None:
-    other = person(tree.guangming, "候补网格长", "110101198203030015")
+    other = PersonFactory.create(
+        unit=tree.guangming, name="候补网格长", first17="11010119820303001"
+    )
     with pytest.raises(ValidationFailed) as error:
         services.grid_staff_appoint(
             actor=None, grid=world.grid_a, person=other, role=GridStaff.Role.HEAD

@@ -24,6 +24,7 @@ from orgchart.account_views import lockout_message
 from orgchart.models import User
 from orgchart.services.accounts import user_update
 from tests.conftest import PASSWORD, Personas, Tree, client_for, make_user
+from tests.factories import AccountFactory
 
 LOGIN = "/accounts/login/"
 PASSWORD_PAGE = "/accounts/password/"
@@ -277,18 +278,8 @@ def test_one_time_passwords_satisfy_the_policy(tree: Tree, people: Personas) -> 
 # --- First login -----------------------------------------------------------------------------
 
 
-def new_account(tree: Tree, username: str = "li_worker") -> tuple[User, str]:
-    return services.user_create(
-        actor=None,
-        username=username,
-        full_name="李网格",
-        role=User.Role.COMMUNITY_WORKER,
-        anchor_unit=tree.guangming,
-    )
-
-
 def test_a_one_time_password_leads_to_the_password_page_first(tree: Tree) -> None:
-    user, password = new_account(tree)
+    user, password = AccountFactory.create(anchor_unit=tree.guangming)
     assert user.must_change_password
     client = english_client()
     assert log_in(client, user.username, password)["Location"] == "/"
@@ -307,7 +298,7 @@ def test_a_one_time_password_leads_to_the_password_page_first(tree: Tree) -> Non
 
 
 def test_the_api_answers_403_until_the_password_is_changed(tree: Tree) -> None:
-    user, password = new_account(tree)
+    user, password = AccountFactory.create(anchor_unit=tree.guangming)
     session = english_client()
     log_in(session, user.username, password)
     refused = session.get("/api/orgunits/")
@@ -332,7 +323,7 @@ def test_the_api_answers_403_until_the_password_is_changed(tree: Tree) -> None:
 
 
 def test_the_password_page_shows_the_policy_errors_then_changes_it(tree: Tree) -> None:
-    user, password = new_account(tree)
+    user, password = AccountFactory.create(anchor_unit=tree.guangming)
     client = english_client()
     log_in(client, user.username, password)
 

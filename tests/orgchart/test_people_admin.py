@@ -15,6 +15,14 @@ from orgchart import services
 from orgchart.models import PartyMember, Person, PersonRegistration, Post, User
 from tests.conftest import Personas, Tree, client_for, make_user
 from tests.helpers import resident_id
+from tests.orgchart.test_people_pages import (
+    LI_ID,
+    LI_MOBILE,
+    ZHANG_ID,
+    ZHANG_MOBILE,
+    register_li,
+    register_zhang,
+)
 
 PEOPLE = "/admin/orgchart/person/"
 MEMBERS = "/admin/orgchart/partymember/"
@@ -22,10 +30,6 @@ POSTS = "/admin/orgchart/post/"
 AUDIT = "/admin/governance/auditevent/"
 
 
-ZHANG_ID = resident_id("11010519491231002")
-ZHANG_MOBILE = "13812345678"
-LI_ID = resident_id("13020319800101123")
-LI_MOBILE = "13987654321"
 NEW_ID = resident_id("13020319900315002")
 
 
@@ -39,17 +43,7 @@ class Residents:
 
 @pytest.fixture
 def residents(tree: Tree, people: Personas) -> Residents:
-    zhang = services.person_register(
-        actor=None,
-        unit=tree.guangming,
-        name="张三丰",
-        document_number=ZHANG_ID,
-        mobile=ZHANG_MOBILE,
-        landline="010-65123456",
-    ).person
-    li = services.person_register(
-        actor=None, unit=tree.xinhua, name="李四", document_number=LI_ID, mobile=LI_MOBILE
-    ).person
+    zhang, li = register_zhang(tree), register_li(tree)
     li_member = services.party_member_create(
         actor=None, person=li, organisation=tree.xinhua, status=PartyMember.Status.RETIRED
     )

@@ -15,10 +15,10 @@ from django.utils import translation
 
 from governance import pii
 from governance.errors import ConcurrentUpdate, NotAllowed, OutOfScope, ValidationFailed
-from governance.identity import check_character
 from governance.models import AuditEvent
 from orgchart import selectors, services
 from orgchart.models import OrgUnit, PartyMember, Person, PersonRegistration, Post, User
+from tests import factories
 from tests.conftest import Personas, Tree
 
 # The example number of GB 11643: born 1949-12-31, sequence 002 (even: female), check X.
@@ -29,8 +29,8 @@ LANDLINE = "0315-2812345-808"
 
 
 def resident_id(area: str = "130203", birth: str = "19800101", sequence: str = "123") -> str:
-    first17 = area + birth + sequence
-    return first17 + check_character(first17)
+    """A valid ID number from its parts (by default 孙新人's, the newcomer of these tests)."""
+    return factories.resident_id(area + birth + sequence)
 
 
 def people_snapshot() -> tuple[Any, ...]:
@@ -76,7 +76,7 @@ def register(tree: Tree, people: Personas, **fields: Any) -> Person:
         "address": "光明小区1号楼101",
     }
     values.update(fields)
-    return services.person_register(actor=people.worker, unit=tree.guangming, **values).person
+    return factories.PersonFactory.create(actor=people.worker, unit=tree.guangming, **values)
 
 
 SECRETS_OF_WANG = (
@@ -641,9 +641,10 @@ def test_reveal_refused_writes_no_audit_row(tree: Tree, people: Personas) -> Non
 
 
 def holder(tree: Tree, people: Personas, name: str, unit: OrgUnit | None = None) -> Person:
-    return services.person_register(
-        actor=people.superuser, unit=unit or tree.guangming, name=name
-    ).person
+    """``name`` (no document), registered by the superuser at 光明社区 unless told."""
+    return factories.PersonFactory.create(
+        actor=people.superuser, unit=unit or tree.guangming, name=name, document_number=""
+    )
 
 
 def test_one_current_secretary_per_unit(tree: Tree, people: Personas) -> None:

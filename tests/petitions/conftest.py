@@ -12,11 +12,9 @@ from typing import Any
 
 import pytest
 
-from orgchart.models import User
+from orgchart.models import Person, User
 from petitions import services
 from petitions.models import (
-    Category,
-    Channel,
     Dispatch,
     Petition,
     PetitionEvent,
@@ -24,6 +22,7 @@ from petitions.models import (
     Status,
 )
 from tests.conftest import Personas, Tree, make_user
+from tests.factories import PersonFactory, PetitionFactory
 from tests.grids.conftest import world  # noqa: F401 - the grids fixture, for petitions
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -49,15 +48,8 @@ def street_official(people: Personas) -> User:
 def log_petition(
     people: Personas, tree: Tree, *, now: dt.datetime = NOW, **fields: object
 ) -> Petition:
-    values: dict[str, object] = {
-        "location": tree.building_1,
-        "channel": Channel.WALK_IN,
-        "category": Category.SANITATION,
-        "title": "楼道堆放杂物",
-        "description": "1号楼1单元楼道堆放杂物，影响通行。",
-    }
-    values.update(fields)
-    return services.petition_create(actor=people.worker, now=now, **values)  # type: ignore[arg-type]
+    """``log_petition_as`` by the community worker of 光明社区."""
+    return log_petition_as(people.worker, tree, now=now, **fields)
 
 
 @pytest.fixture
@@ -79,16 +71,23 @@ def default_policies(db: None) -> None:
 def log_petition_as(
     actor: User | None, tree: Tree, *, now: dt.datetime = NOW, **fields: object
 ) -> Petition:
-    """Like ``log_petition``, by another account (a grid worker, a worker of another unit)."""
+    """A walk-in sanitation petition at 1号楼, 楼道堆放杂物 (the title many tests assert on),
+    logged by ``actor`` (a grid worker, a worker of another unit...) at ``now``."""
     values: dict[str, object] = {
         "location": tree.building_1,
-        "channel": Channel.WALK_IN,
-        "category": Category.SANITATION,
         "title": "楼道堆放杂物",
         "description": "1号楼1单元楼道堆放杂物，影响通行。",
     }
     values.update(fields)
-    return services.petition_create(actor=actor, now=now, **values)  # type: ignore[arg-type]
+    return PetitionFactory.create(actor=actor, now=now, **values)
+
+
+def register_wang(tree: Tree, **fields: object) -> Person:
+    """王秀英 of 光明社区 (mobile 13912345678, no document unless given), registered by the
+    system: a petitioner. Each call without a document registers another person."""
+    values: dict[str, object] = {"name": "王秀英", "mobile": "13912345678", "document_number": ""}
+    values.update(fields)
+    return PersonFactory.create(unit=tree.guangming, **values)
 
 
 def snapshot(petition: Petition) -> dict[str, Any]:

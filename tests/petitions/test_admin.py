@@ -14,7 +14,6 @@ from django.core import mail
 from django.utils import translation
 
 from governance.models import AuditEvent
-from orgchart import services as org
 from orgchart.models import Person, User
 from petitions import notifications, services
 from petitions.calendar import calendar_missing_years
@@ -34,9 +33,17 @@ from petitions.notifications import MAX_ATTEMPTS, notify, outbox_send, outbox_se
 from petitions.selectors import notification_list
 from petitions.sweep import escalate_overdue
 from tests.conftest import Personas, Tree, client_for, make_user
-from tests.grids.conftest import resident_id
 from tests.helpers import english_client_for as english
-from tests.petitions.conftest import NOW, at, bring_to, log_petition, log_petition_as, snapshot
+from tests.helpers import resident_id
+from tests.petitions.conftest import (
+    NOW,
+    at,
+    bring_to,
+    log_petition,
+    log_petition_as,
+    register_wang,
+    snapshot,
+)
 
 ADMIN = "/admin/petitions/"
 PETITIONS = f"{ADMIN}petition/"
@@ -81,13 +88,7 @@ def west_admin(tree: Tree) -> User:
 
 @pytest.fixture
 def wang(tree: Tree) -> Person:
-    return org.person_register(
-        actor=None,
-        unit=tree.guangming,
-        name="王秀英",
-        document_number=resident_id("13020319450301002"),
-        mobile="13912345678",
-    ).person
+    return register_wang(tree, document_number=resident_id("13020319450301002"))
 
 
 @pytest.fixture

@@ -24,8 +24,7 @@ from django.utils.translation import gettext, override
 from governance.models import AuditEvent
 from grids import services as grid_services
 from grids.models import Visit
-from orgchart import services as org
-from orgchart.models import Person, User
+from orgchart.models import User
 from petitions import services
 from petitions.models import (
     Action,
@@ -114,10 +113,6 @@ def post_action(
     if version is not None:
         body[f"{name}-version"] = version
     return client.post(f"/petitions/{petition.pk}/{action}/", body)
-
-
-def register(tree: Tree, name: str, mobile: str = "") -> Person:
-    return org.person_register(actor=None, unit=tree.guangming, name=name, mobile=mobile).person
 
 
 # --- Intake ----------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ import time_machine
 from governance.models import AuditEvent
 from orgchart.models import User
 from tests.conftest import Personas, Tree, client_for, make_user
+from tests.factories import PersonFactory, VolunteerFactory
 from tests.helpers import english_client_for as english
-from tests.volunteers.conftest import NOW, VolunteerWorld, register
+from tests.volunteers.conftest import NOW, VolunteerWorld
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -109,10 +110,10 @@ def aworld(vworld: VolunteerWorld, tree: Tree, people: Personas) -> AdminWorld:
     west_pairing = services.pairing_create(
         actor=None, partner=west_partner, community=tree.xinhua, started_on=dt.date(2026, 1, 1)
     )
-    west_volunteer = services.volunteer_register(
-        actor=None,
-        person=register(tree.xinhua, "新华志愿者", "11010119870303003"),
+    west_volunteer = VolunteerFactory.create(
         community=tree.xinhua,
+        person__name="新华志愿者",
+        person__first17="11010119870303003",
         registered_on=NOW.date(),
     )
     west_team = services.team_create(
@@ -365,7 +366,7 @@ def test_volunteer_team_and_reward_are_created_through_the_services(
     aworld: AdminWorld, people: Personas, tree: Tree, vworld: VolunteerWorld
 ) -> None:
     client = english(people.street_admin)
-    person = register(tree.heping, "和平志愿者", "11010119880404004")
+    person = PersonFactory.create(unit=tree.heping, name="和平志愿者", first17="11010119880404004")
     before = AuditEvent.objects.count()
     response = client.post(
         f"{ADMIN}volunteer/add/",

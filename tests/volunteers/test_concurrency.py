@@ -20,8 +20,9 @@ from django.utils import translation
 
 from governance.errors import InvalidTransition
 from orgchart.models import User
-from tests.conftest import Personas, Tree, make_user
-from tests.volunteers.conftest import NOW, VolunteerWorld, register
+from tests.conftest import Personas, Tree
+from tests.factories import VolunteerFactory
+from tests.volunteers.conftest import NOW, VolunteerWorld
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -84,14 +85,11 @@ def volunteers_with_accounts(tree: Tree, count: int) -> list[tuple[int, int]]:
     """``count`` volunteers of 光明社区 with their own accounts: (account id, volunteer id)."""
     made = []
     for n in range(count):
-        account = make_user(f"crowd{n:02d}", User.Role.VOLUNTEER, unit=tree.guangming)
-        volunteer = services.volunteer_register(
-            actor=None,
-            person=register(tree.guangming, f"群众{n:02d}", f"11010119950101{n + 100:03d}"),
-            community=tree.guangming,
-            account=account,
+        volunteer = VolunteerFactory.create(
+            community=tree.guangming, with_account=True, account__username=f"crowd{n:02d}"
         )
-        made.append((account.pk, volunteer.pk))
+        assert volunteer.account_id is not None
+        made.append((volunteer.account_id, volunteer.pk))
     return made
 
 

@@ -5,19 +5,16 @@ given only to a partner unit paired with its community."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
 from governance.errors import InvalidTransition, NotAllowed, ValidationFailed
 from governance.models import AuditEvent
 from orgchart.models import PartyMember
-from tests.conftest import Personas, Tree
 from tests.helpers import api_for_fresh_copy as api_for
 from tests.helpers import frozen_at
-from tests.volunteers.conftest import NOW, VolunteerWorld
-from tests.volunteers.test_registration import party_member
-from tests.volunteers.test_services import Cast, make_cast, order_in
+from tests.volunteers.conftest import NOW, SATURDAY, announce, order_in
+from tests.volunteers.test_registration import member_jia
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -32,28 +29,9 @@ from volunteers.models import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HOUR = dt.timedelta(hours=1)
-SATURDAY = NOW + dt.timedelta(days=3)  # 2026-11-21 10:00
 
 
 frozen = frozen_at(NOW)
-
-
-@pytest.fixture
-def cast(vworld: VolunteerWorld, tree: Tree, people: Personas) -> Cast:
-    return make_cast(vworld, tree, people)
-
-
-def announce(people: Personas, tree: Tree, **changes: Any) -> Activity:
-    details: dict[str, Any] = {
-        "actor": people.worker,
-        "unit": tree.guangming,
-        "title": "周六志愿服务日",
-        "kind": Activity.Kind.VOLUNTEER_DAY,
-        "starts_at": SATURDAY,
-        "ends_at": SATURDAY + 3 * HOUR,
-        "capacity": 10,
-    }
-    return services.activity_create(**{**details, **changes})
 
 
 # --- A weekly series ---------------------------------------------------------------------------
@@ -116,7 +94,7 @@ def test_a_series_with_a_bad_week_writes_none_of_it(vworld, people, tree) -> Non
 
 
 def test_an_organiser_calls_an_activity_off_and_it_closes(vworld, people, tree, cast) -> None:
-    activity = announce(people, tree)
+    activity = announce(people, tree.guangming, actor=people.worker, hours=3)
     signup = services.activity_sign_up(actor=people.volunteer, activity=activity, now=NOW)
     called_off = services.activity_cancel(actor=people.worker, activity=activity, reason="暴雨")
     assert called_off.is_cancelled
@@ -140,7 +118,7 @@ def test_an_organiser_calls_an_activity_off_and_it_closes(vworld, people, tree, 
 
 
 def test_once_someone_is_checked_in_the_activity_is_not_called_off(vworld, people, tree) -> None:
-    activity = announce(people, tree)
+    activity = announce(people, tree.guangming, actor=people.worker, hours=3)
     signup = services.activity_sign_up(actor=people.volunteer, activity=activity, now=NOW)
     # Check-in opens an hour before the start: the activity is taking place.
     early = SATURDAY - dt.timedelta(minutes=30)
@@ -156,7 +134,7 @@ def test_once_someone_is_checked_in_the_activity_is_not_called_off(vworld, peopl
 
 
 def test_calling_off_needs_a_reason_and_a_future_start(vworld, people, tree) -> None:
-    activity = announce(people, tree)
+    activity = announce(people, tree.guangming, actor=people.worker, hours=3)
     with pytest.raises(ValidationFailed) as error:
         services.activity_cancel(actor=people.worker, activity=activity, reason="  ")
     assert list(error.value.fields) == ["reason"]
@@ -168,7 +146,7 @@ def test_calling_off_needs_a_reason_and_a_future_start(vworld, people, tree) -> 
 
 
 def test_who_may_call_an_activity_off(vworld, people, tree) -> None:
-    street_day = announce(people, tree, actor=people.official, unit=tree.east)
+    street_day = announce(people, tree.east, actor=people.official, hours=3)
     # A community worker sees the street's volunteer day but does not call it off.
     with pytest.raises(NotAllowed):
         services.activity_cancel(actor=people.worker, activity=street_day, reason="下雨")
@@ -183,7 +161,7 @@ def test_who_may_call_an_activity_off(vworld, people, tree) -> None:
 
 
 def test_a_registration_ends_once_and_not_in_the_future(vworld, people, tree, cast) -> None:
-    member = party_member(tree)
+    member = member_jia(tree)
     registration = services.dual_register(
         actor=people.worker,
         party_member=member,
@@ -291,7 +269,7 @@ def test_the_api_announces_a_weekly_series_and_calls_one_off(vworld, people, tre
 
 def test_the_api_ends_a_registration(vworld, people, tree) -> None:
     registration = services.dual_register(
-        actor=people.worker, party_member=party_member(tree), community=tree.guangming
+        actor=people.worker, party_member=member_jia(tree), community=tree.guangming
     )
     url = f"/api/dual-registrations/{registration.pk}/end/"
     assert api_for(people.official).post(url, {}, format="json").status_code == 403

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, override
 
 from tests.conftest import Personas, Tree, client_for
 from tests.helpers import frozen_at
-from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld
+from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld, order_work, post_wish
 from volunteers import services
 from volunteers.models import (
     PointEntry,
@@ -34,10 +34,6 @@ pytestmark = pytest.mark.django_db
 
 
 frozen = frozen_at(NOW)
-
-
-def post_wish(people: Personas, tree: Tree, title: str = "修水龙头") -> Wish:
-    return services.wish_post(actor=people.worker, community=tree.guangming, title=title)
 
 
 def give(world: VolunteerWorld, points: int) -> None:
@@ -220,8 +216,8 @@ def test_the_volunteer_nav_shows_only_its_pages(people: Personas, vworld: Volunt
 
 
 def test_the_wish_board_exports_xlsx(tree: Tree, people: Personas, vworld: VolunteerWorld) -> None:
-    post_wish(people, tree, "修水龙头")
-    post_wish(people, tree, "买米")
+    post_wish(people, tree, title="修水龙头")
+    post_wish(people, tree, title="买米")
     response = client_for(people.worker).get(reverse("volunteers:wishes"), {"format": "xlsx"})
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
@@ -231,8 +227,8 @@ def test_the_wish_board_exports_xlsx(tree: Tree, people: Personas, vworld: Volun
 
 
 def test_the_status_filter(tree: Tree, people: Personas, vworld: VolunteerWorld) -> None:
-    first = post_wish(people, tree, "一")
-    post_wish(people, tree, "二")
+    first = post_wish(people, tree, title="一")
+    post_wish(people, tree, title="二")
     services.wish_claim(actor=people.volunteer, wish=first)
     response = client_for(people.worker).get(reverse("volunteers:wishes"), {"status": "claimed"})
     assert [row.wish.title for row in response.context["rows"]] == ["一"]
@@ -252,10 +248,10 @@ def test_the_wish_board_costs_the_same_for_one_and_many(
 ) -> None:
     client = client_for(people.volunteer)
     url = reverse("volunteers:wishes")
-    post_wish(people, tree, "一")
+    post_wish(people, tree, title="一")
     one = count_queries(client, url)
     for number in range(6):
-        wish = post_wish(people, tree, f"愿望{number}")
+        wish = post_wish(people, tree, title=f"愿望{number}")
         services.wish_claim(actor=people.volunteer, wish=wish)
     assert count_queries(client, url) == one
 
@@ -340,16 +336,8 @@ def test_a_bad_quarter_falls_back_to_the_current_one(
 # --- Work orders (五单法) -----------------------------------------------------------------------
 
 
-def order_one(people: Personas, tree: Tree, title: str = "楼道粉刷") -> WorkOrder:
-    return services.work_order_create(
-        actor=people.worker,
-        community=tree.guangming,
-        title=title,
-        content="粉刷1号楼楼道",
-        funds="1200.50",
-        funds_source="社区为民服务经费",
-        now=NOW,
-    )
+# What the 四公开 block shows of an order's funds.
+FUNDS = {"funds": "1200.50", "funds_source": "社区为民服务经费"}
 
 
 def step(client, order: WorkOrder, action: str, **data):
@@ -359,7 +347,7 @@ def step(client, order: WorkOrder, action: str, **data):
 def test_five_steps_through_the_pages_with_the_publicity_block(
     tree: Tree, people: Personas, vworld: VolunteerWorld
 ) -> None:
-    order = order_one(people, tree)
+    order = order_work(people, tree, **FUNDS)
     worker, volunteer = client_for(people.worker), client_for(people.volunteer)
     page = worker.get(reverse("volunteers:work_order", args=[order.pk]))
     assert [item.name for item in page.context["items"]] == ["dispatch", "cancel"]
@@ -410,7 +398,7 @@ def test_five_steps_through_the_pages_with_the_publicity_block(
 def test_work_order_bad_input_and_stale_version(
     tree: Tree, people: Personas, vworld: VolunteerWorld
 ) -> None:
-    order = order_one(people, tree)
+    order = order_work(people, tree, **FUNDS)
     worker = client_for(people.worker)
     assert step(worker, order, "dispatch", version=1, provider="team:999").status_code == 400
     assert step(worker, order, "dispatch", version=1, provider="").status_code == 400
@@ -433,10 +421,10 @@ def test_the_board_groups_by_stage_exports_and_costs_the_same(
 ) -> None:
     worker = client_for(people.worker)
     url = reverse("volunteers:work_orders")
-    order_one(people, tree, "一")
+    order_work(people, tree, title="一", **FUNDS)
     one = count_queries(worker, url)
     for number in range(4):
-        order = order_one(people, tree, f"单{number}")
+        order = order_work(people, tree, title=f"单{number}", **FUNDS)
         services.work_order_dispatch(
             actor=people.worker,
             work_order=order,

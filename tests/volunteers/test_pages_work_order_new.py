@@ -18,10 +18,10 @@ from orgchart import policy
 from orgchart.models import Person, User
 from tests.conftest import Personas, Tree, make_user
 from tests.conftest import client_for as signed_in
-from tests.grids.conftest import resident_id
-from tests.helpers import frozen_at
+from tests.factories import PersonFactory
+from tests.helpers import frozen_at, resident_id
 from tests.petitions.conftest import log_petition, log_petition_as
-from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld, register
+from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld, order_work
 from volunteers import services
 from volunteers.models import Team, WorkOrder, WorkOrderEvent, WorkOrderStatus
 
@@ -43,7 +43,7 @@ def client_for(user: User) -> Client:
 @pytest.fixture
 def wang(tree: Tree) -> Person:
     """A resident of 光明社区."""
-    return register(tree.guangming, "王大爷", "11010119500101011")
+    return PersonFactory.create(unit=tree.guangming, name="王大爷", first17="11010119500101011")
 
 
 def order_data(**changes: Any) -> dict[str, Any]:
@@ -156,7 +156,7 @@ def test_bad_input_is_a_400_with_field_messages_and_orders_nothing(
     assert past.context["form"].errors == {"due_on": ["The deadline must be in the future."]}
     assert "The deadline must be in the future." in past.content.decode()
     # A person of another community is no requester here.
-    stranger = register(tree.xinhua, "赵四", "11010119600101022")
+    stranger = PersonFactory.create(unit=tree.xinhua, name="赵四", first17="11010119600101022")
     outside = client.post(NEW, order_data(requested_by=stranger.pk))
     assert outside.status_code == 400
     assert outside.context["form"].errors == {
@@ -188,8 +188,8 @@ def test_roles_without_volunteer_pages_get_404_and_strangers_log_in(
 def test_find_offers_the_communitys_residents_and_keeps_what_was_typed(
     tree: Tree, people: Personas, vworld: VolunteerWorld, wang: Person
 ) -> None:
-    other = register(tree.guangming, "王奶奶", "11010119520202033")
-    register(tree.xinhua, "王叔", "11010119700303044")
+    other = PersonFactory.create(unit=tree.guangming, name="王奶奶", first17="11010119520202033")
+    PersonFactory.create(unit=tree.xinhua, name="王叔", first17="11010119700303044")
     client = client_for(people.worker)
     response = client.post(NEW, order_data(title="换灯泡", requester_q="王", find="1"))
     assert response.status_code == 200
@@ -229,11 +229,11 @@ def test_the_form_page_has_a_pinned_query_count(
     with django_assert_num_queries(6):
         assert client.get(NEW).status_code == 200
     # A search: the candidates (one query however many match).
-    register(tree.guangming, "王大爷", "11010119500101011")
+    PersonFactory.create(unit=tree.guangming, name="王大爷", first17="11010119500101011")
     with django_assert_num_queries(7):
         one = client.post(NEW, order_data(requester_q="王", find="1"))
     for index in range(4):
-        register(tree.guangming, f"王{index}", f"1101011950010210{index}")
+        PersonFactory.create(unit=tree.guangming, name=f"王{index}")
     with django_assert_num_queries(7):
         many = client.post(NEW, order_data(requester_q="王", find="1"))
     assert len(one.context["picker"].candidates) == 1
@@ -426,16 +426,10 @@ def street_teams(tree: Tree, vworld: VolunteerWorld) -> dict[str, Team]:
     }
 
 
-def ordered(people: Personas, tree: Tree) -> WorkOrder:
-    return services.work_order_create(
-        actor=people.worker, community=tree.guangming, title="修路灯", content="两盏", now=NOW
-    )
-
-
 def test_the_dispatch_offers_the_communitys_and_its_streets_teams(
     tree: Tree, people: Personas, vworld: VolunteerWorld, street_teams: dict[str, Team]
 ) -> None:
-    order = ordered(people, tree)
+    order = order_work(people, tree)
     page = client_for(people.worker).get(reverse("volunteers:work_order", args=[order.pk]))
     dispatch = next(item for item in page.context["items"] if item.name == "dispatch")
     teams = [label for value, label in dispatch.form.fields["provider"].choices if "team:" in value]
@@ -445,7 +439,7 @@ def test_the_dispatch_offers_the_communitys_and_its_streets_teams(
 def test_a_worker_dispatches_to_the_streets_team(
     tree: Tree, people: Personas, vworld: VolunteerWorld, street_teams: dict[str, Team]
 ) -> None:
-    order = ordered(people, tree)
+    order = order_work(people, tree)
     client = client_for(people.worker)
     act = reverse("volunteers:work_order_act", args=[order.pk, "dispatch"])
     west = client.post(act, {"version": 1, "provider": f"team:{street_teams['west'].pk}"})
@@ -462,7 +456,7 @@ def test_a_worker_dispatches_to_the_streets_team(
 def test_the_service_refuses_a_team_that_does_not_serve_the_community(
     tree: Tree, people: Personas, vworld: VolunteerWorld, street_teams: dict[str, Team]
 ) -> None:
-    order = ordered(people, tree)
+    order = order_work(people, tree)
     for name in ("west", "heping", "district"):
         with pytest.raises(ValidationFailed) as caught:
             services.work_order_dispatch(

@@ -18,11 +18,13 @@ from governance.errors import (
     ValidationFailed,
 )
 from governance.models import AuditEvent
-from tests.conftest import Personas, Tree
-from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld
-from tests.volunteers.test_services import (
-    Cast,
-    make_cast,
+from tests.conftest import Personas
+from tests.volunteers.conftest import (
+    NOW,
+    SATURDAY,
+    SHANGHAI,
+    VolunteerWorld,
+    announce,
     order_in,
     wish_in,
 )
@@ -40,15 +42,10 @@ from volunteers.models import (
 )
 
 HOUR = dt.timedelta(hours=1)
-START = NOW + dt.timedelta(days=3)  # Saturday 2026-11-21 10:00
+START = SATURDAY  # 2026-11-21 10:00
 
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-@pytest.fixture
-def cast(vworld: VolunteerWorld, tree: Tree, people: Personas) -> Cast:
-    return make_cast(vworld, tree, people)
 
 
 def rule(code: str) -> PointRule:
@@ -135,15 +132,7 @@ def test_the_rules_current_value_is_awarded_and_defaults_leave_it_alone(vworld) 
 
 @pytest.fixture
 def activity(vworld, people, tree) -> Activity:
-    return services.activity_create(
-        actor=people.worker,
-        unit=tree.guangming,
-        title="周六志愿服务日",
-        kind=Activity.Kind.VOLUNTEER_DAY,
-        starts_at=START,
-        ends_at=START + 3 * HOUR,
-        capacity=10,
-    )
+    return announce(people, tree.guangming, actor=people.worker, hours=3)
 
 
 def signed_up(activity: Activity, people: Personas) -> Signup:

@@ -20,8 +20,7 @@ from petitions.models import Dispatch, Petition, PetitionEvent
 from tests.conftest import Personas, Tree
 from tests.grids.conftest import world  # noqa: F401 - the grids fixture
 from tests.petitions.conftest import log_petition
-from tests.volunteers.conftest import NOW, VolunteerWorld
-from tests.volunteers.test_services import Cast, make_cast
+from tests.volunteers.conftest import NOW, Cast, VolunteerWorld, announce, make_cast
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -102,15 +101,8 @@ def scene(
     }
 
     def activity(unit: Any, title: str) -> Activity:
-        return services.activity_create(
-            actor=None,
-            unit=unit,
-            title=title,
-            kind=Activity.Kind.THEME_DAY,
-            starts_at=START,
-            ends_at=START + dt.timedelta(hours=2),
-            capacity=20,
-            created_by=people.worker,
+        return announce(
+            people, unit, title=title, kind=Activity.Kind.THEME_DAY, starts_at=START, capacity=20
         )
 
     activities = {

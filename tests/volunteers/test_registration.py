@@ -11,10 +11,10 @@ import pytest
 from governance.errors import NotAllowed, OutOfScope, ValidationFailed
 from orgchart import services as org
 from orgchart.models import PartyMember, PersonRegistration, User
-from tests.conftest import Personas, Tree, make_user
-from tests.grids.conftest import resident_id
-from tests.volunteers.conftest import NOW, VolunteerWorld, register
-from tests.volunteers.test_services import Cast, make_cast
+from tests.conftest import Tree, make_user
+from tests.factories import PersonFactory, VolunteerFactory
+from tests.helpers import resident_id
+from tests.volunteers.conftest import NOW, party_member
 from volunteers import services
 from volunteers.models import DualRegistration, Pairing, PartnerUnit, Team, Volunteer
 
@@ -27,20 +27,11 @@ OTHER_ID = "11010119860202002"  # 志愿者乙 of ``vworld``
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture
-def cast(vworld: VolunteerWorld, tree: Tree, people: Personas) -> Cast:
-    return make_cast(vworld, tree, people)
-
-
-def party_member(tree: Tree, status: str = PartyMember.Status.IN_SERVICE) -> PartyMember:
-    """An in-service party member organised in 下沉党员支部 (光明社区), living in 光明社区."""
-    person = register(tree.guangming, "党员甲", MEMBER_ID)
-    return org.party_member_create(
-        actor=None,
-        person=person,
-        organisation=tree.branch,
-        status=status,
-        employer="云阳供电公司",
+def member_jia(tree: Tree, status: str = PartyMember.Status.IN_SERVICE) -> PartyMember:
+    """党员甲: an in-service party member organised in 下沉党员支部 (光明社区), living in
+    光明社区."""
+    return party_member(
+        tree.guangming, "党员甲", MEMBER_ID, organisation=tree.branch, status=status
     )
 
 
@@ -62,7 +53,7 @@ def registrations() -> list[tuple[Any, ...]]:
 
 
 def test_an_in_service_member_registers_and_claims_a_post(vworld, people, tree, cast) -> None:
-    member = party_member(tree)
+    member = member_jia(tree)
     registration = services.dual_register(
         actor=people.worker,
         party_member=member,
@@ -91,7 +82,7 @@ def test_an_in_service_member_registers_and_claims_a_post(vworld, people, tree, 
 def test_moving_to_another_community_ends_the_previous_registration(
     vworld, people, tree, cast
 ) -> None:
-    member = party_member(tree)
+    member = member_jia(tree)
     services.dual_register(
         actor=people.worker,
         party_member=member,
@@ -123,7 +114,7 @@ def test_moving_to_another_community_ends_the_previous_registration(
 
 
 def test_registering_again_in_the_same_community_updates_the_post(vworld, people, tree) -> None:
-    member = party_member(tree)
+    member = member_jia(tree)
     first = services.dual_register(
         actor=people.worker,
         party_member=member,
@@ -149,7 +140,7 @@ def test_registering_again_in_the_same_community_updates_the_post(vworld, people
 
 @pytest.mark.parametrize("status", [PartyMember.Status.RETIRED, PartyMember.Status.FLOATING])
 def test_only_in_service_members_register(vworld, people, tree, status) -> None:
-    member = party_member(tree, status)
+    member = member_jia(tree, status)
     with pytest.raises(ValidationFailed) as caught:
         services.dual_register(
             actor=people.worker, party_member=member, community=tree.guangming, registered_on=DAY_1
@@ -180,7 +171,7 @@ def test_only_in_service_members_register(vworld, people, tree, status) -> None:
     ],
 )
 def test_claimed_post_and_unit_are_checked(vworld, people, tree, changes, errors) -> None:
-    member = party_member(tree)
+    member = member_jia(tree)
     arguments: dict[str, Any] = {"community": tree.guangming}
     for field, value in changes.items():
         arguments[field] = getattr(tree, value) if field.endswith(("unit", "community")) else value
@@ -191,7 +182,7 @@ def test_claimed_post_and_unit_are_checked(vworld, people, tree, changes, errors
 
 
 def test_a_post_at_a_compound_of_the_community(vworld, people, tree) -> None:
-    member = party_member(tree)
+    member = member_jia(tree)
     services.dual_register(
         actor=people.worker,
         party_member=member,
@@ -214,7 +205,7 @@ def test_a_post_at_a_compound_of_the_community(vworld, people, tree) -> None:
     ],
 )
 def test_who_may_register_members(vworld, people, tree, actor, error) -> None:
-    member = party_member(tree)
+    member = member_jia(tree)
     with pytest.raises(error):
         services.dual_register(
             actor=getattr(people, actor),
@@ -227,7 +218,7 @@ def test_who_may_register_members(vworld, people, tree, actor, error) -> None:
 
 def test_a_member_the_worker_cannot_see_is_404(vworld, people, tree) -> None:
     """新华社区's worker cannot register (and so move) a member known only in 光明社区."""
-    member = party_member(tree)
+    member = member_jia(tree)
     services.dual_register(
         actor=None, party_member=member, community=tree.guangming, registered_on=DAY_1
     )
@@ -341,7 +332,7 @@ def volunteers() -> list[tuple[Any, ...]]:
 
 
 def test_register_a_volunteer(vworld, people, tree) -> None:
-    person = register(tree.guangming, "志愿者庚", "11010119700707007")
+    person = PersonFactory.create(unit=tree.guangming, name="志愿者庚", first17="11010119700707007")
     account = make_user("geng", User.Role.VOLUNTEER, unit=tree.guangming)
     volunteer = services.volunteer_register(
         actor=people.worker,
@@ -404,7 +395,7 @@ def test_registering_again_updates_the_record(vworld, people, tree) -> None:
     ],
 )
 def test_volunteer_register_checks(vworld, people, tree, cast, arguments, errors) -> None:
-    person = register(tree.guangming, "志愿者庚", "11010119700707007")
+    person = PersonFactory.create(unit=tree.guangming, name="志愿者庚", first17="11010119700707007")
     values: dict[str, Any] = {"community": tree.guangming}
     for field, value in arguments.items():
         if field == "community":
@@ -452,7 +443,7 @@ def test_a_volunteer_of_another_community_is_not_moved(vworld, people, tree) -> 
     [("grid", NotAllowed), ("volunteer", NotAllowed), ("other_worker", OutOfScope)],
 )
 def test_who_may_register_volunteers(vworld, people, tree, actor, error) -> None:
-    person = register(tree.guangming, "志愿者庚", "11010119700707007")
+    person = PersonFactory.create(unit=tree.guangming, name="志愿者庚", first17="11010119700707007")
     with pytest.raises(error):
         services.volunteer_register(
             actor=getattr(people, actor), person=person, community=tree.guangming
@@ -461,7 +452,7 @@ def test_who_may_register_volunteers(vworld, people, tree, actor, error) -> None
 
 
 def test_a_person_the_worker_cannot_see_is_404(vworld, people, tree) -> None:
-    stranger = register(tree.xinhua, "孙强", "11010119500101011")
+    stranger = PersonFactory.create(unit=tree.xinhua, name="孙强", first17="11010119500101011")
     with pytest.raises(OutOfScope):
         services.volunteer_register(actor=people.worker, person=stranger, community=tree.guangming)
     assert Volunteer.objects.filter(person=stranger).count() == 0
@@ -496,10 +487,10 @@ def test_a_team_of_a_compound_or_street_takes_the_communitys_volunteers(vworld, 
 
 
 def test_team_create_checks(vworld, people, tree) -> None:
-    outsider = services.volunteer_register(
-        actor=None,
-        person=register(tree.xinhua, "志愿者戊", "11010119910404004"),
+    outsider = VolunteerFactory.create(
         community=tree.xinhua,
+        person__name="志愿者戊",
+        person__first17="11010119910404004",
     )
     cases: list[tuple[dict[str, Any], dict[str, list[str]]]] = [
         (
@@ -530,10 +521,10 @@ def test_team_create_checks(vworld, people, tree) -> None:
 
 def test_team_update_keeps_the_lead_a_member(vworld, people, tree) -> None:
     team = vworld.team
-    third = services.volunteer_register(
-        actor=None,
-        person=register(tree.guangming, "志愿者丙", "11010119900303003"),
+    third = VolunteerFactory.create(
         community=tree.guangming,
+        person__name="志愿者丙",
+        person__first17="11010119900303003",
     )
     with pytest.raises(ValidationFailed) as caught:
         services.team_update_members(actor=people.worker, team=team, remove=[vworld.me])
@@ -557,10 +548,10 @@ def test_team_update_keeps_the_lead_a_member(vworld, people, tree) -> None:
 
 
 def test_team_update_takes_only_volunteers_of_the_area(vworld, people, tree) -> None:
-    outsider = services.volunteer_register(
-        actor=None,
-        person=register(tree.xinhua, "志愿者戊", "11010119910404004"),
+    outsider = VolunteerFactory.create(
         community=tree.xinhua,
+        person__name="志愿者戊",
+        person__first17="11010119910404004",
     )
     with pytest.raises(ValidationFailed) as caught:
         services.team_update_members(actor=people.worker, team=vworld.team, add=[outsider])

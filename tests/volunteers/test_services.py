@@ -2,11 +2,8 @@
 its exact event rows, a forbidden source status, an idempotent rerun, a stale object and the
 role checks (403 inside the actor's area, 404 outside it); then the work-order deadline sweep.
 
-The cast (``make_cast``) adds to ``vworld``: the account of 志愿者乙 (a plain member of
-光明先锋队), the lead of another team of 光明社区 (光明帮帮团), a volunteer account with no
-volunteer record, a volunteer of 新华社区, a holder of the ``supervisor`` post of 光明社区, a
-worker of 和平社区, officials of 云阳区 and 西城街道, and a partner unit (云阳供电公司) paired with
-光明社区 whose contact has a volunteer account.
+The cast (the ``cast`` fixture) and the helpers making wishes and work orders are in
+tests/volunteers/conftest.py.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -29,15 +25,25 @@ from governance.errors import (
     ValidationFailed,
 )
 from orgchart import services as org
-from orgchart.models import OrgUnit, Post, User
+from orgchart.models import User
 from petitions.models import Notification
-from tests.conftest import Personas, Tree, make_user
+from tests.conftest import Personas, make_user
+from tests.factories import PersonFactory
 from tests.petitions.conftest import log_petition
-from tests.volunteers.conftest import NOW, VolunteerWorld, register
+from tests.volunteers.conftest import (
+    NOW,
+    SATURDAY,
+    Cast,
+    VolunteerWorld,
+    announce,
+    order_in,
+    order_work,
+    post_wish,
+    wish_in,
+)
 from volunteers import services
 from volunteers.models import (
     Activity,
-    PartnerUnit,
     PointEntry,
     Signup,
     Team,
@@ -60,117 +66,7 @@ LATER = NOW + HOUR
 pytestmark = pytest.mark.usefixtures("english")
 
 
-# --- The cast ------------------------------------------------------------------------------
-
-
-@dataclass
-class Cast:
-    member: User  # 志愿者乙's account: a member of 光明先锋队, not its lead
-    helper_lead: User  # lead of 光明帮帮团, not a member of 光明先锋队
-    helper_team: Team
-    bare_volunteer: User  # a volunteer account of 光明社区 without a volunteer record
-    xinhua_volunteer: User
-    supervisor: User  # their person holds a current supervisor post of 光明社区
-    supervisor_post: Post
-    heping_worker: User
-    district_official: User
-    west_official: User
-    partner: PartnerUnit
-    partner_contact: User
-
-
-def volunteer_account(
-    username: str, community: OrgUnit, name: str, first17: str
-) -> tuple[User, Volunteer]:
-    account = make_user(username, User.Role.VOLUNTEER, unit=community)
-    volunteer = services.volunteer_register(
-        actor=None,
-        person=register(community, name, first17),
-        community=community,
-        account=account,
-        registered_on=NOW.date(),
-    )
-    return account, volunteer
-
-
-def make_cast(vworld: VolunteerWorld, tree: Tree, people: Personas) -> Cast:
-    g = tree.guangming
-    member = make_user("member", User.Role.VOLUNTEER, unit=g)
-    services.volunteer_register(actor=None, person=vworld.other.person, community=g, account=member)
-    helper_lead, helper = volunteer_account("helper_lead", g, "志愿者丙", "11010119900303003")
-    helper_team = services.team_create(
-        actor=None, unit=g, name="光明帮帮团", kind=Team.Kind.HELPING_GROUP, lead=helper
-    )
-    xinhua_volunteer, _ = volunteer_account(
-        "xinhua_volunteer", tree.xinhua, "志愿者戊", "11010119910404004"
-    )
-    supervisor, watcher = volunteer_account("supervisor", g, "监委丁", "11010119920505005")
-    post = org.post_assign(
-        actor=None,
-        unit=g,
-        kind=Post.Kind.SUPERVISOR,
-        holder=watcher.person,
-        started_on=dt.date(2026, 1, 1),
-    )
-    partner_contact = make_user("partner_contact", User.Role.VOLUNTEER, unit=g)
-    partner = services.partner_unit_create(
-        actor=None,
-        unit=tree.district,
-        name="云阳供电公司",
-        kind=PartnerUnit.Kind.STATE_ENTERPRISE,
-        contact_account=partner_contact,
-    )
-    services.pairing_create(
-        actor=None, partner=partner, community=g, started_on=dt.date(2026, 1, 1)
-    )
-    return Cast(
-        member=member,
-        helper_lead=helper_lead,
-        helper_team=helper_team,
-        bare_volunteer=make_user("bare_volunteer", User.Role.VOLUNTEER, unit=g),
-        xinhua_volunteer=xinhua_volunteer,
-        supervisor=supervisor,
-        supervisor_post=post,
-        heping_worker=make_user("heping_worker", User.Role.COMMUNITY_WORKER, unit=tree.heping),
-        district_official=make_user("district_official", User.Role.OFFICIAL, unit=tree.district),
-        west_official=make_user("west_official", User.Role.OFFICIAL, unit=tree.west),
-        partner=partner,
-        partner_contact=partner_contact,
-    )
-
-
-@pytest.fixture
-def cast(vworld: VolunteerWorld, tree: Tree, people: Personas) -> Cast:
-    return make_cast(vworld, tree, people)
-
-
 # --- Micro-wishes: helpers -----------------------------------------------------------------
-
-
-def post_wish(people: Personas, tree: Tree, *, now: dt.datetime = NOW) -> Wish:
-    return services.wish_post(
-        actor=people.worker, community=tree.guangming, title="帮独居老人买药", now=now
-    )
-
-
-def wish_in(status: str, people: Personas, tree: Tree) -> Wish:
-    """A fresh wish of 光明社区 in ``status`` by the ordinary path at NOW; a withdrawn wish was
-    claimed first (so it keeps its claimer)."""
-    wish = post_wish(people, tree)
-    if status == WishStatus.POSTED:
-        return wish
-    wish = services.wish_claim(actor=people.volunteer, wish=wish, now=NOW)
-    if status == WishStatus.CLAIMED:
-        return wish
-    if status == WishStatus.WITHDRAWN:
-        return services.wish_withdraw(
-            actor=people.worker, wish=wish, reason="居民已自行解决", now=NOW
-        )
-    wish = services.wish_fulfil(actor=people.volunteer, wish=wish, note="药已送到", now=NOW)
-    if status == WishStatus.FULFILLED:
-        return wish
-    assert status == WishStatus.CONFIRMED
-    return services.wish_confirm(actor=people.worker, wish=wish, now=NOW)
 
 
 def wish_events(wish: Wish) -> list[tuple[Any, ...]]:
@@ -524,7 +420,7 @@ def test_a_wish_is_posted_by_a_community(vworld, people, tree) -> None:
 
 
 def test_the_beneficiary_must_be_in_the_posters_area(vworld, people, tree) -> None:
-    stranger = register(tree.xinhua, "孙强", "11010119500101011")
+    stranger = PersonFactory.create(unit=tree.xinhua, name="孙强", first17="11010119500101011")
     with pytest.raises(OutOfScope):
         services.wish_post(
             actor=people.worker,
@@ -546,42 +442,6 @@ def test_an_inactive_volunteer_cannot_claim(vworld, people, tree) -> None:
 
 
 # --- Work orders: helpers ------------------------------------------------------------------
-
-
-def order_work(people: Personas, tree: Tree, *, now: dt.datetime = NOW, **fields: Any) -> WorkOrder:
-    values: dict[str, Any] = {"title": "楼道粉刷", "content": "粉刷1号楼楼道"}
-    values.update(fields)
-    return services.work_order_create(
-        actor=people.worker, community=tree.guangming, now=now, **values
-    )
-
-
-def order_in(status: str, vworld: VolunteerWorld, people: Personas, tree: Tree) -> WorkOrder:
-    """A fresh work order of 光明社区 in ``status`` by the ordinary path at NOW: dispatched to
-    光明先锋队 (whose lead is the ``volunteer`` persona); a cancelled order was dispatched
-    first (so the team still sees it)."""
-    order = order_work(people, tree)
-    if status == WorkOrderStatus.ORDERED:
-        return order
-    order = services.work_order_dispatch(
-        actor=people.worker, work_order=order, team=vworld.team, now=NOW
-    )
-    if status == WorkOrderStatus.DISPATCHED:
-        return order
-    if status == WorkOrderStatus.CANCELLED:
-        return services.work_order_cancel(
-            actor=people.worker, work_order=order, reason="居民已自行解决", now=NOW
-        )
-    order = services.work_order_accept(actor=people.volunteer, work_order=order, now=NOW)
-    if status == WorkOrderStatus.ACCEPTED:
-        return order
-    order = services.work_order_complete(
-        actor=people.volunteer, work_order=order, note="已粉刷完毕", now=NOW
-    )
-    if status == WorkOrderStatus.COMPLETED:
-        return order
-    assert status == WorkOrderStatus.VERIFIED
-    return services.work_order_verify(actor=people.official, work_order=order, now=NOW)
 
 
 def order_events(order: WorkOrder) -> list[tuple[Any, ...]]:
@@ -1349,21 +1209,6 @@ def test_the_sweep_works_through_every_batch(vworld, people, tree) -> None:
 
 
 # --- Activities: sign-up within the places ---------------------------------------------------
-
-SATURDAY = NOW + dt.timedelta(days=3)
-
-
-def announce(people: Personas, unit: OrgUnit, *, capacity: int = 10) -> Activity:
-    return services.activity_create(
-        actor=None,
-        unit=unit,
-        title="周六志愿服务日",
-        kind=Activity.Kind.VOLUNTEER_DAY,
-        starts_at=SATURDAY,
-        ends_at=SATURDAY + 2 * HOUR,
-        capacity=capacity,
-        created_by=people.worker,
-    )
 
 
 def signups() -> list[tuple[Any, ...]]:

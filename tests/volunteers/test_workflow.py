@@ -10,7 +10,8 @@ import pytest
 from django.utils import translation
 
 from governance.errors import InvalidTransition, NotAllowed, OutOfScope, ValidationFailed
-from tests.volunteers.test_services import LATER, order_in, wish_in, wish_snapshot
+from tests.volunteers.conftest import order_in, wish_in
+from tests.volunteers.test_services import LATER, wish_snapshot
 from volunteers import services
 from volunteers.models import Team, WishEvent, WishStatus, WorkOrderEvent, WorkOrderStatus
 from volunteers.serializers import wish_actions, work_order_actions
