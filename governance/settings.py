@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -398,6 +399,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.note_overdue_work_orders_task",
         "schedule": float(PETITION_SWEEP_SECONDS),
         "options": {"expires": float(PETITION_SWEEP_SECONDS)},
+    },
+    "check-rollups": {
+        "task": "petitions.tasks.check_rollups_task",
+        "schedule": crontab(hour=2, minute=30),
     },
     "send-outbox": {
         "task": "petitions.tasks.send_outbox_task",

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from governance import views as governance_views
 from governance.dashboard import views as dashboard_views
+from governance.dashboard.api import DashboardView
 from grids.api import (
     GridStaffViewSet,
     GridViewSet,
@@ -75,6 +76,7 @@ admin.site.site_title = settings.SITE_TITLE
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
+    path("dashboard/<int:pk>/", dashboard_views.unit_board, name="dashboard_unit"),
     path("org/", include("orgchart.urls")),
     path("grids/", include("grids.urls")),
     path("petitions/", include("petitions.urls")),
@@ -95,5 +97,6 @@ urlpatterns = [
     path("api/auth/token/", account_views.TokenLoginView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/dashboard/", DashboardView.as_view(), name="api-dashboard"),
     path("api/", include(router.urls)),
 ]

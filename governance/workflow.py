@@ -128,6 +128,9 @@ class Transitioned:
     to_status: str
     event: models.Model
     at: dt.datetime
+    # The object as it was locked before the step (None for a creation) and as it is after.
+    before: Any = None
+    after: Any = None
 
 
 TransitionHook = Callable[[Transitioned], None]
@@ -239,6 +242,7 @@ def transition(
         to_status=new_status,
         note=note,
     )
+    after = workflow.reload(pk)
     record = Transitioned(
         workflow=workflow,
         obj_id=pk,
@@ -247,10 +251,12 @@ def transition(
         to_status=new_status,
         event=row,
         at=now,
+        before=current,
+        after=after,
     )
     for hook in list(_HOOKS):
         hook(record)
-    return Outcome(workflow.reload(pk), changed=True, event=row)
+    return Outcome(after, changed=True, event=row)
 
 
 def record_creation(
@@ -284,6 +290,7 @@ def record_creation(
         to_status=_state(obj).status,
         event=event,
         at=now,
+        after=obj,
     )
     for hook in list(_HOOKS):
         hook(record)

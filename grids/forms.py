@@ -82,6 +82,14 @@ class HouseholdFilterForm(GridForm):
         choices=[("", _("All tenures")), *Household.Tenure.choices],
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
+    unvisited = forms.TypedChoiceField(
+        label=_("Not visited in"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any time")), ("30", _("30 days")), ("90", _("90 days"))],
+    )
+    care = forms.BooleanField(label=_("Care-tag households only"), required=False)
 
 
 class ResidentFilterForm(GridForm):

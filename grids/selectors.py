@@ -220,8 +220,12 @@ def household_list_visible(
     grid: Grid | None = None,
     tenure: str = "",
     query: str = "",
+    unvisited_days: int | None = None,
+    care_only: bool = False,
+    now: dt.datetime | None = None,
 ) -> QuerySet[Household]:
-    """Households with ``resident_count`` (current) and ``last_visit_at``, by grid and address."""
+    """Households with ``resident_count`` (current) and ``last_visit_at``, by grid and address;
+    optionally only those not visited in ``unvisited_days`` days, or with a care-tag resident."""
     households = (
         policy(user, Household)
         .select_related("grid", "community", "building")
@@ -245,6 +249,11 @@ def household_list_visible(
         households = households.filter(tenure=tenure)
     if query:
         households = households.filter(household_search_q(query, user=user))
+    if unvisited_days is not None:
+        since = (now or timezone.now()) - dt.timedelta(days=unvisited_days)
+        households = households.exclude(_visited_since(since))
+    if care_only:
+        households = households.filter(_cared_for())
     return households
 
 
@@ -397,3 +406,98 @@ def visit_get(*, user: AnyUser, pk: Any) -> Visit:
         return visit_list_visible(user=user).prefetch_related("photos").get(pk=pk)
     except (Visit.DoesNotExist, ValueError, TypeError) as error:
         raise OutOfScope() from error
+
+
+# --- Figures of a unit for the dashboards ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitGridFigures:
+    """网格 figures of a unit's subtree: grids by kind, households, residents, households per
+    basic grid (against 30 urban / 50 rural), visit coverage, care-tag residents."""
+
+    grids_by_kind: dict[str, int]
+    households: int
+    residents: int
+    visited_30: int
+    visited_90: int
+    care_residents: int
+
+    @property
+    def basic_grids(self) -> int:
+        return self.grids_by_kind.get(Grid.Kind.BASIC, 0)
+
+    @property
+    def households_per_grid(self) -> float | None:
+        return round(self.households / self.basic_grids, 1) if self.basic_grids else None
+
+    @property
+    def coverage_30(self) -> float | None:
+        return round(self.visited_30 / self.households, 4) if self.households else None
+
+    @property
+    def coverage_90(self) -> float | None:
+        return round(self.visited_90 / self.households, 4) if self.households else None
+
+
+def unit_grid_figures(unit: OrgUnit, *, now: dt.datetime | None = None) -> UnitGridFigures:
+    """Three queries: grids by kind, households with their visit coverage, residents (those
+    living here now) with care tags. The caller decides whether the user sees the unit."""
+    now = now or timezone.now()
+    grids = Grid.objects.filter(_within("community", unit))
+    if unit.kind in (OrgUnit.Kind.COMPOUND, OrgUnit.Kind.BUILDING):
+        grids = Grid.objects.filter(_within("compound", unit))
+    kinds = dict(grids.values_list("kind").annotate(n=Count("pk")).order_by())
+    households = Household.objects.filter(_within("community", unit))
+    if unit.kind in (OrgUnit.Kind.COMPOUND, OrgUnit.Kind.BUILDING):
+        households = Household.objects.filter(_within("building", unit))
+    recent = Visit.objects.filter(household=OuterRef("pk"))
+    totals = households.aggregate(
+        households=Count("pk"),
+        visited_30=Count(
+            "pk", filter=Q(Exists(recent.filter(visited_at__gte=now - dt.timedelta(days=30))))
+        ),
+        visited_90=Count(
+            "pk", filter=Q(Exists(recent.filter(visited_at__gte=now - dt.timedelta(days=90))))
+        ),
+    )
+    residents = Resident.objects.filter(
+        household__in=households.values("pk"), moved_out_on__isnull=True
+    ).aggregate(
+        residents=Count("pk"),
+        care=Count("pk", filter=Q(Exists(ResidentCareTag.objects.filter(resident=OuterRef("pk"))))),
+    )
+    return UnitGridFigures(
+        grids_by_kind={kind: kinds.get(kind, 0) for kind in Grid.Kind.values},
+        households=totals["households"],
+        residents=residents["residents"],
+        visited_30=totals["visited_30"],
+        visited_90=totals["visited_90"],
+        care_residents=residents["care"],
+    )
+
+
+def _visited_since(moment: dt.datetime) -> Exists:
+    return Exists(Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=moment))
+
+
+def _cared_for() -> Exists:
+    """A current resident with a care tag (独居老人, 高龄, 残疾人…) lives there."""
+    return Exists(
+        ResidentCareTag.objects.filter(
+            resident__household=OuterRef("pk"), resident__moved_out_on__isnull=True
+        )
+    )
+
+
+def household_visit_counts(*, user: AnyUser, now: dt.datetime) -> dict[str, int]:
+    """The households the user sees (a grid worker: those of the grids they staff) not visited
+    in 30 and 90 days, and those with a care-tag resident not visited in 30 days (one query)."""
+    return policy(user, Household).aggregate(
+        unvisited_30=Count("pk", filter=~Q(_visited_since(now - dt.timedelta(days=30)))),
+        unvisited_90=Count("pk", filter=~Q(_visited_since(now - dt.timedelta(days=90)))),
+        care_due=Count(
+            "pk",
+            filter=~Q(_visited_since(now - dt.timedelta(days=30))) & Q(_cared_for()),
+        ),
+    )

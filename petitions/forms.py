@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -92,6 +93,24 @@ class PetitionFilterForm(PetitionForm):
     repeat = forms.ChoiceField(label=_("Repeat (重复)"), required=False, choices=YES_NO)
     complex = forms.BooleanField(label=_("Complex cases only (疑难复杂)"), required=False)
     here = forms.BooleanField(label=_("Only cases my unit must act on"), required=False)
+    logged_from = forms.DateField(
+        label=_("Logged from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    logged_to = forms.DateField(
+        label=_("Logged until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def logged_between(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The days chosen (both included) as [start, end) in local time."""
+        first, last = self.value("logged_from"), self.value("logged_to")
+        zone = timezone.get_current_timezone()
+        start = dt.datetime.combine(first, dt.time(), tzinfo=zone) if first else None
+        end = (
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+            if last
+            else None
+        )
+        return start, end
 
     def value(self, name: str) -> Any:
         """The cleaned value of a field ("" when it was left out or not valid)."""

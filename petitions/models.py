@@ -794,3 +794,86 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- Rollups for the dashboards ----------------------------------------------------------------
+
+
+class PetitionDay(models.Model):
+    """Counters of the petitions logged in one community on one day (Asia/Shanghai), of one
+    category and channel, as they stand now: every transition moves its case's counters in the
+    same transaction (``petitions.rollups``), and a nightly check recomputes them from the
+    petitions. A dashboard reads any scope from community up from these rows (DESIGN §10)."""
+
+    community = models.ForeignKey(
+        OrgUnit, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day logged"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    channel = models.CharField(_("channel"), max_length=15, choices=Channel.choices)
+    received = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    accepted_on_time = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_first_time = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    evaluated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    escalated_1 = models.IntegerField(default=0)
+    escalated_2 = models.IntegerField(default=0)
+    escalated_3 = models.IntegerField(default=0)
+    repeat = models.IntegerField(default=0)
+    complex = models.IntegerField(default=0)
+    supervised = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("petition day (rollup)")
+        verbose_name_plural = _("petition days (rollup)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "day", "category", "channel"], name="petitionday_key"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "community"], name="petitionday_period")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day} {self.category} {self.channel}"
+
+
+class DepartmentDay(models.Model):
+    """Counters of the whistles to one department from one community on one day (the day of
+    the whistle), as they stand now; kept like ``PetitionDay``."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="+"
+    )
+    community = models.ForeignKey(
+        OrgUnit, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day whistled"))
+    dispatches = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    reported = models.IntegerField(default=0)
+    reported_on_time = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    completed_on_time = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("department day (rollup)")
+        verbose_name_plural = _("department days (rollup)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "community", "day"], name="departmentday_key"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "community"], name="departmentday_period")]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.community_id} {self.day}"

@@ -524,3 +524,56 @@ def petition_figures(
         .order_by("department__name", "department_id")
     ]
     return PetitionFigures(**totals, escalations_by_level=levels, departments=departments)
+
+
+# --- What waits for me (the home pages) ------------------------------------------------------
+
+
+def petition_work_counts(*, user: AnyUser, unit: OrgUnit, now: dt.datetime) -> dict[str, int]:
+    """What waits at ``unit`` (the cases it must act on, in the user's scope), one query:
+    to accept, overdue, to reply (handled by the unit itself), to evaluate, awaiting a
+    department."""
+    return (
+        policy(user, Petition)
+        .filter(handling_unit=unit)
+        .aggregate(
+            to_accept=Count("pk", filter=Q(status=Status.SUBMITTED)),
+            overdue=Count("pk", filter=overdue_q(now)),
+            to_reply=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+            to_evaluate=Count("pk", filter=Q(status=Status.REPLIED)),
+            awaiting_department=Count("pk", filter=Q(status=Status.DISPATCHED)),
+        )
+    )
+
+
+def dispatch_work_counts(*, user: AnyUser, department_id: int, now: dt.datetime) -> dict[str, int]:
+    """A department's whistles that wait for it, one query: to report, overdue (a running
+    clock ran out or a deadline was already missed), to complete, returned."""
+    open_late = Q(status__in=OPEN_DISPATCH_STATUSES) & (
+        Q(late_report=True)
+        | Q(late_complete=True)
+        | Q(status=DispatchStatus.PENDING, report_due_at__lt=now)
+        | Q(status=DispatchStatus.REPORTED, complete_due_at__lt=now)
+    )
+    return (
+        policy(user, Dispatch)
+        .filter(department_id=department_id)
+        .aggregate(
+            to_report=Count("pk", filter=Q(status=DispatchStatus.PENDING)),
+            overdue=Count("pk", filter=open_late),
+            to_complete=Count("pk", filter=Q(status=DispatchStatus.REPORTED)),
+            returned=Count("pk", filter=Q(status=DispatchStatus.RETURNED)),
+        )
+    )
+
+
+def petitions_logged_by(*, user: AnyUser, limit: int = 5) -> list[Petition]:
+    """The open cases the user logged (a grid worker's reports), newest first, with where each
+    stands (its status and handling unit)."""
+    if not isinstance(user, User):
+        return []
+    return list(
+        petition_list_visible(user=user, open_only=True)
+        .filter(created_by=user)
+        .order_by("-created_at", "-id")[:limit]
+    )

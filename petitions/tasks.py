@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from petitions import rollups
 from petitions.notifications import outbox_send
 from petitions.sweep import escalate_overdue
 
@@ -21,3 +22,10 @@ def send_outbox_task() -> int:
     """Send the e-mails waiting in the outbox (after each commit that adds some, and
     periodically, so a lost task only delays them). Idempotent: each row is sent once."""
     return outbox_send()
+
+
+@shared_task(name="petitions.tasks.check_rollups_task")
+def check_rollups_task() -> int:
+    """The nightly check (beat, 02:30): recount the rollups of the days that changed
+    yesterday from the source rows, repair any drift and log it. Returns the rows repaired."""
+    return len(rollups.check_yesterday())

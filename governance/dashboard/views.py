@@ -1,18 +1,102 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from governance.dashboard.selectors import dashboard_for
+from governance.dashboard.selectors import (
+    Period,
+    dashboard_for,
+    dashboard_unit,
+    this_month,
+    unit_dashboard,
+)
+from governance.dashboard.work import my_work
+from orgchart.policy import role_may
 from volunteers.views.shared import is_volunteer, nav_for
+
+# The longest period a page shows (one point a week on the trend).
+MAX_PERIOD_DAYS = 3 * 366
+
+
+class PeriodForm(forms.Form):
+    """The period of a dashboard: two days, both included; this month when left out."""
+
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("date_from"), data.get("date_to")
+        if first and last and last < first:
+            self.add_error("date_to", _("The end lies before the start."))
+        elif first and last and (last - first).days >= MAX_PERIOD_DAYS:
+            self.add_error("date_to", _("Choose at most three years."))
+        return data
+
+    def period(self) -> Period:
+        default = this_month(timezone.localdate())
+        if not self.is_valid():
+            return default
+        first = self.cleaned_data.get("date_from") or default.date_from
+        last = self.cleaned_data.get("date_to") or max(first, default.last_day)
+        if (last - first).days >= MAX_PERIOD_DAYS or last < first:
+            return default
+        return Period(first, last + dt.timedelta(days=1))
+
+
+def _board_context(request: HttpRequest, pk: Any = None) -> dict[str, Any]:
+    form = PeriodForm(request.GET)
+    period = form.period()
+    unit = dashboard_unit(user=request.user, pk=pk)
+    board = unit_dashboard(user=request.user, unit=unit, period=period)
+    period_query = f"logged_from={period.date_from:%Y-%m-%d}&logged_to={period.last_day:%Y-%m-%d}"
+    listed = f"{reverse('petitions:list')}?unit={unit.pk}&{period_query}"
+    return {
+        "board": board,
+        # Each figure links to the list behind it (the petition list, same unit and period).
+        "links": {
+            "received": listed,
+            "open": None,
+            "overdue": f"{listed}&overdue=yes",
+            "escalated": None,
+        },
+        "period_form": form,
+        # The same period on every figure's link to its list.
+        "period_query": period_query,
+        "board_query": f"date_from={period.date_from:%Y-%m-%d}&date_to={period.last_day:%Y-%m-%d}",
+    }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    context = {
+    context: dict[str, Any] = {
         "dashboard": dashboard_for(user=user),
         # Ways into the volunteer pages for staff (no query: links by role); a volunteer
         # account gets its points card instead.
         "volunteer_links": None if is_volunteer(user) else nav_for(user),
+        "work": my_work(user=user),
     }
+    if role_may(user, "page.dashboard", None):
+        context.update(_board_context(request))
     return render(request, "dashboard/home.html", context)
+
+
+@login_required
+def unit_board(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard of one unit of the user's area (drill down from the home page)."""
+    context = _board_context(request, pk)
+    context["nav_section"] = "home"
+    return render(request, "dashboard/unit.html", context)

@@ -56,7 +56,7 @@ def household_list(request: HttpRequest) -> HttpResponseBase:
     digits of an ID; filters by grid, unit and tenure; sorted by address, by the head's name
     in pinyin, or by the longest time since a visit."""
     user = request.user
-    keep = ("q", "grid", "unit", "tenure", "sort")
+    keep = ("q", "grid", "unit", "tenure", "sort", "unvisited", "care")
     listed = list_search(request, keep=keep)
     if listed.redirect_to:
         return redirect(listed.redirect_to)
@@ -65,6 +65,7 @@ def household_list(request: HttpRequest) -> HttpResponseBase:
     filters.is_valid()  # the valid filters apply, the others show their errors
     data = filters.cleaned_data
     tenure, sort = data.get("tenure", ""), data.get("sort", "")
+    unvisited, care = data.get("unvisited"), bool(data.get("care"))
     asked = export_asked(request) if request.method == "GET" else None
     if asked is not None and not allowed:
         raise NotAllowed()
@@ -76,7 +77,13 @@ def household_list(request: HttpRequest) -> HttpResponseBase:
     households = searched(
         filters,
         lambda: selectors.household_list_visible(
-            user=user, within=within, grid=grid, tenure=tenure, query=query
+            user=user,
+            within=within,
+            grid=grid,
+            tenure=tenure,
+            query=query,
+            unvisited_days=unvisited,
+            care_only=care,
         ),
         Household.objects.none(),
     )
@@ -100,7 +107,7 @@ def household_list(request: HttpRequest) -> HttpResponseBase:
         "filters_form": filters,
         "query": query,
         "masked_query": listed.masked_query,
-        "filtered": bool(query or grid or within or tenure),
+        "filtered": bool(query or grid or within or tenure or unvisited or care),
         "grid": grid,
         "within": within,
         "page": page,

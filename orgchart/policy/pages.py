@@ -32,6 +32,8 @@ PETITION_PAGE_ROLES = frozenset(
 )
 # The roles ``petitions.notifications`` writes to: unit staff and department handlers.
 NOTIFIED_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.OFFICIAL, Role.DEPARTMENT_HANDLER})
+# The roles whose home shows the dashboard of their scope (and who open any unit's in it).
+DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
 # The roles that import the households and residents ledgers, and the party members ledger:
 # the community and the administrators (grid workers keep households one by one).
 LEDGER_IMPORT_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
@@ -133,6 +135,9 @@ ACTION_RULES.update(
         "page.petition_inbox": _roles(Role.DEPARTMENT_HANDLER),  # 部门待办
         "page.petition_supervision": _roles(Role.OFFICIAL, Role.ADMIN),  # 督办
         "page.petition_complex_cases": _roles(Role.OFFICIAL, Role.ADMIN, Role.COMMUNITY_WORKER),
+        # The dashboard of a unit (figures, child units, departments): officials and admins of
+        # their area, a community worker of the community.
+        "page.dashboard": _roles(*DASHBOARD_ROLES),
         # The volunteer pages: the area's staff and volunteers; the registers and redemptions
         # for the staff; the register forms (报到, pairing) for those who manage volunteers.
         "page.volunteers": _roles(*VOLUNTEER_STAFF_ROLES, Role.VOLUNTEER),

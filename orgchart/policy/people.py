@@ -53,12 +53,17 @@ def _works_with_people(user: AnyUser, scope: Scope) -> bool:
     return scope.everything or (isinstance(user, User) and user.role in PEOPLE_ROLES)
 
 
+FULL_NAME_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER})
+
+
 def sees_full_names(user: AnyUser) -> bool:
-    """Roles that keep the people ledger see names in full; everyone else sees ``张*``.
-    ID numbers and phones are masked for every role until revealed (audited)."""
+    """Staff roles see the names of the people in their scope in full (DESIGN §6: admins,
+    officials, community and grid workers; a street leader must tell residents apart);
+    everyone else sees ``张*``. ID numbers and phones are masked for every role until revealed
+    (audited)."""
     if not user.is_authenticated or not isinstance(user, User):
         return False
-    return user.is_superuser or user.role in (Role.ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
+    return user.is_superuser or user.role in FULL_NAME_ROLES
 
 
 def _person_rule(user: AnyUser, scope: Scope) -> Q:

@@ -36,7 +36,7 @@ from grids.demo.plan import community_pinyin
 from grids.models import Grid, GridStaff, Household, Resident, Visit
 from orgchart.demo import DEMO_PASSWORD
 from orgchart.models import Department, OrgUnit, Person, User
-from petitions import services
+from petitions import rollups, services
 from petitions.calendar import WorkingCalendar
 from petitions.demo import texts
 from petitions.demo.bulk import BulkWriter
@@ -680,6 +680,10 @@ def seed_petitions_demo(
     sweep_log.setLevel(logging.WARNING)
     try:
         with transaction.atomic():
-            return seeder.run()
+            result = seeder.run()
+            # The bulk writer bypasses the workflow core: count the dashboards' rollups from
+            # the rows (this also brings the rollups of an older demo database up to date).
+            rollups.recompute()
+            return result
     finally:
         sweep_log.setLevel(level)

@@ -16,6 +16,7 @@ from governance.workflow import transition
 from orgchart import policy
 from orgchart.models import Department
 from orgchart.policy import AnyUser
+from petitions import rollups
 from petitions.calendar import deadline_after, extend_deadline
 from petitions.models import (
     OPEN_DISPATCH_STATUSES,
@@ -220,6 +221,8 @@ def petition_dispatch(
             for department, role in wanted
         ]
     )
+    for dispatch in created:
+        rollups.dispatch_changed(None, dispatch, community_id=current.community_id)
     if not Dispatch.objects.filter(
         petition=current, role=DispatchRole.LEAD, status=DispatchStatus.PENDING
     ).exists():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.workflow import transition
+from petitions import rollups
 from petitions.calendar import deadline_after
 from petitions.models import (
     Action,
@@ -125,6 +126,11 @@ def petition_escalate(
         late = "late_report" if deadline == Deadline.REPORT else "late_complete"
         Dispatch.objects.filter(pk=dispatch.pk).update(
             **{field: deadline_after(now, within, unit), late: True}, version=F("version") + 1
+        )
+        rollups.dispatch_changed(
+            dispatch,
+            Dispatch.objects.get(pk=dispatch.pk),
+            community_id=petition.community_id,
         )
     outcome = transition(
         PETITION_WORKFLOW,

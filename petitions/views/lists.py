@@ -52,6 +52,8 @@ LIST_FILTERS = (
     "complex",
     "here",
     "unit",
+    "logged_from",
+    "logged_to",
 )
 
 
@@ -105,6 +107,11 @@ def petition_list(request: HttpRequest) -> HttpResponseBase:
     )
     if here and anchor is None:
         petitions = petitions.none()
+    logged_from, logged_to = filters.logged_between()
+    if logged_from is not None:
+        petitions = petitions.filter(created_at__gte=logged_from)
+    if logged_to is not None:
+        petitions = petitions.filter(created_at__lt=logged_to)
     export = _export(request, within, {**chosen, "unit": within})
     if export is not None:
         return exports.petition_export(export, petitions)
@@ -112,9 +119,11 @@ def petition_list(request: HttpRequest) -> HttpResponseBase:
     context = {
         "filters_form": filters,
         "filtered": bool(within)
+        or bool(logged_from or logged_to)
         or any(value not in ("", None, False) for value in chosen.values()),
         # Filters besides the search are folded away on a phone unless one is in use.
         "advanced": bool(within)
+        or bool(logged_from or logged_to)
         or bool(filters.errors)
         or any(value not in ("", None, False) for key, value in chosen.items() if key != "q"),
         "within": within,

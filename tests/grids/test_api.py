@@ -22,8 +22,9 @@ from grids import services
 from grids.models import Grid, GridStaff, Household, Resident, ResidentCareTag, Visit, VisitPhoto
 from orgchart.models import Person, PersonRegistration, User
 from tests.conftest import Personas, Tree, make_user
-from tests.grids.conftest import GridWorld, person, resident_id
-from tests.helpers import frozen_at
+from tests.factories import PersonFactory
+from tests.grids.conftest import GridWorld
+from tests.helpers import frozen_at, resident_id
 from tests.orgchart.test_exports import download, sheet_of, table
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -361,11 +362,13 @@ def test_staff_list_appoint_and_end(world: GridWorld, tree: Tree, people: Person
             "is_current": True,
         }
     ]
-    # An official sees staff names masked.
+    # An official sees staff names in full (DESIGN §6).
     official_rows = ok(api(people.official).get(f"/api/grids/{world.grid_a.pk}/staff/"))
-    assert official_rows["results"][0]["person_name"] == "网***"
+    assert official_rows["results"][0]["person_name"] == "网格员甲"
 
-    newcomer = person(tree.guangming, "网格员丙", "110101199001010016")
+    newcomer = PersonFactory.create(
+        unit=tree.guangming, name="网格员丙", first17="11010119900101001"
+    )
     account = make_user("grid2", User.Role.GRID_WORKER, unit=tree.guangming)
     assert names(api(account).get("/api/grids/")) == []
     appointed = ok(
@@ -432,8 +435,10 @@ def test_staff_list_appoint_and_end(world: GridWorld, tree: Tree, people: Person
 def test_staff_bad_input_is_400(world: GridWorld, tree: Tree, people: Personas) -> None:
     worker = api(people.worker)
     url = f"/api/grids/{world.grid_b.pk}/staff/"
-    newcomer = person(tree.guangming, "网格员丁", "110101199101010011")
-    outsider = person(tree.xinhua, "外社区人", "110101199201010017")
+    newcomer = PersonFactory.create(
+        unit=tree.guangming, name="网格员丁", first17="11010119910101001"
+    )
+    outsider = PersonFactory.create(unit=tree.xinhua, name="外社区人", first17="11010119920101001")
     xinhua_account = make_user("xinhua_grid", User.Role.GRID_WORKER, unit=tree.xinhua)
     before = snapshot()
     cases = [
@@ -563,7 +568,7 @@ def test_household_detail_lists_residents_masked_by_role(
     ]
     assert ok(api(people.grid).get(url))["residents"][0]["name"] == "王秀英"
     official = ok(api(people.official).get(url))
-    assert official["residents"][0]["name"] == "王**"
+    assert official["residents"][0]["name"] == "王秀英"
     text = api(people.official).get(url).content.decode()
     assert "19450307" not in text
     assert "key_petitioner" not in text
@@ -771,7 +776,11 @@ def test_resident_list_filters(world: GridWorld, tree: Tree, people: Personas) -
     assert listed("?q=0024") == ["赵敏"]  # the visible tail of 赵敏's ID
     assert names(api(people.grid).get("/api/residents/"), "id") == [world.li.pk, world.wang.pk]
     assert resident_names(api(people.other_worker).get("/api/residents/")) == ["孙强"]
-    assert resident_names(api(people.official).get("/api/residents/")) == ["李**", "王**", "赵*"]
+    assert resident_names(api(people.official).get("/api/residents/")) == [
+        "李建国",
+        "王秀英",
+        "赵敏",
+    ]
 
 
 def test_whole_number_search_needs_the_reveal_right(world: GridWorld, people: Personas) -> None:
@@ -858,7 +867,7 @@ def test_resident_create_with_inline_person(world: GridWorld, tree: Tree, people
     ) == [tree.guangming.pk]
 
     # An existing person by id, registered elsewhere in the admin's area, is linked here too.
-    tenant = person(tree.heping, "和平租客", "110101198807070012")
+    tenant = PersonFactory.create(unit=tree.heping, name="和平租客", first17="11010119880707001")
     by_id = ok(
         api(people.street_admin).post(
             "/api/residents/",
@@ -883,8 +892,8 @@ def test_resident_create_bad_input_is_400_and_writes_nothing(
     world: GridWorld, tree: Tree, people: Personas
 ) -> None:
     worker = api(people.worker)
-    newcomer = person(tree.guangming, "新来的", "110101199505050015")
-    outsider = person(tree.xinhua, "外来人", "110101199606060011")
+    newcomer = PersonFactory.create(unit=tree.guangming, name="新来的", first17="11010119950505001")
+    outsider = PersonFactory.create(unit=tree.xinhua, name="外来人", first17="11010119960606001")
     inline = {"name": "新居民", "document_number": resident_id("11010119960101002")}
     home = world.home_102.pk
     before = snapshot()
@@ -1486,9 +1495,7 @@ def more_rows(world: GridWorld, tree: Tree, people: Personas, count: int) -> Non
             entrance="3",
             room=f"{index + 1}01",
         )
-        someone = person(
-            tree.guangming, f"居民{index}", resident_id(f"110101{1940 + index}0101{index:03d}")
-        )
+        someone = PersonFactory.create(unit=tree.guangming)
         services.resident_add(
             actor=None,
             household=home,

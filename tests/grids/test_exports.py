@@ -26,7 +26,9 @@ from grids.models import GridStaff, Resident, Visit
 from orgchart import policy
 from orgchart.models import User
 from tests.conftest import Personas, Tree
-from tests.grids.conftest import GridWorld, person, resident_id
+from tests.factories import PersonFactory
+from tests.grids.conftest import GridWorld
+from tests.helpers import resident_id
 from tests.orgchart.test_people_services import audit_rows, last_audit_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -293,7 +295,7 @@ def test_a_grid_worker_exports_the_residents_of_their_grids_masked(
     assert [row[-1]["revealed"] for row in export_rows(since)] == [False]
 
 
-def test_roles_that_do_not_keep_the_ledger_see_masked_names(
+def test_officials_export_names_in_full_and_numbers_masked(
     world: GridWorld, people: Personas
 ) -> None:
     residents = table(
@@ -311,8 +313,9 @@ def test_roles_that_do_not_keep_the_ledger_see_masked_names(
         )
     )
 
-    assert [row[1] for row in residents] == ["李**", "王**", "赵*"]
-    assert [row[14] for row in grids[:-1]] == ["网***", None, None]
+    assert [row[1] for row in residents] == ["李建国", "王秀英", "赵敏"]
+    assert all("********" in row[4] for row in residents)  # ID numbers stay masked
+    assert [row[14] for row in grids[:-1]] == ["网格员甲", None, None]
 
 
 def test_care_tags_are_joined_and_a_plain_scoped_queryset_exports_too(
@@ -678,9 +681,7 @@ def grow(world: GridWorld, tree: Tree, people: Personas, start: int, count: int)
         home = services.household_create(
             actor=None, grid=world.grid_b, building=tree.building_2, entrance="2", room=f"{index}"
         )
-        resident = person(
-            tree.guangming, f"居民{index}", f"11010119600101{index:03d}0", f"1370000{index:04d}"
-        )
+        resident = PersonFactory.create(unit=tree.guangming, with_mobile=True)
         services.resident_add(
             actor=None,
             household=home,

@@ -23,7 +23,9 @@ from grids.models import Grid, GridStaff, Household, Resident, ResidentCareTag, 
 from orgchart import services as org
 from orgchart.models import Person, Post
 from tests.conftest import Personas, Tree, client_for
-from tests.grids.conftest import GridWorld, person, resident_id
+from tests.factories import PersonFactory
+from tests.grids.conftest import GridWorld
+from tests.helpers import resident_id
 
 
 def html_of(response: Any) -> str:
@@ -149,7 +151,7 @@ def test_handlers_and_volunteers_see_no_grids(world: GridWorld, people: Personas
 def test_grid_page_shows_chiefs_staff_households_and_visits(
     world: GridWorld, people: Personas, tree: Tree
 ) -> None:
-    chief = person(tree.guangming, "总网格长甲")
+    chief = PersonFactory.create(unit=tree.guangming, name="总网格长甲", document_number="")
     org.post_assign(
         actor=None,
         unit=tree.guangming,
@@ -180,16 +182,16 @@ def test_grid_page_shows_chiefs_staff_households_and_visits(
     assert f'data-testid="end-term-{world.staff_a.pk}"' in html
 
 
-def test_grid_page_for_officials_masks_names_and_offers_no_actions(
+def test_grid_page_for_officials_names_people_and_offers_no_actions(
     world: GridWorld, people: Personas
 ) -> None:
     response = client_for(people.official).get(f"/grids/{world.grid_a.pk}/")
     assert response.status_code == 200
     html = html_of(response)
-    assert "王秀英" not in html
-    assert "网格员甲" not in html
-    assert "王**" in html
-    assert "网***" in html
+    # Officials see the names of their area in full (DESIGN §6); numbers stay masked.
+    assert "王秀英" in html
+    assert "网格员甲" in html
+    assert "13800000001" not in html
     for testid in ("record-round", "add-household", "appoint-staff", "end-term-"):
         assert f'data-testid="{testid}' not in html
 
@@ -356,15 +358,16 @@ def test_household_pages_of_other_grids_are_404_for_a_grid_worker(
     )
 
 
-def test_official_sees_the_household_masked_and_may_not_act(
+def test_official_sees_the_household_named_and_may_not_act(
     world: GridWorld, people: Personas
 ) -> None:
     client = client_for(people.official)
     response = client.get(f"/grids/households/{world.home_101.pk}/")
     assert response.status_code == 200
     html = html_of(response)
-    assert "王**" in html
-    assert "王秀英" not in html
+    assert "王秀英" in html
+    assert "13912345678" not in html  # the phone stays masked
+    assert "19450307" not in html  # so does the ID number
     for testid in ("reveal-", "record-visit", "add-resident", "edit-household"):
         assert f'data-testid="{testid}' not in html
     before = Visit.objects.count()
@@ -904,7 +907,7 @@ def test_household_moves_to_another_grid(world: GridWorld, people: Personas) -> 
 def test_add_a_registered_person_as_a_resident(
     world: GridWorld, people: Personas, tree: Tree
 ) -> None:
-    newcomer = person(tree.guangming, "陈静", "110101199203030028")
+    newcomer = PersonFactory.create(unit=tree.guangming, name="陈静", first17="11010119920303002")
     client = client_for(people.worker)
     url = f"/grids/households/{world.home_102.pk}/residents/new/"
     search = client.post(url, {"q": "陈静"})
@@ -940,7 +943,7 @@ def test_add_a_registered_person_as_a_resident(
     )
     assert list(resident.care_tags.values_list("tag", flat=True)) == ["disabled"]
     # A second head of household is a field error, and nothing is written.
-    other = person(tree.guangming, "周涛")
+    other = PersonFactory.create(unit=tree.guangming, name="周涛", document_number="")
     twice = client.post(url, {"person": other.pk, "relation": "head", "lives_here": "on"})
     assert twice.status_code == 400
     assert twice.context["form"].errors["relation"] == [
@@ -1041,7 +1044,7 @@ def test_resident_edit_and_move_out(world: GridWorld, people: Personas) -> None:
 def test_worker_appoints_and_ends_grid_staff(
     world: GridWorld, people: Personas, tree: Tree
 ) -> None:
-    volunteer = person(tree.guangming, "志愿者丙")
+    volunteer = PersonFactory.create(unit=tree.guangming, name="志愿者丙", document_number="")
     client = client_for(people.worker)
     url = f"/grids/{world.grid_b.pk}/staff/new/"
     found = client.get(f"{url}?q=志愿者丙")
@@ -1155,9 +1158,7 @@ def add_households(
             entrance="3",
             room=f"{index + 1:03d}",
         )
-        someone = person(
-            tree.guangming, f"住户{index}", f"1101011960{index % 12 + 1:02d}01{index:03d}0"
-        )
+        someone = PersonFactory.create(unit=tree.guangming)
         resident = services.resident_add(
             actor=None,
             household=household,
@@ -1222,11 +1223,11 @@ def test_household_page_query_count(
     expected = BASE_QUERIES + 11
     with django_assert_num_queries(expected):
         client.get(f"/grids/households/{world.home_101.pk}/")
-    for index in range(5):
+    for _ in range(5):
         services.resident_add(
             actor=None,
             household=world.home_101,
-            person=person(tree.guangming, f"家人{index}"),
+            person=PersonFactory.create(unit=tree.guangming, document_number=""),
             relation=Resident.Relation.CHILD,
             care_tags=["disabled"],
         )

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from governance.models import AuditEvent
 from orgchart import services
 from orgchart.models import PartyMember, Person, Post, User
+from tests import factories
 from tests.conftest import Personas, Tree, make_user
 from tests.helpers import api_for
 from tests.orgchart.test_people_services import (
@@ -24,6 +25,7 @@ from tests.orgchart.test_people_services import (
     audit_rows,
     last_audit_id,
     people_snapshot,
+    register,
     resident_id,
 )
 
@@ -62,10 +64,6 @@ def kind_label(kind: str) -> str:
     """The post's label in the UI language (zh-hans unless the user chose otherwise)."""
     with translation.override("zh-hans"):
         return str(Post.Kind(kind).label)
-
-
-def register_wang(tree: Tree, people: Personas) -> Person:
-    return services.person_register(actor=people.worker, unit=tree.guangming, **PERSON).person
 
 
 # --- Masking ---------------------------------------------------------------------------------
@@ -180,7 +178,7 @@ def test_no_response_but_reveal_carries_a_full_number(tree: Tree, people: Person
     # Not vacuous: the person is there, masked, where the role may see them.
     assert "110105********002X" in bodies["worker: people search by ID"]
     assert "138****5678" in bodies["official: people detail"]
-    assert "王**" in bodies["official: people detail"]  # officials see names masked
+    assert "王秀英" in bodies["official: people detail"]  # officials see names in full
     assert "王秀英" in bodies["worker: party-members detail"]
     assert "110105********002X" in bodies["street_admin: party-members search"]
 
@@ -196,7 +194,7 @@ def test_no_response_but_reveal_carries_a_full_number(tree: Tree, people: Person
 
 
 def test_reveal_is_audited_and_not_cached(tree: Tree, people: Personas) -> None:
-    person = register_wang(tree, people)
+    person = register(tree, people)
     mark = last_audit_id()
     response = api_for(people.worker).post(
         f"/api/people/{person.pk}/reveal/", {"field": "mobile"}, format="json"
@@ -212,7 +210,7 @@ def test_reveal_is_audited_and_not_cached(tree: Tree, people: Personas) -> None:
 
 
 def test_outsider_gets_404_and_nothing_changes(tree: Tree, people: Personas) -> None:
-    person = register_wang(tree, people)
+    person = register(tree, people)
     member = services.party_member_create(
         actor=None, person=person, organisation=tree.guangming, status="retired"
     )
@@ -264,7 +262,7 @@ def test_outsider_gets_404_and_nothing_changes(tree: Tree, people: Personas) -> 
 
 
 def test_roles_that_see_but_may_not_act_get_403(tree: Tree, people: Personas) -> None:
-    person = register_wang(tree, people)
+    person = register(tree, people)
     member = services.party_member_create(
         actor=None, person=person, organisation=tree.guangming, status="retired"
     )
@@ -422,7 +420,7 @@ def test_bad_filters_are_400(tree: Tree, people: Personas, url: str, fields: set
 def test_bad_input_on_updates_and_actions_is_400_and_changes_nothing(
     tree: Tree, people: Personas
 ) -> None:
-    person = register_wang(tree, people)
+    person = register(tree, people)
     member = services.party_member_create(
         actor=None, person=person, organisation=tree.guangming, status="retired"
     )
@@ -516,7 +514,7 @@ def test_bad_input_on_updates_and_actions_is_400_and_changes_nothing(
 
 
 def test_empty_update_changes_nothing(tree: Tree, people: Personas) -> None:
-    person = register_wang(tree, people)
+    person = register(tree, people)
     member = services.party_member_create(
         actor=None, person=person, organisation=tree.guangming, status="retired"
     )
@@ -569,7 +567,7 @@ def test_registering_a_known_person_is_200_and_links(tree: Tree, people: Persona
 
 
 def test_people_list_filters_and_search(tree: Tree, people: Personas) -> None:
-    wang = register_wang(tree, people)
+    wang = register(tree, people)
     li = services.person_register(
         actor=None, unit=tree.heping, name="李四", mobile="13900001111"
     ).person
@@ -579,13 +577,14 @@ def test_people_list_filters_and_search(tree: Tree, people: Personas) -> None:
     def names(**query: Any) -> list[str]:
         return [row["name"] for row in ok(official.get("/api/people/", query))["results"]]
 
-    assert names() == ["李*", "王**"]  # pinyin order: li, wang
-    assert names(unit=tree.heping.pk) == ["李*"]
-    assert names(q="王") == ["王**"]
-    assert names(q="wxy") == ["王**"]
-    assert names(q="WANG") == ["王**"]
-    assert names(q="110105") == ["王**"]
-    assert names(q="002x") == ["王**"]
+    # Officials see the names of their area in full (DESIGN §6).
+    assert names() == ["李四", "王秀英"]  # pinyin order: li, wang
+    assert names(unit=tree.heping.pk) == ["李四"]
+    assert names(q="王") == ["王秀英"]
+    assert names(q="wxy") == ["王秀英"]
+    assert names(q="WANG") == ["王秀英"]
+    assert names(q="110105") == ["王秀英"]
+    assert names(q="002x") == ["王秀英"]
     # Whole numbers are for roles that may reveal them: a search confirms a masked guess.
     for whole in ("13900001111", "+86 139-0000-1111", "0086 13900001111", "11010519491231002X"):
         response = official.get("/api/people/", {"q": whole})
@@ -602,16 +601,16 @@ def test_people_list_filters_and_search(tree: Tree, people: Personas) -> None:
     assert (
         len(admin_names(q="１１０１０５１９４９１２３１００２ｘ")) == 1
     )  # full-width, lower-case x
-    assert names(q="1111") == ["李*"]
+    assert names(q="1111") == ["李四"]
     assert names(q="外人") == []  # known only outside the official's area
     detail = ok(official.get(f"/api/people/{wang.pk}/"))
-    assert (detail["name"], detail["is_party_member"]) == ("王**", False)
-    assert ok(official.get(f"/api/people/{li.pk}/"))["name"] == "李*"
+    assert (detail["name"], detail["is_party_member"]) == ("王秀英", False)
+    assert ok(official.get(f"/api/people/{li.pk}/"))["name"] == "李四"
     assert api_for(people.worker).get(f"/api/people/{li.pk}/").status_code == 404  # 和平社区
 
 
 def test_update_response(tree: Tree, people: Personas) -> None:
-    person = register_wang(tree, people)
+    person = register(tree, people)
     mark = last_audit_id()
     updated = ok(
         api_for(people.worker).patch(
@@ -634,7 +633,7 @@ def test_update_response(tree: Tree, people: Personas) -> None:
 
 
 def test_party_member_endpoints(tree: Tree, people: Personas) -> None:
-    person = register_wang(tree, people)
+    person = register(tree, people)
     worker = api_for(people.worker)
     created = ok(
         worker.post(
@@ -687,7 +686,7 @@ def test_party_member_endpoints(tree: Tree, people: Personas) -> None:
 
 
 def test_post_endpoints_and_vacancies(tree: Tree, people: Personas) -> None:
-    person = register_wang(tree, people)
+    person = register(tree, people)
     worker = api_for(people.worker)
     created = ok(
         worker.post(
@@ -925,25 +924,14 @@ def test_users_list_is_scoped(tree: Tree, people: Personas) -> None:
 def make_rows(tree: Tree, people: Personas, start: int, count: int) -> None:
     """``count`` people at 光明社区, each a party member with a post, and as many accounts."""
     for index in range(start, start + count):
-        person = services.person_register(
-            actor=None,
-            unit=tree.guangming,
-            name=f"居民{index}",
-            document_number=resident_id(sequence=f"{index:03d}"),
-            mobile=f"1390000{index:04d}",
-        ).person
-        services.party_member_create(
-            actor=None,
-            person=person,
-            organisation=tree.guangming,
-            status="in_service",
-            home_community=tree.guangming,
+        member = factories.PartyMemberFactory.create(
+            organisation=tree.guangming, home_community=tree.guangming, person__with_mobile=True
         )
         services.post_assign(
             actor=None,
             unit=tree.building_1,
             kind="unit_head",
-            holder=person,
+            holder=member.person,
             started_on=dt.date(2024, 1, 1),
         )
         make_user(f"user{index:03d}", User.Role.GRID_WORKER, unit=tree.guangming)

@@ -26,13 +26,13 @@ from orgchart import services as org
 from orgchart.exports import header as header_of
 from petitions import services as petition_services
 from tests.conftest import Personas, Tree
+from tests.factories import VolunteerFactory
 from tests.grids.conftest import (
     GridWorld,
-    resident_id,
     world,  # noqa: F401 - the grids fixture
 )
 from tests.helpers import api_for_fresh_copy as api_for
-from tests.volunteers.conftest import NOW, VolunteerWorld
+from tests.volunteers.conftest import NOW, VolunteerWorld, order_work, post_wish
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -88,10 +88,6 @@ def png(name: str = "done.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), "image/png")
 
 
-def post_wish(people: Personas, tree: Tree, title: str = "修水龙头") -> Wish:
-    return services.wish_post(actor=people.worker, community=tree.guangming, title=title)
-
-
 def wish_state(wish: Wish) -> dict[str, Any]:
     return {
         "wish": Wish.objects.filter(pk=wish.pk).values().get(),
@@ -110,24 +106,9 @@ def order_state(order: WorkOrder) -> dict[str, Any]:
     }
 
 
-def new_order(people: Personas, tree: Tree, **fields: Any) -> WorkOrder:
-    values: dict[str, Any] = {"title": "楼道粉刷", "content": "粉刷1号楼楼道"}
-    values.update(fields)
-    return services.work_order_create(actor=people.worker, community=tree.guangming, **values)
-
-
 def dispatched(people: Personas, tree: Tree, team: Team, **fields: Any) -> WorkOrder:
-    order = new_order(people, tree, **fields)
+    order = order_work(people, tree, **fields)
     return services.work_order_dispatch(actor=people.worker, work_order=order, team=team)
-
-
-def make_volunteer(unit: Any, name: str, first17: str, **fields: Any) -> Volunteer:
-    person = org.person_register(
-        actor=None, unit=unit, name=name, document_number=resident_id(first17)
-    ).person
-    return services.volunteer_register(
-        actor=None, person=person, community=unit, registered_on=NOW.date(), **fields
-    )
 
 
 # --- The journeys ------------------------------------------------------------------------------
@@ -234,9 +215,9 @@ def test_a_wish_from_posting_to_points_through_the_api(
     assert (again["version"], len(again["events"])) == (4, 4)
     assert ok(volunteer.get("/api/points/"))["balance"] == 20
 
-    # The official of the street sees the volunteer's name masked.
+    # The official of the street sees the volunteer's name in full (DESIGN §6).
     seen = ok(api_for(people.official).get(f"/api/wishes/{wish_id}/"))
-    assert seen["claimed_by_name"] == "志***"
+    assert seen["claimed_by_name"] == "志愿者甲"
 
 
 def test_the_five_step_work_order_through_the_api(
@@ -374,9 +355,9 @@ def test_a_petition_becomes_a_work_order(
 def test_overdue_filter_and_lights(
     vworld: VolunteerWorld, people: Personas, tree: Tree, clock: Any
 ) -> None:
-    late = new_order(people, tree, title="修路灯", due_at=NOW + DAY)
-    new_order(people, tree, title="清理楼道", due_at=NOW + 10 * DAY)
-    new_order(people, tree, title="无期限")
+    late = order_work(people, tree, title="修路灯", due_at=NOW + DAY)
+    order_work(people, tree, title="清理楼道", due_at=NOW + 10 * DAY)
+    order_work(people, tree, title="无期限")
     worker = api_for(people.worker)
 
     def rows(**query: Any) -> list[tuple[str, bool, str | None]]:
@@ -590,11 +571,11 @@ def test_registers_volunteers_teams_partners_and_dual_registrations(
     ] == [("志愿者甲", "光明社区", "区供电公司", "patrol", "下沉党员支部")]
     assert ok(worker.get("/api/dual-registrations/", {"current": 0}))["count"] == 0
 
-    # The street's official sees the same registers with the names masked.
+    # The street's official sees the same registers, names in full.
     official = api_for(people.official)
     assert [v["name"] for v in ok(official.get("/api/volunteers/"))["results"]] == [
-        "志***",
-        "志***",
+        "志愿者甲",
+        "志愿者乙",
     ]
     # A branch statement covers the party members organised in that branch.
     statement = ok(official.get("/api/points/statement/", {"branch": tree.branch.pk}))
@@ -614,7 +595,7 @@ def test_an_illegal_transition_is_409_and_changes_nothing(
     assert body["detail"]
     assert wish_state(wish) == before
 
-    order = new_order(people, tree)
+    order = order_work(people, tree)
     before = order_state(order)
     refused(api_for(people.official).post(f"/api/work-orders/{order.pk}/verify/"), 409)
     assert order_state(order) == before
@@ -646,7 +627,7 @@ def test_a_stale_version_is_409_and_changes_nothing(
     )
     assert wish_state(wish) == before
 
-    order = new_order(people, tree)
+    order = order_work(people, tree)
     before = order_state(order)
     refused(
         api_for(people.worker).post(
@@ -663,7 +644,7 @@ def test_outside_the_scope_a_row_does_not_exist(
     vworld: VolunteerWorld, people: Personas, tree: Tree
 ) -> None:
     wish = post_wish(people, tree)
-    order = new_order(people, tree)
+    order = order_work(people, tree)
     activity = services.activity_create(
         actor=people.worker,
         unit=tree.guangming,
@@ -736,7 +717,7 @@ def test_in_scope_a_role_that_may_not_act_gets_403(
     assert wish_state(wish) == before
     assert Wish.objects.count() == 1
 
-    order = new_order(people, tree)
+    order = order_work(people, tree)
     before = order_state(order)
     refused(
         api_for(people.official).post(
@@ -917,7 +898,7 @@ def test_bad_input_is_400_with_the_field_names(
         0,
     )
 
-    order = new_order(people, tree)
+    order = order_work(people, tree)
     for body, expected in (
         ({}, {"team"}),
         ({"team": "x"}, {"team"}),
@@ -1034,7 +1015,7 @@ def _grow(vworld: VolunteerWorld, people: Personas, tree: Tree, count: int) -> N
     start = Volunteer.objects.count()
     g = tree.guangming
     for index in range(start, start + count):
-        added = make_volunteer(g, f"志愿者{index}", f"11010119900101{index:03d}")
+        added = VolunteerFactory.create(community=g, registered_on=NOW.date())
         services.team_update_members(actor=None, team=vworld.team, add=[added])
         services.team_create(
             actor=None, unit=g, name=f"帮帮团{index}", kind="helping_group", lead=added
@@ -1055,7 +1036,7 @@ def _grow(vworld: VolunteerWorld, people: Personas, tree: Tree, count: int) -> N
             actor=None, party_member=member, community=g, partner=first_partner, post="patrol"
         )
         wish = services.wish_claim(
-            actor=people.volunteer, wish=post_wish(people, tree, f"心愿{index}")
+            actor=people.volunteer, wish=post_wish(people, tree, title=f"心愿{index}")
         )
         dispatched(people, tree, vworld.team, title=f"项目{index}", due_at=NOW + DAY)
         activity = services.activity_create(
@@ -1166,7 +1147,12 @@ def test_every_list_exports_the_callers_scope(
 ) -> None:
     _grow(vworld, people, tree, 2)
     # Rows of 新华社区, outside the worker's area.
-    outside = make_volunteer(tree.xinhua, "新华志愿者", "11010119700101003")
+    outside = VolunteerFactory.create(
+        community=tree.xinhua,
+        person__name="新华志愿者",
+        person__first17="11010119700101003",
+        registered_on=NOW.date(),
+    )
     services.wish_post(actor=people.other_worker, community=tree.xinhua, title="新华的心愿")
     services.points_award(volunteer=outside, rule_code="wish_fulfilled", source=vworld.team)
     target = url.format(activity=Activity.objects.earliest("pk").pk)
@@ -1219,11 +1205,11 @@ def test_ledger_contents_and_masking(vworld: VolunteerWorld, people: Personas, t
             header_of(WorkOrder, "number"),
             header_of(WorkOrder, "status"),
         )
-    # By stage: the dispatched order before the accepted one; the lead's name masked for the
+    # By stage: the dispatched order before the accepted one; the lead's name in full for the
     # official; the funds summed.
     assert [(row[1], row[2], row[9]) for row in (first, second)] == [
-        ("GD2026-000002", zh(WorkOrderStatus.DISPATCHED.label), "志***"),
-        (order.number, zh(WorkOrderStatus.ACCEPTED.label), "志***"),
+        ("GD2026-000002", zh(WorkOrderStatus.DISPATCHED.label), "志愿者甲"),
+        (order.number, zh(WorkOrderStatus.ACCEPTED.label), "志愿者甲"),
     ]
     assert totals[0] == zh("Total", "ledger")
     with translation.override("zh-hans"):

@@ -17,9 +17,9 @@ from django.utils.translation import gettext, override
 
 from orgchart.models import Person
 from tests.conftest import Personas, Tree, client_for
-from tests.grids.conftest import resident_id
-from tests.helpers import frozen_at
-from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld, register
+from tests.factories import PersonFactory
+from tests.helpers import frozen_at, resident_id
+from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld
 from volunteers import services
 from volunteers.models import Activity, PointRule, Volunteer, Wish
 
@@ -99,8 +99,8 @@ def test_an_account_without_an_active_volunteer_record_is_told_to_ask(
     Volunteer.objects.filter(pk=vworld.me.pk).update(is_active=False)
     client = client_for(people.volunteer)
     client.get(HOME)
-    # The roots and the statement row looked for; no balance is summed for nobody.
-    with django_assert_num_queries(BASE["volunteer"] + 1 + 1):
+    # The roots and the statement row looked for; no balance is summed for nobody; my work (3).
+    with django_assert_num_queries(BASE["volunteer"] + 1 + 1 + 3):
         response = client.get(HOME)
     assert response.context["dashboard"].points.registered is False
     html = html_of(response)
@@ -145,14 +145,20 @@ DASHBOARD = 4
 @pytest.mark.parametrize(
     ("username", "own"),
     [
-        # No org figures but the roots (-3); this quarter's statement row and the balance.
-        ("volunteer", -3 + 2),
-        # Links by role: no query.
-        ("worker", 0),
-        ("grid", 0),
-        ("official", 0),
-        ("handler", 0),
-        ("superuser", 0),
+        # No org figures but the roots (-3); this quarter's statement row and the balance; my
+        # work: claimed wishes, the team's orders, the next activity (3).
+        ("volunteer", -3 + 2 + 3),
+        # My work: the unit's cases (1), wishes and work orders (2), households (1); the board
+        # of the community: its unit (1) and the board (10).
+        ("worker", 4 + 1 + 10),
+        # My work: my grids' households (1), my reports (1).
+        ("grid", 2),
+        # My work: the street's cases (1); the board of the street (1 + 10).
+        ("official", 1 + 1 + 10),
+        # My work: the department's whistles (1) and its month (1).
+        ("handler", 2),
+        # No anchor, no work list; the board of the root (1 + 9: nothing above it).
+        ("superuser", 1 + 9),
     ],
 )
 def test_the_home_page_query_count_per_role(
@@ -175,10 +181,18 @@ def test_the_home_page_query_count_per_role(
 def residents(tree: Tree) -> dict[str, Person]:
     """王奶奶 and 王大爷 live in 光明社区; 王阿姨 in 和平社区 (same street), 王叔叔 in 新华社区."""
     return {
-        "王奶奶": register(tree.guangming, "王奶奶", "11010119400101021"),
-        "王大爷": register(tree.building_1, "王大爷", "11010119380202032"),
-        "王阿姨": register(tree.heping, "王阿姨", "11010119600303043"),
-        "王叔叔": register(tree.xinhua, "王叔叔", "11010119650404054"),
+        "王奶奶": PersonFactory.create(
+            unit=tree.guangming, name="王奶奶", first17="11010119400101021"
+        ),
+        "王大爷": PersonFactory.create(
+            unit=tree.building_1, name="王大爷", first17="11010119380202032"
+        ),
+        "王阿姨": PersonFactory.create(
+            unit=tree.heping, name="王阿姨", first17="11010119600303043"
+        ),
+        "王叔叔": PersonFactory.create(
+            unit=tree.xinhua, name="王叔叔", first17="11010119650404054"
+        ),
     }
 
 
@@ -324,7 +338,7 @@ def test_the_wish_form_query_counts_are_pinned(
     with django_assert_num_queries(BASE["worker"] + 1):  # the search
         assert len(search(client, "王").context["pick"].candidates) == 2
     for number in range(6):
-        register(tree.guangming, f"王{number}", f"11010119500101{number:03d}")
+        PersonFactory.create(unit=tree.guangming, name=f"王{number}")
     with django_assert_num_queries(BASE["worker"] + 1):  # as many for more matches
         assert len(search(client, "王").context["pick"].candidates) == 8
     chosen = str(residents["王奶奶"].pk)

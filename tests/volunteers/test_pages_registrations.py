@@ -21,12 +21,11 @@ from rest_framework.test import APIClient
 
 from governance.models import AuditEvent
 from orgchart import services as org
-from orgchart.models import OrgUnit, PartyMember, Person, User
+from orgchart.models import PartyMember, Person, User
 from tests.conftest import Personas, Tree, client_for, make_user
-from tests.grids.conftest import resident_id
-from tests.helpers import frozen_at
-from tests.volunteers.conftest import NOW, VolunteerWorld, register
-from tests.volunteers.test_services import Cast, make_cast
+from tests.factories import PartyMemberFactory, PersonFactory, VolunteerFactory
+from tests.helpers import frozen_at, resident_id
+from tests.volunteers.conftest import NOW, Cast, VolunteerWorld, party_member
 from volunteers import services
 from volunteers.models import DualRegistration, Pairing, PartnerUnit, ServicePostKind, Skill, Team
 
@@ -48,29 +47,6 @@ LISTS = {
 
 
 frozen = frozen_at(NOW)
-
-
-@pytest.fixture
-def cast(vworld: VolunteerWorld, tree: Tree, people: Personas) -> Cast:
-    """Adds 云阳供电公司 (kept by the district, paired with 光明社区 since 2026-01-01)."""
-    return make_cast(vworld, tree, people)
-
-
-def party_member(
-    unit: OrgUnit,
-    name: str,
-    first17: str,
-    *,
-    organisation: OrgUnit | None = None,
-    status: str = PartyMember.Status.IN_SERVICE,
-) -> PartyMember:
-    return org.party_member_create(
-        actor=None,
-        person=register(unit, name, first17),
-        organisation=organisation or unit,
-        status=status,
-        employer="云阳供电公司",
-    )
 
 
 @dataclass
@@ -149,12 +125,12 @@ def test_the_list_shows_the_area_current_registrations_with_their_details(
     response = client_for(people.official).get(LISTS["registrations"])
     assert response.status_code == 200
     rows = response.context["rows"]
-    # The street's official sees both communities, masked; by community (tree order), newest
-    # first: 光明社区's 党员甲, then 和平社区's 党员丙 (day 10) and 党员乙 (day 1).
+    # The street's official sees both communities, names in full; by community (tree order),
+    # newest first: 光明社区's 党员甲, then 和平社区's 党员丙 (day 10) and 党员乙 (day 1).
     assert [(row.name, row.registration.community.name) for row in rows] == [
-        ("党**", "光明社区"),
-        ("党**", "和平社区"),
-        ("党**", "和平社区"),
+        ("党员甲", "光明社区"),
+        ("党员丙", "和平社区"),
+        ("党员乙", "和平社区"),
     ]
     assert [row.registration.party_member for row in rows] == [
         members.ming,
@@ -166,7 +142,7 @@ def test_the_list_shows_the_area_current_registrations_with_their_details(
     assert "云阳供电公司" in html
     assert zh(ServicePostKind.BUILDING_HEAD.label) in html
     assert "1号楼" in html
-    assert "党员甲" not in html
+    assert "党员甲" in html  # officials see the names of their area
     assert 'data-testid="register-member"' not in html  # officials do not register
 
     worker = client_for(people.worker).get(LISTS["registrations"])
@@ -207,7 +183,7 @@ def test_the_list_exports_xlsx_and_csv_with_its_filters(
     # Name, party organisation, community, partner unit, post, post at, registered, ended.
     assert rows == [
         (
-            "党**",
+            "党员丙",
             "光明社区",
             "和平社区",
             None,
@@ -217,7 +193,7 @@ def test_the_list_exports_xlsx_and_csv_with_its_filters(
             None,
         ),
         (
-            "党**",
+            "党员乙",
             "和平社区",
             "和平社区",
             None,
@@ -230,7 +206,7 @@ def test_the_list_exports_xlsx_and_csv_with_its_filters(
     ended = csv_rows(client.get(url, {"state": "ended", "format": "csv"}))
     assert ended == [
         [
-            "党**",
+            "党员丙",
             "光明社区",
             "光明社区",
             "云阳供电公司",
@@ -411,7 +387,7 @@ def test_a_retired_member_or_someone_else_is_not_registered(
     response = worker.get(url, {"person": retired.person_id})
     assert response.status_code == 400
     assert response.context["not_eligible"] == "党员戊"
-    resident = register(tree.guangming, "居民甲", "11010119800606016")
+    resident = PersonFactory.create(unit=tree.guangming, name="居民甲", first17="11010119800606016")
     assert worker.get(url, {"person": resident.pk}).status_code == 400
     posted = worker.post(
         f"{url}?person={retired.person_id}",
@@ -497,14 +473,14 @@ def test_partner_units_with_their_current_pairings(
     official = client_for(people.official).get(LISTS["partner_units"])
     assert official.status_code == 200
     rows = official.context["rows"]
-    assert [(row.partner, row.contact) for row in rows] == [(cast.partner, "联***"), (local, "")]
+    assert [(row.partner, row.contact) for row in rows] == [(cast.partner, "联络员甲"), (local, "")]
     assert [pairing.community for pairing in rows[0].partner.current_pairings] == [
         tree.guangming,
         tree.heping,
     ]
     html = official.content.decode()
     assert "每月一次义诊" in html
-    assert "联络员甲" not in html
+    assert "联络员甲" in html
     # The worker of 光明社区 sees the pairing with 光明社区 only, and the name in full.
     worker = client_for(people.worker).get(LISTS["partner_units"])
     assert [(row.partner, row.contact) for row in worker.context["rows"]] == [
@@ -523,7 +499,7 @@ def test_partner_units_with_their_current_pairings(
     rows = sheet_rows(client_for(people.official).get(LISTS["partner_units"], {"format": "xlsx"}))
     # Name, kind, kept by, contact, contact is a party member, paired communities, active.
     assert [(row[0], row[2], row[3], row[5]) for row in rows] == [
-        ("云阳供电公司", "云阳区", "联***", "光明社区、和平社区"),
+        ("云阳供电公司", "云阳区", "联络员甲", "光明社区、和平社区"),
         ("光明物业", "光明社区", None, None),
     ]
 
@@ -680,10 +656,10 @@ def test_the_register_with_the_party_share_per_community(
         organisation=tree.branch,
         status=PartyMember.Status.IN_SERVICE,
     )
-    heping = services.volunteer_register(
-        actor=None,
-        person=register(tree.heping, "志愿者庚", "11010119930606006"),
+    heping = VolunteerFactory.create(
         community=tree.heping,
+        person__name="志愿者庚",
+        person__first17="11010119930606006",
         skills=["tutoring"],
         registered_on=TODAY,
     )
@@ -699,7 +675,7 @@ def test_the_register_with_the_party_share_per_community(
     assert (total.volunteers, total.party_members, total.share) == (3, 1, 33)
     html = response.content.decode()
     assert 'data-testid="share-value">50 %<' in html
-    assert [row.name for row in response.context["rows"]] == ["志***", "志***", "志***"]
+    assert [row.name for row in response.context["rows"]] == ["志愿者甲", "志愿者乙", "志愿者庚"]
     rows = {row.volunteer: row for row in response.context["rows"]}
     assert rows[vworld.me].skills == [zh(Skill.ELDERLY_CARE.label), zh(Skill.REPAIRS.label)]
     assert [team.name for team in rows[vworld.me].teams] == ["光明先锋队"]
@@ -757,13 +733,13 @@ def test_the_teams_with_lead_members_and_party_identity(
     assert set(rows) == {"光明先锋队", "光明帮帮团"}
     vanguard = rows["光明先锋队"]
     assert (vanguard.lead, vanguard.team.member_count, vanguard.team.lead_is_party_member) == (
-        "志***",
+        "志愿者甲",
         2,
         True,
     )
     helping = rows["光明帮帮团"]
     assert (helping.lead, helping.team.member_count, helping.team.lead_is_party_member) == (
-        "志***",
+        "志愿者丙",
         1,
         False,
     )
@@ -787,8 +763,9 @@ def add_many(tree: Tree, people: Personas, cast: Cast, count: int) -> None:
     """``count`` more of everything the lists show, in 光明社区."""
     g = tree.guangming
     for number in range(count):
-        first17 = f"110101199{number}0707{number:03d}"
-        member = party_member(g, f"批量{number}", first17, organisation=tree.branch)
+        member = PartyMemberFactory.create(
+            organisation=tree.branch, person__unit=g, employer="云阳供电公司"
+        )
         services.dual_register(
             actor=None, party_member=member, community=g, partner=cast.partner, post="patrol"
         )
@@ -930,10 +907,10 @@ def test_ending_a_registration_is_for_the_community_staff(
 def test_a_street_teams_lead_from_another_community_is_masked(
     tree: Tree, people: Personas, vworld: VolunteerWorld
 ) -> None:
-    lead = services.volunteer_register(
-        actor=None,
-        person=register(tree.heping, "和平李四", "11010119800808081"),
+    lead = VolunteerFactory.create(
         community=tree.heping,
+        person__name="和平李四",
+        person__first17="11010119800808081",
     )
     services.team_create(
         actor=None, unit=tree.east, name="东城先锋队", kind=Team.Kind.VANGUARD, lead=lead

@@ -1,0 +1,181 @@
+"""The dashboard of a unit (governance.dashboard): figures from the rollups against their
+definitions, drill-down, scope, the period, and the number of queries whatever the unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from governance.dashboard.selectors import Period, dashboard_unit, unit_dashboard
+from governance.errors import NotAllowed
+from petitions.selectors import petition_figures, petition_list_visible
+from petitions.sweep import escalate_overdue
+from tests.helpers import api_for
+from tests.petitions.test_notifications import SATURDAY, crafted_set
+
+NOVEMBER = Period(dt.date(2026, 11, 1), dt.date(2026, 12, 1))
+
+
+@pytest.fixture
+def crafted(people, tree, heping_worker, police_handler, district_official):
+    """The hand-built set of test_notifications (reopen, unsatisfied evaluations, escalations,
+    late reports, a late acceptance), with the sweep of Saturday recorded."""
+    world = crafted_set(people, tree, heping_worker, police_handler, district_official)
+    escalate_overdue(now=SATURDAY)
+    return world
+
+
+def test_the_figures_of_a_street_match_their_definitions(crafted, people, tree) -> None:
+    board = unit_dashboard(user=people.official, unit=tree.east, period=NOVEMBER, now=SATURDAY)
+    total = board.petitions.total
+    direct = petition_figures(
+        user=people.official,
+        within=tree.east,
+        date_from=dt.datetime(2026, 11, 1, tzinfo=SATURDAY.tzinfo),
+        date_to=dt.datetime(2026, 12, 1, tzinfo=SATURDAY.tzinfo),
+        now=SATURDAY,
+    )
+    assert (total.received, total.responded, total.rejected, total.accepted) == (9, 8, 1, 7)
+    assert (total.received, total.responded, total.rejected, total.accepted) == (
+        direct.logged,
+        direct.responded,
+        direct.rejected,
+        direct.accepted,
+    )
+    assert (total.closed, total.closed_first_time, total.evaluated, total.satisfied) == (
+        direct.closed,
+        direct.closed_first_time,
+        direct.evaluated,
+        direct.satisfied,
+    )
+    assert (total.accepted_on_time, total.closed_on_time) == (
+        direct.accepted_on_time,
+        direct.closed_on_time,
+    )
+    assert (total.open, total.overdue) == (direct.open, direct.overdue)
+    overdue_listed = petition_list_visible(
+        user=people.official, within=tree.east, overdue=True, now=SATURDAY
+    ).count()
+    assert total.overdue == overdue_listed
+    assert total.response_rate == direct.response_rate
+    assert total.resolution_rate == direct.resolution_rate
+    assert total.satisfaction_rate == direct.satisfaction_rate
+    assert total.first_time_resolution_rate == direct.first_time_resolution_rate
+    assert total.on_time_acceptance_rate == direct.on_time_acceptance_rate
+    assert total.on_time_resolution_rate == direct.on_time_resolution_rate
+    # The children: 光明社区 and 和平社区 add up to the street.
+    children = {row.unit.name: row.tally for row in board.children}
+    assert set(children) == {"光明社区", "和平社区"}
+    assert children["和平社区"].received == 1
+    assert children["光明社区"].received + children["和平社区"].received == total.received
+    # The departments' whistles from the street.
+    departments = {row.name: row for row in board.petitions.departments}
+    assert departments["城管局"].dispatches == 2
+    assert departments["城管局"].average_rating == 3.5
+    assert departments["东城派出所"].return_rate == 1.0
+    assert sum(tally.received for _, tally in board.petitions.by_week) == total.received
+    assert sum(tally.received for tally in board.petitions.by_category.values()) == 9
+
+
+def test_a_compound_counts_directly_with_the_same_definitions(crafted, people, tree) -> None:
+    compound = unit_dashboard(
+        user=people.official, unit=tree.guangming_compound, period=NOVEMBER, now=SATURDAY
+    )
+    community = unit_dashboard(
+        user=people.official, unit=tree.guangming, period=NOVEMBER, now=SATURDAY
+    )
+    # Every petition of 光明社区 in the set was logged at 1号楼 of 光明小区.
+    assert compound.petitions.total.counts == community.petitions.total.counts
+    assert [row.dispatches for row in compound.petitions.departments] == [
+        row.dispatches for row in community.petitions.departments
+    ]
+
+
+def test_a_period_outside_the_cases_shows_nothing(crafted, people, tree) -> None:
+    october = Period(dt.date(2026, 10, 1), dt.date(2026, 11, 1))
+    board = unit_dashboard(user=people.official, unit=tree.east, period=october, now=SATURDAY)
+    assert board.petitions.total.received == 0
+    assert board.petitions.departments == []
+    assert [monday.weekday() for monday, _ in board.petitions.by_week] == [0] * 5
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    # The roots, the path (none above the city), the children, four of petitions (rollups
+    # from community up, direct counts below), three of grids.
+    [("city", 9), ("district", 10), ("east", 10), ("guangming", 10), ("guangming_compound", 10)],
+)
+def test_a_dashboard_is_ten_queries_whatever_the_unit(crafted, people, tree, name, count) -> None:
+    unit = getattr(tree, name)
+    with CaptureQueriesContext(connection) as queries:
+        board = unit_dashboard(user=people.superuser, unit=unit, period=NOVEMBER, now=SATURDAY)
+    assert board.unit == unit
+    assert len(queries) == count
+
+
+def test_drill_down_and_the_way_back(crafted, people, tree, client) -> None:
+    client.force_login(people.official)
+    with time_machine.travel(SATURDAY, tick=False):
+        home = client.get(reverse("home")).content.decode()
+        community = client.get(
+            reverse("dashboard_unit", args=[tree.guangming.pk]),
+            {"date_from": "2026-11-01", "date_to": "2026-11-30"},
+        ).content.decode()
+    assert 'data-testid="unit-board"' in home
+    assert reverse("dashboard_unit", args=[tree.guangming.pk]) in home
+    # The way back up ends at the top of the official's area (东城街道), not above it.
+    assert reverse("dashboard_unit", args=[tree.east.pk]) in community
+    assert reverse("dashboard_unit", args=[tree.district.pk]) not in community
+    assert f"unit={tree.guangming.pk}&amp;logged_from=2026-11-01&amp;logged_to=2026-11-30" in (
+        community
+    )
+
+
+def test_scope_and_roles(crafted, people, tree, client) -> None:
+    api = api_for(people.official)
+    assert api.get("/api/dashboard/", {"unit": tree.west.pk}).status_code == 404
+    assert api.get("/api/dashboard/", {"unit": 10**9}).status_code == 404
+    assert api.get("/api/dashboard/", {"unit": tree.guangming.pk}).status_code == 200
+    for user in (people.handler, people.volunteer, people.grid):
+        assert api_for(user).get("/api/dashboard/").status_code == 403
+    client.force_login(people.official)
+    assert client.get(reverse("dashboard_unit", args=[tree.west.pk])).status_code == 404
+    client.force_login(people.worker)
+    assert client.get(reverse("dashboard_unit", args=[tree.east.pk])).status_code == 404
+    assert client.get(reverse("dashboard_unit", args=[tree.guangming.pk])).status_code == 200
+    with pytest.raises(NotAllowed):
+        dashboard_unit(user=people.handler)
+
+
+def test_bad_periods_are_field_errors(people, tree) -> None:
+    api = api_for(people.official)
+    backwards = api.get("/api/dashboard/", {"from": "2026-11-30", "to": "2026-11-01"})
+    assert backwards.status_code == 400
+    assert "to" in backwards.json()
+    malformed = api.get("/api/dashboard/", {"from": "30/11/2026", "unit": "x"})
+    assert malformed.status_code == 400
+    assert set(malformed.json()) >= {"from", "unit"}
+    too_long = api.get("/api/dashboard/", {"from": "2020-01-01", "to": "2026-11-01"})
+    assert too_long.status_code == 400
+
+
+def test_the_api_returns_the_figures_of_the_page(crafted, people, tree) -> None:
+    with time_machine.travel(SATURDAY, tick=False):
+        body = (
+            api_for(people.official)
+            .get(
+                "/api/dashboard/", {"unit": tree.east.pk, "from": "2026-11-01", "to": "2026-11-30"}
+            )
+            .json()
+        )
+    assert body["unit"] == {"id": tree.east.pk, "name": "东城街道", "kind": "street"}
+    assert body["period"] == {"from": "2026-11-01", "to": "2026-11-30"}
+    assert body["petitions"]["received"] == 9
+    assert body["petitions"]["response_rate"] == 0.8889
+    assert {row["name"] for row in body["children"]} == {"光明社区", "和平社区"}
+    assert {row["name"] for row in body["petitions"]["departments"]} == {"城管局", "东城派出所"}
