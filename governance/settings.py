@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "governance",
     "orgchart",
     "grids",
+    "notifications",
     "petitions",
     "volunteers",
     "governance.dashboard",
@@ -400,7 +401,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": float(PETITION_SWEEP_SECONDS)},
     },
     "send-outbox": {
-        "task": "petitions.tasks.send_outbox_task",
+        "task": "notifications.tasks.send_outbox_task",
         "schedule": float(OUTBOX_SEND_SECONDS),
         "options": {"expires": float(OUTBOX_SEND_SECONDS)},
     },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from petitions.notifications import outbox_send
+from notifications.outbox import outbox_send
 from petitions.sweep import escalate_overdue
 
 
@@ -18,6 +18,7 @@ def escalate_overdue_task() -> dict[str, object]:
 
 @shared_task(name="petitions.tasks.send_outbox_task")
 def send_outbox_task() -> int:
-    """Send the e-mails waiting in the outbox (after each commit that adds some, and
-    periodically, so a lost task only delays them). Idempotent: each row is sent once."""
+    """The outbox's sender under its former name, for messages queued before the outbox moved
+    to ``notifications`` (``notifications.tasks.send_outbox_task`` is the one beat and
+    ``notify`` queue now). Idempotent: each row is sent once."""
     return outbox_send()
