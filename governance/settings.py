@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "governance",
     "orgchart",
     "grids",
+    "notifications",
     "petitions",
     "volunteers",
     "governance.dashboard",
@@ -405,7 +406,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
     "send-outbox": {
-        "task": "petitions.tasks.send_outbox_task",
+        "task": "notifications.tasks.send_outbox_task",
         "schedule": float(OUTBOX_SEND_SECONDS),
         "options": {"expires": float(OUTBOX_SEND_SECONDS)},
     },

@@ -8,10 +8,10 @@
   (holidays on weekdays, 调休 make-up working days on weekends). A year that is not filled in
   counts Monday to Friday only: the admin index and the calendar pages warn while this year or
   the next one is missing; a deadline is never an error.
-* Petitions, dispatches, escalations, events, notifications and the e-mail outbox, read-only:
-  statuses change only through the workflow. Non-superusers see their subtree only (a row
-  outside it is missing, 404); petitioners are masked. Every list is the policy's
-  (``policy.overseen``). The outbox shows each e-mail's state; chosen rows can be sent now.
+* Petitions, dispatches, escalations and events, read-only: statuses change only through the
+  workflow. Non-superusers see their subtree only (a row outside it is missing, 404);
+  petitioners are masked. Every list is the policy's (``policy.overseen``). The notifications
+  about petitions and their e-mails are in the notifications admin (``notifications.admin``).
 
 Every write here leaves an audit row.
 """
@@ -29,7 +29,6 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -46,18 +45,10 @@ from petitions.models import (
     DeadlinePolicy,
     Dispatch,
     Escalation,
-    Notification,
-    OutboxEmail,
     Petition,
     PetitionEvent,
     Status,
     TimeUnit,
-)
-from petitions.notifications import (
-    OutboxState,
-    outbox_send_now,
-    outbox_state,
-    outbox_state_q,
 )
 from petitions.services.calendar import (
     calendar_day_delete,
@@ -754,93 +745,3 @@ class PetitionEventAdmin(ReadOnlyScopedAdmin):
     @admin.display(description=gettext_lazy("petition"), ordering="petition__number")
     def petition_number(self, event: PetitionEvent) -> str:
         return event.petition.number
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyScopedAdmin):
-    """Notifications the admin looks after (``policy.overseen``): their own, those about the
-    petitions they see, and those about no petition to the accounts they see."""
-
-    policy_resource = Notification
-    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
-    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["recipient", "petition"]
-    search_fields = ["=petition__number", "title"]
-    ordering = ["-created_at", "-id"]
-    list_per_page = 100
-
-
-class OutboxStateFilter(admin.SimpleListFilter):
-    title = gettext_lazy("state")
-    parameter_name = "state"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return list(OutboxState.choices)
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if value in OutboxState.values:
-            return queryset.filter(outbox_state_q(value))
-        return queryset
-
-
-@admin.register(OutboxEmail)
-class OutboxEmailAdmin(ReadOnlyScopedAdmin):
-    """The e-mails of the notifications the admin looks after, with where each one stands
-    (sent, waiting, retrying after a failure, given up). Chosen rows can be sent at once."""
-
-    policy_resource = OutboxEmail
-    list_display = [
-        "subject",
-        "to_address",
-        "state",
-        "attempts",
-        "next_attempt",
-        "error",
-        "created_at",
-        "sent_at",
-    ]
-    list_filter = [OutboxStateFilter]
-    search_fields = ["subject", "to_address"]
-    ordering = ["-created_at", "-id"]
-    list_per_page = 100
-    actions = ["send_now"]
-
-    @admin.display(description=gettext_lazy("state"))
-    def state(self, email: OutboxEmail) -> str:
-        return str(outbox_state(email).label)
-
-    @admin.display(description=gettext_lazy("next attempt"), ordering="next_attempt_at")
-    def next_attempt(self, email: OutboxEmail) -> dt.datetime | None:
-        if outbox_state(email) in (OutboxState.SENT, OutboxState.GIVEN_UP):
-            return None
-        return email.next_attempt_at or email.created_at
-
-    @admin.display(description=gettext_lazy("last error"))
-    def error(self, email: OutboxEmail) -> str:
-        return Truncator(email.last_error).chars(80)
-
-    @admin.action(description=gettext_lazy("Send the selected e-mails now"))
-    def send_now(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:
-        # ``queryset`` is the admin's own (``policy``) narrowed to the ticked rows; the service
-        # scopes them through the policy again.
-        result = outbox_send_now(
-            actor=request.user,  # type: ignore[arg-type]
-            email_ids=queryset.values_list("pk", flat=True),
-        )
-        self.message_user(
-            request,
-            ngettext("%(count)d e-mail sent.", "%(count)d e-mails sent.", result.sent)
-            % {"count": result.sent},
-        )
-        if result.failed:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d e-mail could not be sent: see its last error.",
-                    "%(count)d e-mails could not be sent: see their last errors.",
-                    result.failed,
-                )
-                % {"count": result.failed},
-                level=messages.ERROR,
-            )

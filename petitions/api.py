@@ -48,6 +48,9 @@ from governance.errors import OutOfScope
 from governance.ledger.api import (
     ScopedListViewSet,
 )
+from notifications.models import Notification
+from notifications.selectors import notification_unread_count
+from notifications.services import notification_mark_read
 from orgchart.api import export_request, validated_body
 from orgchart.models import User
 from petitions import exports, selectors, services
@@ -57,12 +60,10 @@ from petitions.models import (
     DeadlinePolicy,
     Dispatch,
     DispatchStatus,
-    Notification,
     Petition,
     Status,
     Track,
 )
-from petitions.notifications import notification_mark_read
 from petitions.serializers import (
     DeadlinePolicyFilterSerializer,
     DeadlinePolicySerializer,
@@ -493,13 +494,13 @@ class NotificationViewSet(ScopedListViewSet[Notification]):
         return {}
 
     def list_extras(self, request: Request, filters: dict[str, Any]) -> dict[str, Any]:
-        return {"unread_count": selectors.notification_unread_count(user=request.user)}
+        return {"unread_count": notification_unread_count(user=request.user)}
 
     @extend_schema(responses={200: UnreadCountSerializer})
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request: Request) -> Response:
         """How many of the caller's notifications are unread (the navbar badge)."""
-        return Response({"unread_count": selectors.notification_unread_count(user=request.user)})
+        return Response({"unread_count": notification_unread_count(user=request.user)})
 
     @extend_schema(request=MarkReadSerializer, responses={200: MarkedReadSerializer})
     @action(detail=False, methods=["post"], url_path="mark-read")
@@ -511,6 +512,4 @@ class NotificationViewSet(ScopedListViewSet[Notification]):
         marked = notification_mark_read(
             user=user, notification_ids=None if data["all"] else data["ids"]
         )
-        return Response(
-            {"marked": marked, "unread_count": selectors.notification_unread_count(user=user)}
-        )
+        return Response({"marked": marked, "unread_count": notification_unread_count(user=user)})

@@ -8,5 +8,7 @@ class PetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         from petitions import rollups
+        from petitions.notifications import register_kinds
 
+        register_kinds()
         rollups.install()

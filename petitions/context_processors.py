@@ -10,8 +10,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from notifications.selectors import notification_unread_count
 from orgchart import policy
-from petitions.selectors import notification_unread_count
 from petitions.views.shared import nav_for
 
 

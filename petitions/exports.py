@@ -29,9 +29,12 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from governance.ledger.export import Column, Kind
+from notifications import kinds
+from notifications.models import Notification
 from orgchart.exports import (
     ExportRequest,
     LedgerContext,
@@ -41,7 +44,6 @@ from orgchart.exports import (
     labels,
     yes,
 )
-from petitions.models import Action as PetitionAction
 from petitions.models import (
     Category,
     Channel,
@@ -50,7 +52,6 @@ from petitions.models import (
     Dispatch,
     DispatchRole,
     DispatchStatus,
-    Notification,
     Petition,
     Status,
     TimeUnit,
@@ -223,14 +224,15 @@ def deadline_policy_columns(context: LedgerContext) -> list[Column[DeadlinePolic
 
 def notification_columns(context: LedgerContext) -> list[Column[Notification]]:
     C = Column[Notification]
-    kind = labels(PetitionAction)
+    kind = {value: str(label) for value, label in kinds.choices()}
     return [
         C(header(Notification, "created_at"), lambda n: n.created_at, Kind.DATETIME, width=17),
-        C(header(Notification, "kind"), lambda n: kind(n.kind), width=12),
+        C(header(Notification, "kind"), lambda n: kind.get(n.kind, n.kind), width=12),
         C(header(Notification, "title"), lambda n: n.title, width=40),
         C(
-            header(Notification, "petition"),
-            lambda n: n.petition.number if n.petition else "",
+            capfirst(gettext("petition")),
+            # ``selectors.notification_list`` annotates it ("" when about no petition).
+            lambda n: getattr(n, "petition_number", ""),
             Kind.ID,
             width=13,
         ),
@@ -282,4 +284,4 @@ def notification_export(
     request: ExportRequest, notifications: QuerySet[Notification]
 ) -> HttpResponseBase:
     """The caller's own notifications (from ``selectors.notification_list``)."""
-    return export_ledger(request, notifications.select_related("petition"), NOTIFICATIONS)
+    return export_ledger(request, notifications, NOTIFICATIONS)

@@ -9,10 +9,10 @@ escalation sweep reads one index per deadline, ordered by due time (DESIGN §10)
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from governance.models import WorkflowEvent
 from grids.models import Grid, Visit
@@ -424,6 +424,13 @@ class Petition(models.Model):
     created_at = models.DateTimeField(_("logged at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The messages about it (``notifications``): deleted with it; ``petition`` in queries.
+    notifications = GenericRelation(
+        "notifications.Notification",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="petition",
+    )
 
     class Meta:
         verbose_name = _("petition")
@@ -710,90 +717,6 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} L{self.level} {self.deadline}"
-
-
-# --- Notifications ---------------------------------------------------------------------------
-
-
-class Notification(models.Model):
-    """A message in a user's in-app inbox (unread count in the navbar)."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recipient"),
-        on_delete=models.CASCADE,
-        related_name="notifications",
-    )
-    petition = models.ForeignKey(
-        Petition,
-        verbose_name=_("petition"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Action.choices)
-    title = models.CharField(pgettext_lazy("notification", "title"), max_length=200)
-    body = models.TextField(_("message"), blank=True)
-    created_at = models.DateTimeField(_("sent at"))
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(
-                fields=["recipient", "-created_at"],
-                condition=Q(read_at__isnull=True),
-                name="notification_unread",
-            ),
-            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class OutboxEmail(models.Model):
-    """An e-mail to send (the outbox): a task sends due rows and marks each sent, so a lost
-    task delays a message but never loses it.
-
-    A sender claims a row (``claimed_until``, counting the attempt) before it talks to the mail
-    server, outside any transaction, and then marks it sent or records the error and when to
-    try again (``next_attempt_at``). After ``petitions.notifications.MAX_ATTEMPTS`` the row is
-    given up and stays here for a person to look at."""
-
-    notification = models.ForeignKey(
-        Notification,
-        verbose_name=_("notification"),
-        on_delete=models.CASCADE,
-        related_name="emails",
-    )
-    to_address = models.EmailField(_("to"))
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"))
-    created_at = models.DateTimeField(_("created at"))
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    # When the row is due (empty: at once); after a failure, the end of its back-off.
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    # A sender holds the row until then; a sender that died mid-send frees it when it passes.
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("outgoing e-mail")
-        verbose_name_plural = _("e-mail outbox")
-        ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(
-                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.subject
 
 
 # --- Rollups for the dashboards ----------------------------------------------------------------

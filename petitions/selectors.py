@@ -1,7 +1,8 @@
-"""Scoped reads of petitions, dispatches, events and notifications, the deadline lights, what
-the caller may do now (``petition_actions``, ``dispatch_actions``: the API and the pages show
-the same actions), and the headline figures the dashboard uses (响应率, 解决率, 满意率,
-一次性化解率, on-time rates, escalations by level, per department)."""
+"""Scoped reads of petitions, dispatches and events (and the inbox with the petitions its
+messages are about), the deadline lights, what the caller may do now (``petition_actions``,
+``dispatch_actions``: the API and the pages show the same actions), and the headline figures
+the dashboard uses (响应率, 解决率, 满意率, 一次性化解率, on-time rates, escalations by level, per
+department)."""
 
 from __future__ import annotations
 
@@ -11,20 +12,27 @@ from typing import Any
 
 from django.db.models import (
     Avg,
+    BigIntegerField,
     BooleanField,
     Case,
+    CharField,
     Count,
     DateTimeField,
     F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.errors import OutOfScope
 from governance.workflow import available_actions
+from notifications import selectors as inbox
+from notifications.models import Notification
 from orgchart.models import OrgUnit, User
 from orgchart.policy import AnyUser, policy
 from petitions.models import (
@@ -37,7 +45,6 @@ from petitions.models import (
     DispatchRole,
     DispatchStatus,
     Escalation,
-    Notification,
     Petition,
     PetitionEvent,
     Status,
@@ -374,18 +381,26 @@ def deadline_policy_list(*, user: AnyUser) -> QuerySet[DeadlinePolicy]:
 
 
 def notification_list(*, user: AnyUser, unread_only: bool = False) -> QuerySet[Notification]:
-    notifications = (
-        policy(user, Notification).select_related("petition").order_by("-created_at", "-id")
+    """The user's inbox (``notifications.selectors.notification_list``), each row annotated
+    with ``petition_ref`` and ``petition_number`` when it is about a petition (None and ""
+    otherwise): the petition columns of the API and the ledger, in the same query."""
+    about_petition = Q(
+        subject_type__app_label=Petition._meta.app_label,
+        subject_type__model=Petition._meta.model_name,
     )
-    if unread_only:
-        notifications = notifications.filter(read_at__isnull=True)
-    return notifications
-
-
-def notification_unread_count(*, user: AnyUser) -> int:
-    if not isinstance(user, User):
-        return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    number = Petition.objects.filter(pk=OuterRef("subject_id")).values("number")[:1]
+    return inbox.notification_list(user=user, unread_only=unread_only).annotate(
+        petition_ref=Case(
+            When(about_petition, then=F("subject_id")),
+            default=None,
+            output_field=BigIntegerField(),
+        ),
+        petition_number=Case(
+            When(about_petition, then=Coalesce(Subquery(number), Value(""))),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+    )
 
 
 # --- Figures ---------------------------------------------------------------------------------

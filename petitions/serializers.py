@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from grids.models import Grid, Visit
+from notifications.models import Notification
 from orgchart import policy
 from orgchart.policy import AnyUser, sees_full_names
 from orgchart.serializers import ScopedDepartmentField, ScopedPersonField, ScopedUnitField
@@ -35,7 +36,6 @@ from petitions.models import (
     DeadlinePolicy,
     Dispatch,
     DispatchStatus,
-    Notification,
     Petition,
     PetitionEvent,
     Satisfaction,
@@ -675,8 +675,13 @@ class DispatchFilterSerializer(serializers.Serializer[Any]):
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
+    """A message of the inbox (``selectors.notification_list``: ``petition`` and
+    ``petition_number`` when it is about a petition). ``kind`` is namespaced by the app that
+    sent it (``petition.escalate``, ``work_order.overdue``)."""
+
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    petition_number = serializers.CharField(source="petition.number", read_only=True, default="")
+    petition = serializers.IntegerField(source="petition_ref", read_only=True, allow_null=True)
+    petition_number = serializers.CharField(read_only=True, default="")
     is_read = serializers.SerializerMethodField()
 
     class Meta:

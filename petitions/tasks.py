@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from notifications.outbox import outbox_send
 from petitions import rollups
-from petitions.notifications import outbox_send
 from petitions.sweep import escalate_overdue
 
 
@@ -19,8 +19,9 @@ def escalate_overdue_task() -> dict[str, object]:
 
 @shared_task(name="petitions.tasks.send_outbox_task")
 def send_outbox_task() -> int:
-    """Send the e-mails waiting in the outbox (after each commit that adds some, and
-    periodically, so a lost task only delays them). Idempotent: each row is sent once."""
+    """The outbox's sender under its former name, for messages queued before the outbox moved
+    to ``notifications`` (``notifications.tasks.send_outbox_task`` is the one beat and
+    ``notify`` queue now). Idempotent: each row is sent once."""
     return outbox_send()
 
 

@@ -23,8 +23,25 @@ def test_import_layers_hold() -> None:
     assert "Contracts: 2 kept, 0 broken." in result.stdout
 
 
+def test_notifications_sit_below_the_apps_that_send_them() -> None:
+    """Petitions and volunteers tell people through ``notifications``, which knows neither."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    importlinter = config["tool"]["importlinter"]
+    layers = importlinter["contracts"][0]["layers"]
+    assert "notifications" in importlinter["root_packages"]
+    assert (
+        layers.index("volunteers")
+        < layers.index("petitions")
+        < layers.index("notifications")
+        < layers.index("grids")
+        < layers.index("orgchart")
+    )
+
+
 # The workflow models whose ``status`` only ``governance.workflow.transition`` may change.
-WORKFLOW_MODULES = ("governance", "orgchart", "grids", "petitions", "volunteers")
+WORKFLOW_MODULES = ("governance", "orgchart", "grids", "notifications", "petitions", "volunteers")
 # The demo's bulk writer replays the workflows in memory to insert thousands of cases in a few
 # statements; what it writes is checked against the services by tests/test_demo.py.
 STATUS_WRITERS_ALLOWED = {"governance/workflow.py", "petitions/demo/bulk.py"}
@@ -85,8 +102,16 @@ def test_the_status_check_finds_what_it_looks_for() -> None:
 
 # --- Every access decision asks orgchart.policy ----------------------------------------------
 
-APP_PACKAGES = ("governance", "orgchart", "grids", "petitions", "volunteers")
-TEMPLATE_DIRS = ("templates", "governance", "orgchart", "grids", "petitions", "volunteers")
+APP_PACKAGES = ("governance", "orgchart", "grids", "notifications", "petitions", "volunteers")
+TEMPLATE_DIRS = (
+    "templates",
+    "governance",
+    "orgchart",
+    "grids",
+    "notifications",
+    "petitions",
+    "volunteers",
+)
 COMPARISONS = (ast.Eq, ast.NotEq, ast.In, ast.NotIn, ast.Is, ast.IsNot)
 
 

@@ -23,6 +23,7 @@ from grids import selectors as grid_selectors
 from grids.demo import grids_plan
 from grids.models import Grid, GridStaff, Household, Resident, ResidentCareTag, Visit
 from grids.services import restricted_tags_of
+from notifications.models import Notification
 from orgchart import selectors, services
 from orgchart.demo import REFERENCE_DATE, people_plan, seed_org_demo, seed_people_demo
 from orgchart.models import (
@@ -45,7 +46,6 @@ from petitions.models import (
     OPEN_DISPATCH_STATUSES,
     Dispatch,
     Escalation,
-    Notification,
     Petition,
     PetitionEvent,
 )

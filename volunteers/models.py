@@ -9,6 +9,7 @@ awards are idempotent by a unique constraint; a redemption locks the member and 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -494,6 +495,13 @@ class WorkOrder(models.Model):
     )
     ordered_at = models.DateTimeField(_("ordered at"))
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The messages about it (``notifications``): deleted with it; ``work_order`` in queries.
+    notifications = GenericRelation(
+        "notifications.Notification",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="work_order",
+    )
 
     class Meta:
         verbose_name = _("work order")

@@ -13,12 +13,13 @@
   the admin of an area looks after the notifications of that area).
 
 Resources are named by model label (``"orgchart.OrgUnit"``) or given as the model class. The
-apps above ``orgchart`` (grids, petitions, volunteers) get their rules here too, written against
-model labels and field paths so this package never imports them (DESIGN §3 layers):
+apps above ``orgchart`` (grids, notifications, petitions, volunteers) get their rules here too,
+written against model labels and field paths so this package never imports them (DESIGN §3
+layers):
 
 * ``core``: scopes, the two registries and the questions above;
 * ``people``: the org tree, departments, accounts, people, party members, posts;
-* ``grids``, ``petitions``, ``volunteers``: the rules of those apps;
+* ``grids``, ``notifications``, ``petitions``, ``volunteers``: the rules of those apps;
 * ``accounts``: what an account's role means (its kind, its anchor, the admin site, who takes
   over from a leaving user);
 * ``pages``: which pages, menu entries and ledger imports a role gets (``page.*`` and
@@ -26,7 +27,15 @@ model labels and field paths so this package never imports them (DESIGN §3 laye
   works from its anchor (``anchor_for``).
 """
 
-from orgchart.policy import accounts, grids, pages, people, petitions, volunteers
+from orgchart.policy import (
+    accounts,
+    grids,
+    notifications,
+    pages,
+    people,
+    petitions,
+    volunteers,
+)
 from orgchart.policy.accounts import (
     anchored_at_department,
     is_grid_worker_account,
@@ -95,6 +104,7 @@ __all__ = [
     "is_volunteer_account",
     "may_reveal_in_bulk",
     "may_take_over",
+    "notifications",
     "overseen",
     "pages",
     "people",

@@ -30,7 +30,8 @@ from orgchart.policy.volunteers import VOLUNTEER_STAFF_ROLES, _manages_volunteer
 PETITION_PAGE_ROLES = frozenset(
     {Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
 )
-# The roles ``petitions.notifications`` writes to: unit staff and department handlers.
+# The roles notifications are written to (``notifications.recipients``): unit staff (about
+# petitions and work orders) and department handlers (about petitions).
 NOTIFIED_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.OFFICIAL, Role.DEPARTMENT_HANDLER})
 # The roles whose home shows the dashboard of their scope (and who open any unit's in it).
 DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
@@ -107,8 +108,8 @@ def sees_source_visits(user: AnyUser) -> bool:
 
 
 def receives_petition_notifications(user: AnyUser) -> bool:
-    """The roles petition notifications are written to (unit staff, department handlers): the
-    navbar shows them their unread count."""
+    """The roles notifications are written to (unit staff, department handlers: petitions'
+    and work orders'): the navbar shows them their unread count."""
     return isinstance(user, User) and user.role in NOTIFIED_ROLES
 
 

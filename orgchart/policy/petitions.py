@@ -1,5 +1,5 @@
-"""Rules for petitions, dispatches, escalations, events, deadline policies, notifications and
-the e-mail outbox (by label)."""
+"""Rules for petitions, dispatches, escalations, events and deadline policies (by label); the
+notifications about petitions follow ``orgchart.policy.notifications``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef, Q
 from orgchart.models import OrgUnit, User
 from orgchart.policy.core import (
     ACTION_RULES,
-    OVERSIGHT_RULES,
     VISIBILITY_RULES,
     AnyUser,
     Role,
@@ -19,7 +18,7 @@ from orgchart.policy.core import (
     scope_of,
     staffed_grids_q,
 )
-from orgchart.policy.people import REVEAL_ROLES, _user_rule
+from orgchart.policy.people import REVEAL_ROLES
 
 # Roles that see every petition arising in their subtree.
 PETITION_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
@@ -78,45 +77,6 @@ def _escalation_rule(user: AnyUser, scope: Scope) -> Q:
     return _petition_q(user, scope, "petition")
 
 
-def _notification_rule(user: AnyUser, scope: Scope) -> Q:
-    """A notification is read by its recipient alone (the inbox), superusers included."""
-    return Q(recipient_id=user.pk) if user.is_authenticated else Q(pk__in=[])
-
-
-def _overseen_notifications_q(user: AnyUser, scope: Scope, path: str = "") -> Q:
-    """Notifications (reached by ``path``) the user looks after in the admin site: their own;
-    for admins also those about a petition they see (whoever was told), and those about no
-    petition sent to an account they see; for superusers all."""
-    prefix = f"{path}__" if path else ""
-    if scope.everything:
-        return Q()
-    if not isinstance(user, User):
-        return Q(pk__in=[])
-    own = Q(**{f"{prefix}recipient_id": user.pk})
-    if user.role != Role.ADMIN:
-        return own
-    accounts = User.objects.filter(_user_rule(user, scope)).values("pk")
-    return (
-        own
-        | _petition_q(user, scope, f"{prefix}petition")
-        | Q(**{f"{prefix}petition__isnull": True, f"{prefix}recipient__in": accounts})
-    )
-
-
-def _notification_oversight_rule(user: AnyUser, scope: Scope) -> Q:
-    return _overseen_notifications_q(user, scope)
-
-
-def _outbox_email_rule(user: AnyUser, scope: Scope) -> Q:
-    """An outgoing e-mail is seen with its notification, as the admin site oversees it (the
-    outbox has no page of its own)."""
-    return _overseen_notifications_q(user, scope, "notification")
-
-
-def _sends_email(user: User, email: Any) -> bool:
-    return user.role == Role.ADMIN
-
-
 def _logs_petitions(user: User, obj: OrgUnit) -> bool:
     """Intake (登记): community workers at their community, grid workers at theirs."""
     return (
@@ -173,11 +133,8 @@ VISIBILITY_RULES.update(
         "petitions.PetitionEvent": _petition_event_rule,
         "petitions.Escalation": _escalation_rule,
         "petitions.DeadlinePolicy": _deadline_policy_rule,
-        "petitions.Notification": _notification_rule,
-        "petitions.OutboxEmail": _outbox_email_rule,
     }
 )
-OVERSIGHT_RULES.update({"petitions.Notification": _notification_oversight_rule})
 ACTION_RULES.update(
     {
         "orgunit.log_petition": _logs_petitions,  # obj: the community
@@ -205,6 +162,5 @@ ACTION_RULES.update(
         "deadlinepolicy.view": lambda user, obj: True,
         "deadlinepolicy.change": _may_change_policy,
         "calendar.change": _may_change_policy,  # the working-day calendar (no unit)
-        "outboxemail.send": _sends_email,  # send chosen rows now (the admin site)
     }
 )

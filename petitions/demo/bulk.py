@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from governance import pii
 from governance.audit import audit_changes
 from governance.identity import parse_phone
 from governance.models import AuditEvent
+from notifications.models import Notification
 from orgchart.models import Department, OrgUnit, User
 from petitions import services
 from petitions.demo.plan import PetitionPlan
@@ -37,12 +39,11 @@ from petitions.models import (
     DispatchRole,
     DispatchStatus,
     ExtensionState,
-    Notification,
     Petition,
     PetitionEvent,
     Status,
 )
-from petitions.notifications import petition_link_text
+from petitions.notifications import petition_kind, petition_link, petition_link_text
 from petitions.services.core import REPEAT_WINDOW_DAYS
 
 Role = User.Role
@@ -81,7 +82,8 @@ class BulkWriter:
         self.repeats: dict[int, list[tuple[int, PetitionPlan]]] = defaultdict(list)
         self.repeat_of: list[tuple[int, int]] = []  # (petition index, index of the earlier one)
         self.policies: dict[tuple[str, str, str], DeadlinePolicy] = {}
-        # Who notify() reaches (petitions.notifications.unit_staff, department_handlers).
+        # Who notify_petition() reaches (notifications.recipients.unit_staff,
+        # department_handlers).
         self.unit_staff: dict[int, list[int]] = defaultdict(list)
         self.handlers: dict[int, list[int]] = defaultdict(list)
         for user in User.objects.filter(is_active=True).order_by("pk"):
@@ -179,7 +181,7 @@ class BulkWriter:
                     case.index,
                     Notification(
                         recipient_id=recipient,
-                        kind=kind,
+                        kind=petition_kind(kind),
                         title=title[:200],
                         body=body,
                         created_at=at,
@@ -602,8 +604,12 @@ class BulkWriter:
                 event.dispatch = self.dispatches[position][1]
             events.append(event)
         PetitionEvent.objects.bulk_create(events, batch_size=BATCH)
+        petition_type = ContentType.objects.get_for_model(Petition)
         for index, notification in self.notifications:
-            notification.petition = self.petitions[index]
+            petition = self.petitions[index]
+            notification.subject_type = petition_type
+            notification.subject_id = petition.pk
+            notification.link = petition_link(petition)
         Notification.objects.bulk_create(
             [notification for _index, notification in self.notifications], batch_size=BATCH
         )

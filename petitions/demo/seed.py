@@ -34,6 +34,7 @@ from governance.errors import ApplicationError
 from governance.models import NumberSequence
 from grids.demo.plan import community_pinyin
 from grids.models import Grid, GridStaff, Household, Resident, Visit
+from notifications.models import Notification
 from orgchart.demo import DEMO_PASSWORD
 from orgchart.models import Department, OrgUnit, Person, User
 from petitions import rollups, services
@@ -60,7 +61,6 @@ from petitions.models import (
     Dispatch,
     DispatchStatus,
     Escalation,
-    Notification,
     Petition,
     PetitionEvent,
     Status,

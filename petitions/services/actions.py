@@ -30,7 +30,12 @@ from petitions.models import (
     Satisfaction,
     Status,
 )
-from petitions.notifications import department_handlers, notify, petition_link_text, unit_staff
+from petitions.notifications import (
+    department_handlers,
+    notify_petition,
+    petition_link_text,
+    unit_staff,
+)
 from petitions.services.core import (
     _as_user,
     _clean_complexity,
@@ -237,9 +242,9 @@ def petition_dispatch(
             rerunnable=False,
         )
     for dispatch in created:
-        notify(
+        notify_petition(
             recipients=department_handlers(dispatch.department_id),
-            kind=Action.DISPATCH,
+            action=Action.DISPATCH,
             petition=outcome.obj,
             title=_("Whistle: %(petition)s") % {"petition": petition_link_text(outcome.obj)},
             body=instructions,
@@ -415,9 +420,9 @@ def petition_supervise(
         changes={"is_supervised": True},
     )
     if outcome.changed:
-        notify(
+        notify_petition(
             recipients=unit_staff(outcome.obj.handling_unit_id),
-            kind=Action.SUPERVISE,
+            action=Action.SUPERVISE,
             petition=outcome.obj,
             title=_("Supervised: %(petition)s") % {"petition": petition_link_text(outcome.obj)},
             body=note,
@@ -502,9 +507,9 @@ def petition_decide_extension(
         changes=changes,
     )
     if outcome.changed:
-        notify(
+        notify_petition(
             recipients=unit_staff(outcome.obj.handling_unit_id),
-            kind=Action.DECIDE_EXTENSION,
+            action=Action.DECIDE_EXTENSION,
             petition=outcome.obj,
             title=(
                 _("Extension approved: %(petition)s")

@@ -21,7 +21,7 @@ from petitions.models import (
     Petition,
     Status,
 )
-from petitions.notifications import notify, petition_link_text, unit_staff
+from petitions.notifications import notify_petition, petition_link_text, unit_staff
 from petitions.services.core import _as_user, _fail, _fresh, _note
 from petitions.workflows import DISPATCH_WORKFLOW, PETITION_WORKFLOW, lock_dispatch
 
@@ -110,9 +110,9 @@ def dispatch_report(
                 rerunnable=False,
             )
     if changed:
-        notify(
+        notify_petition(
             recipients=unit_staff(petition.handling_unit_id),
-            kind=Action.REPORT,
+            action=Action.REPORT,
             petition=petition,
             title=_("%(department)s reported: %(petition)s")
             % {"department": result.department.name, "petition": petition_link_text(petition)},
@@ -150,9 +150,9 @@ def dispatch_return(
     )
     if changed:
         petition = result.petition
-        notify(
+        notify_petition(
             recipients=unit_staff(petition.handling_unit_id),
-            kind=Action.RETURN,
+            action=Action.RETURN,
             petition=petition,
             title=_("%(department)s returned: %(petition)s")
             % {"department": result.department.name, "petition": petition_link_text(petition)},
@@ -185,9 +185,9 @@ def dispatch_complete(
     )
     if changed:
         petition = result.petition
-        notify(
+        notify_petition(
             recipients=unit_staff(petition.handling_unit_id),
-            kind=Action.COMPLETE,
+            action=Action.COMPLETE,
             petition=petition,
             title=_("%(department)s completed: %(petition)s")
             % {"department": result.department.name, "petition": petition_link_text(petition)},

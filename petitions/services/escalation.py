@@ -21,7 +21,12 @@ from petitions.models import (
     Escalation,
     Status,
 )
-from petitions.notifications import department_handlers, notify, petition_link_text, unit_staff
+from petitions.notifications import (
+    department_handlers,
+    notify_petition,
+    petition_link_text,
+    unit_staff,
+)
 from petitions.services.actions import petition_close
 from petitions.services.core import _fresh
 from petitions.workflows import PETITION_WORKFLOW
@@ -154,17 +159,17 @@ def petition_escalate(
         "level": level,
         "petition": petition_link_text(outcome.obj),
     }
-    notify(
+    notify_petition(
         recipients=unit_staff(to_unit.pk),
-        kind=Action.ESCALATE,
+        action=Action.ESCALATE,
         petition=outcome.obj,
         title=title,
         now=now,
     )
     if dispatch is not None:
-        notify(
+        notify_petition(
             recipients=department_handlers(dispatch.department_id),
-            kind=Action.ESCALATE,
+            action=Action.ESCALATE,
             petition=outcome.obj,
             title=title,
             now=now,

@@ -33,7 +33,7 @@ from petitions.models import (
     Track,
     Urgency,
 )
-from petitions.notifications import notify, petition_link_text, unit_staff
+from petitions.notifications import notify_petition, petition_link_text, unit_staff
 from petitions.services.core import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -243,9 +243,9 @@ def petition_create(
         changes={"number": petition.number, "community": community, "category": category},
         now=now,
     )
-    notify(
+    notify_petition(
         recipients=unit_staff(community.pk),
-        kind=Action.CREATE,
+        action=Action.CREATE,
         petition=petition,
         title=_("New petition: %(title)s") % {"title": petition_link_text(petition)},
         now=now,

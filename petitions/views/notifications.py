@@ -1,5 +1,5 @@
-"""消息: the user's own notifications, newest first, with links to their petitions; mark one or
-all read (POST)."""
+"""消息: the user's own notifications (about petitions, work orders…), newest first, each
+linking to the page it stored; mark one or all read (POST)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from notifications.selectors import notification_list
+from notifications.services import notification_mark_read
 from orgchart.pages import paginate, query_string
-from petitions import selectors
 from petitions.forms import MarkReadForm
-from petitions.notifications import notification_mark_read
 from petitions.views.shared import actor, safe_next
 
 
@@ -23,7 +23,7 @@ from petitions.views.shared import actor, safe_next
 def notifications(request: HttpRequest) -> HttpResponse:
     user = request.user
     unread_only = request.GET.get("unread", "") in ("1", "yes", "on", "true")
-    page = paginate(request, selectors.notification_list(user=user, unread_only=unread_only))
+    page = paginate(request, notification_list(user=user, unread_only=unread_only))
     context = {
         "page": page,
         "items": list(page.object_list),

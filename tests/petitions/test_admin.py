@@ -14,8 +14,12 @@ from django.core import mail
 from django.utils import translation
 
 from governance.models import AuditEvent
+from notifications import outbox
+from notifications.models import Notification, OutboxEmail
+from notifications.outbox import MAX_ATTEMPTS, outbox_send, outbox_send_now
+from notifications.services import notify
 from orgchart.models import Person, User
-from petitions import notifications, services
+from petitions import services
 from petitions.calendar import calendar_missing_years
 from petitions.models import (
     CalendarDay,
@@ -23,13 +27,10 @@ from petitions.models import (
     DeadlinePolicy,
     Dispatch,
     Escalation,
-    Notification,
-    OutboxEmail,
     Petition,
     PetitionEvent,
     Status,
 )
-from petitions.notifications import MAX_ATTEMPTS, notify, outbox_send, outbox_send_now
 from petitions.selectors import notification_list
 from petitions.sweep import escalate_overdue
 from tests.conftest import Personas, Tree, client_for, make_user
@@ -46,6 +47,8 @@ from tests.petitions.conftest import (
 )
 
 ADMIN = "/admin/petitions/"
+# The notifications and the outbox (the notifications app's admin).
+INBOX = "/admin/notifications/"
 PETITIONS = f"{ADMIN}petition/"
 POLICIES = f"{ADMIN}deadlinepolicy/"
 YEARS = f"{ADMIN}calendaryear/"
@@ -193,7 +196,7 @@ def test_an_outsider_gets_404_for_petitions_and_what_hangs_on_them(
         f"{ADMIN}dispatch/{guangming.dispatches.get().pk}/change/",
         f"{ADMIN}escalation/{escalation.pk}/change/",
         f"{ADMIN}petitionevent/{guangming.events.first().pk}/change/",  # type: ignore[union-attr]
-        f"{ADMIN}notification/{notification.pk}/change/",
+        f"{INBOX}notification/{notification.pk}/change/",
     ]
     street, west = english(people.street_admin), english(west_admin)
     for page in pages:
@@ -205,8 +208,8 @@ def test_an_outsider_gets_404_for_petitions_and_what_hangs_on_them(
     assert escalation in listed(street.get(f"{ADMIN}escalation/"))
     # Messages to the accounts of 西城街道 about its petitions only (its worker was told
     # nothing: it logged the petition itself and no escalation reached an account there).
-    assert listed(west.get(f"{ADMIN}notification/")) == []
-    assert notification in listed(street.get(f"{ADMIN}notification/"))
+    assert listed(west.get(f"{INBOX}notification/")) == []
+    assert notification in listed(street.get(f"{INBOX}notification/"))
 
 
 def test_statuses_cannot_be_changed_added_or_deleted_in_the_admin(
@@ -451,7 +454,7 @@ def test_a_calendar_day_is_edited_with_an_audit_row(people: Personas) -> None:
 def told(tree: Tree, people: Personas, heping_worker: User) -> dict[str, Petition]:
     """Messages in both streets, each with an e-mail: 2026-000001 (光明社区, whistled to 城管局,
     its report missed), 2026-000002 (和平社区) and 2026-000003 (新华社区, 西城街道) not
-    accepted in time, escalated on Friday; a work-order note (no petition) to 光明's worker and
+    accepted in time, escalated on Friday; a work-order note (about nothing) to 光明's worker and
     to 新华's."""
     west_official = make_user(
         "west_official", User.Role.OFFICIAL, unit=tree.west, email="west@example.cn"
@@ -470,8 +473,7 @@ def told(tree: Tree, people: Personas, heping_worker: User) -> dict[str, Petitio
         escalate_overdue(now=at("2026-11-20"))
     notify(
         recipients=[people.worker, people.other_worker],
-        kind="escalate",
-        petition=None,
+        kind="work_order.overdue",
         title=WORK_ORDER,
         now=at("2026-11-20", "11:00"),
     )
@@ -531,21 +533,21 @@ def test_escalations_notifications_and_the_outbox_are_listed_as_the_policy_says(
         ("2026-000003", 1, "西城街道"),
     ]
 
-    assert notification_rows(street.get(f"{ADMIN}notification/")) == EAST_MESSAGES
-    assert notification_rows(west.get(f"{ADMIN}notification/")) == WEST_MESSAGES
-    assert sorted(notification_rows(superuser.get(f"{ADMIN}notification/"))) == sorted(
+    assert notification_rows(street.get(f"{INBOX}notification/")) == EAST_MESSAGES
+    assert notification_rows(west.get(f"{INBOX}notification/")) == WEST_MESSAGES
+    assert sorted(notification_rows(superuser.get(f"{INBOX}notification/"))) == sorted(
         EAST_MESSAGES + WEST_MESSAGES
     )
 
     # Their e-mails, in the same order.
-    assert outbox_rows(street.get(f"{ADMIN}outboxemail/")) == [
+    assert outbox_rows(street.get(f"{INBOX}outboxemail/")) == [
         (f"{username}@example.cn", title) for username, title in EAST_MESSAGES
     ]
-    assert outbox_rows(west.get(f"{ADMIN}outboxemail/")) == [
+    assert outbox_rows(west.get(f"{INBOX}outboxemail/")) == [
         ("other_worker@example.cn", WORK_ORDER),
         ("west@example.cn", f"Escalated (level 1): {XINHUA}"),
     ]
-    assert sorted(outbox_rows(superuser.get(f"{ADMIN}outboxemail/"))) == sorted(
+    assert sorted(outbox_rows(superuser.get(f"{INBOX}outboxemail/"))) == sorted(
         [(f"{username}@example.cn", title) for username, title in EAST_MESSAGES]
         + [("other_worker@example.cn", WORK_ORDER), ("west@example.cn", WEST_MESSAGES[1][1])]
     )
@@ -561,15 +563,15 @@ def test_escalations_notifications_and_the_outbox_are_listed_as_the_policy_says(
         email = notification.emails.get()
         for page in (
             f"{ADMIN}escalation/{escalation.pk}/change/",
-            f"{ADMIN}notification/{notification.pk}/change/",
-            f"{ADMIN}outboxemail/{email.pk}/change/",
+            f"{INBOX}notification/{notification.pk}/change/",
+            f"{INBOX}outboxemail/{email.pk}/change/",
         ):
             assert inside.get(page).status_code == 200, page
             assert outside.get(page).status_code == 404, page
             assert superuser.get(page).status_code == 200, page
-    note = Notification.objects.get(petition=None, recipient=people.other_worker)
-    assert street.get(f"{ADMIN}notification/{note.pk}/change/").status_code == 404
-    assert west.get(f"{ADMIN}notification/{note.pk}/change/").status_code == 200
+    note = Notification.objects.get(subject_type=None, recipient=people.other_worker)
+    assert street.get(f"{INBOX}notification/{note.pk}/change/").status_code == 404
+    assert west.get(f"{INBOX}notification/{note.pk}/change/").status_code == 200
     # The inbox is not the admin's list: the street's admin was told nothing.
     assert list(notification_list(user=people.street_admin)) == []
 
@@ -583,7 +585,7 @@ def test_send_now_sends_only_the_chosen_rows_the_admin_sees_and_is_audited(
     # The admin of 东城街道 ticks the work-order note to 光明's worker; a forged form adds the
     # one to 新华's worker, which is outside the admin's street.
     response = client.post(
-        f"{ADMIN}outboxemail/",
+        f"{INBOX}outboxemail/",
         {"action": "send_now", "_selected_action": [mine.pk, theirs.pk]},
         follow=True,
     )
@@ -595,11 +597,11 @@ def test_send_now_sends_only_the_chosen_rows_the_admin_sees_and_is_audited(
         OutboxEmail.objects.filter(sent_at__isnull=False).values_list("pk", "attempts")
     ) == [(mine.pk, 1)]
     assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 6  # the rest wait
-    assert audit_rows("petitions.OutboxEmail") == [
+    assert audit_rows("notifications.OutboxEmail") == [
         ("street_admin", "update", "", {"emails": str(mine.pk), "sent": 1, "failed": 0})
     ]
     # Sent already: ticking it again sends nothing.
-    client.post(f"{ADMIN}outboxemail/", {"action": "send_now", "_selected_action": [mine.pk]})
+    client.post(f"{INBOX}outboxemail/", {"action": "send_now", "_selected_action": [mine.pk]})
     assert len(mail.outbox) == 1
 
 
@@ -611,7 +613,7 @@ def test_send_now_reports_failures_and_schedules_them(
             raise SMTPRecipientsRefused({"handler@example.cn": (550, b"mailbox unavailable")})
         return 1
 
-    monkeypatch.setattr(notifications, "send_mail", refuse_the_handler)
+    monkeypatch.setattr(outbox, "send_mail", refuse_the_handler)
     chosen = list(
         OutboxEmail.objects.filter(
             to_address__in=["worker@example.cn", "handler@example.cn"]
@@ -621,7 +623,7 @@ def test_send_now_reports_failures_and_schedules_them(
     when = at("2026-11-20", "12:00")
     with time_machine.travel(when, tick=False):
         response = english(people.street_admin).post(
-            f"{ADMIN}outboxemail/",
+            f"{INBOX}outboxemail/",
             {"action": "send_now", "_selected_action": [email.pk for email in chosen]},
             follow=True,
         )
@@ -661,7 +663,7 @@ def test_the_outbox_shows_where_each_email_stands(
     emails = {email.to_address: email for email in OutboxEmail.objects.order_by("pk")}
     when = at("2026-11-20", "12:00")
     outbox_send_now(actor=people.superuser, email_ids=[emails["worker@example.cn"].pk], now=when)
-    monkeypatch.setattr(notifications, "send_mail", gateway_down)
+    monkeypatch.setattr(outbox, "send_mail", gateway_down)
     outbox_send_now(actor=people.superuser, email_ids=[emails["west@example.cn"].pk], now=when)
     given_up = emails["other_worker@example.cn"]
     for _attempt in range(MAX_ATTEMPTS):
@@ -669,7 +671,7 @@ def test_the_outbox_shows_where_each_email_stands(
     client = english(people.superuser)
 
     def page(query: str = "") -> list[tuple[str, str, int, str, str]]:
-        response = client.get(f"{ADMIN}outboxemail/{query}")
+        response = client.get(f"{INBOX}outboxemail/{query}")
         assert response.status_code == 200
         cells = re.findall(
             r'<td class="field-(to_address|state|attempts|next_attempt|error)[^"]*">(.*?)</td>',

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from governance.ledger.export import UTF8_BOM
 from governance.models import AuditEvent
+from notifications.models import Notification
 from orgchart.models import User
 from petitions import services
 from petitions.models import (
@@ -29,7 +30,6 @@ from petitions.models import (
     DeadlinePolicy,
     Dispatch,
     DispatchStatus,
-    Notification,
     Petition,
     PetitionEvent,
     Status,
@@ -878,7 +878,8 @@ def test_notifications_inbox_unread_count_and_mark_read(
     assert inbox["count"] == 2
     assert inbox["unread_count"] == 2
     assert [row["petition_number"] for row in inbox["results"]] == [other.number, petition.number]
-    assert {row["kind"] for row in inbox["results"]} == {Action.DISPATCH}
+    assert {row["kind"] for row in inbox["results"]} == {"petition.dispatch"}
+    assert [row["petition"] for row in inbox["results"]] == [other.pk, petition.pk]
     assert ok(handler.get("/api/notifications/unread-count/")) == {"unread_count": 2}
 
     first = inbox["results"][0]["id"]

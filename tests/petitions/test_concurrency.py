@@ -18,6 +18,7 @@ import pytest
 from django.db import connections
 
 from governance.errors import NotAllowed
+from notifications.models import Notification
 from petitions import services
 from petitions.models import (
     Action,
@@ -25,7 +26,6 @@ from petitions.models import (
     Dispatch,
     DispatchStatus,
     Escalation,
-    Notification,
     Petition,
     PetitionEvent,
     Status,
@@ -163,7 +163,9 @@ def test_two_concurrent_sweepers_escalate_each_due_row_exactly_once(
     ) == {(LATE, tree.east.pk)}
     # The street's staff hear of every escalation, the late department of its own.
     assert Counter(
-        Notification.objects.filter(kind=Action.ESCALATE).values_list("recipient_id", "petition_id")
+        Notification.objects.filter(kind="petition.escalate").values_list(
+            "recipient_id", "subject_id"
+        )
     ) == Counter(
         [(people.official.pk, pk) for pk, _, _ in due]
         + [(people.handler.pk, pk) for pk in backlog.whistled]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext, override
 from governance.models import AuditEvent
 from grids import services as grid_services
 from grids.models import Visit
+from notifications.models import Notification
 from orgchart.models import User
 from petitions import services
 from petitions.models import (
@@ -33,7 +34,6 @@ from petitions.models import (
     Complexity,
     Dispatch,
     DispatchStatus,
-    Notification,
     Petition,
     PetitionAttachment,
     PetitionEvent,
@@ -948,7 +948,7 @@ def test_official_supervises_and_decides_an_extension(people: Personas, tree: Tr
     petition.refresh_from_db()
     assert petition.is_supervised is True
     assert list(
-        Notification.objects.filter(kind=Action.SUPERVISE).values_list(
+        Notification.objects.filter(kind="petition.supervise").values_list(
             "recipient__username", flat=True
         )
     ) == ["worker"]
@@ -1130,9 +1130,9 @@ def test_notifications_inbox_marks_read_one_or_all_and_the_navbar_counts_them(
     )
     response = client.get("/petitions/notifications/")
     items = response.context["items"]
-    assert [(item.kind, item.petition_id, item.read_at) for item in items] == [
-        (Action.DISPATCH, second.pk, None),
-        (Action.DISPATCH, first.pk, None),
+    assert [(item.kind, item.subject, item.link, item.read_at) for item in items] == [
+        ("petition.dispatch", second, f"/petitions/{second.pk}/", None),
+        ("petition.dispatch", first, f"/petitions/{first.pk}/", None),
     ]
     assert [item.title for item in items] == [
         zh("Whistle: %(petition)s")
@@ -1150,7 +1150,7 @@ def test_notifications_inbox_marks_read_one_or_all_and_the_navbar_counts_them(
     assert Notification.objects.get(pk=items[0].pk).read_at is None
     # Someone else's notification is not touched.
     worker_note = Notification.objects.create(
-        recipient=people.worker, kind=Action.CREATE, title="x", created_at=NOW
+        recipient=people.worker, kind="petition.create", title="x", created_at=NOW
     )
     client.post("/petitions/notifications/read/", {"id": worker_note.pk})
     assert Notification.objects.get(pk=worker_note.pk).read_at is None

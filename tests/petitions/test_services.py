@@ -21,6 +21,7 @@ from governance.errors import (
 from governance.models import NumberSequence
 from grids import services as grid_services
 from grids.models import Visit
+from notifications.models import Notification
 from orgchart.models import Department, User
 from petitions import services
 from petitions.models import (
@@ -33,7 +34,6 @@ from petitions.models import (
     DispatchRole,
     DispatchStatus,
     ExtensionState,
-    Notification,
     Petition,
     PetitionEvent,
     Satisfaction,
@@ -369,7 +369,7 @@ def test_dispatch_a_lead_and_assists(people, tree, police_handler) -> None:
     # Each department's handlers are told; the whistling worker is not.
     assert sorted(
         Notification.objects.filter(petition=petition).values_list("recipient__username", "kind")
-    ) == [("handler", "dispatch"), ("police_handler", "dispatch")]
+    ) == [("handler", "petition.dispatch"), ("police_handler", "petition.dispatch")]
 
 
 def test_urgent_whistles_must_be_reported_within_two_hours(people, tree) -> None:
@@ -741,7 +741,7 @@ def test_supervise_by_an_official_above(people, tree) -> None:
         Notification.objects.filter(petition=petition).values_list(
             "recipient__username", "kind", "body"
         )
-    ) == [("worker", "supervise", "请三日内办结")]
+    ) == [("worker", "petition.supervise", "请三日内办结")]
     # A second, different note is a second supervision.
     services.petition_supervise(
         actor=people.official, petition=petition, note="请尽快答复", now=LATER + HOUR
@@ -852,9 +852,9 @@ def test_an_approved_extension_moves_the_resolve_deadline_once(people, tree) -> 
         "data": {"approved": True},
     }
     assert list(
-        Notification.objects.filter(petition=petition, kind="decide_extension").values_list(
-            "recipient__username", flat=True
-        )
+        Notification.objects.filter(
+            petition=petition, kind="petition.decide_extension"
+        ).values_list("recipient__username", flat=True)
     ) == ["worker"]
     before = snapshot(petition)
     with pytest.raises(InvalidTransition) as caught:
@@ -1048,7 +1048,9 @@ def test_report(whistled, people, tree) -> None:
         },
     ]
     assert list(
-        Notification.objects.filter(kind="report").values_list("recipient__username", "title")
+        Notification.objects.filter(kind="petition.report").values_list(
+            "recipient__username", "title"
+        )
     ) == [("worker", "城管局 reported: Petition 2026-000001: 楼道堆放杂物")]
 
 
@@ -1084,7 +1086,7 @@ def test_return(reported_first, whistled, people, tree) -> None:
         "note": "非本部门职责",
         "data": {"department": tree.chengguan.pk, "role": "lead"},
     }
-    assert Notification.objects.filter(kind="return").get().recipient == people.worker
+    assert Notification.objects.filter(kind="petition.return").get().recipient == people.worker
 
 
 def test_complete_needs_a_note(whistled, people) -> None:

@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from notifications.models import Notification
 from orgchart.models import User
 from petitions import services
 from petitions.models import (
     Dispatch,
     Escalation,
-    Notification,
     Petition,
     Status,
 )
@@ -45,7 +45,7 @@ def escalations(petition: Petition) -> list[tuple[object, ...]]:
 
 def inbox(petition: Petition, kind: str = "escalate") -> list[tuple[str, str]]:
     return sorted(
-        Notification.objects.filter(petition=petition, kind=kind).values_list(
+        Notification.objects.filter(petition=petition, kind=f"petition.{kind}").values_list(
             "recipient__username", "title"
         )
     )

@@ -26,8 +26,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from notifications.models import Notification
 from petitions.calendar import deadline_after
-from petitions.models import Action, Deadline, Escalation, Notification, Petition, PetitionEvent
+from petitions.models import Action, Deadline, Escalation, Petition, PetitionEvent
 from tests.compose import ROOT, poll, service_command, service_env
 from tests.conftest import Personas, Tree
 from tests.petitions.conftest import log_petition
@@ -146,7 +147,7 @@ def assert_escalated_once(petition: Petition, people: Personas, tree: Tree) -> E
         )
     ) == [(None, escalation.at, tree.east.pk, Deadline.ACCEPT, 1)]
     assert list(
-        Notification.objects.filter(petition=petition, kind=Action.ESCALATE).values_list(
+        Notification.objects.filter(petition=petition, kind="petition.escalate").values_list(
             "recipient_id", flat=True
         )
     ) == [people.official.pk]

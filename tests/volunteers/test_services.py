@@ -24,9 +24,9 @@ from governance.errors import (
     OutOfScope,
     ValidationFailed,
 )
+from notifications.models import Notification
 from orgchart import services as org
 from orgchart.models import User
-from petitions.models import Notification
 from tests.conftest import Personas, make_user
 from tests.factories import PersonFactory
 from tests.petitions.conftest import log_petition
@@ -1099,7 +1099,13 @@ def overdue_events() -> list[tuple[Any, ...]]:
 def inbox() -> list[tuple[Any, ...]]:
     return list(
         Notification.objects.order_by("id").values_list(
-            "recipient_id", "kind", "petition_id", "title", "created_at"
+            "recipient_id",
+            "kind",
+            "subject_type__model",
+            "subject_id",
+            "link",
+            "title",
+            "created_at",
         )
     )
 
@@ -1117,9 +1123,20 @@ def test_an_overdue_order_is_noted_once_and_its_community_told(vworld, people, t
     assert (order.overdue_noted_at, order.status, order.version) == (late, "ordered", 1)
     assert overdue_events() == [(order.pk, "ordered", "ordered", None, late)]
     # The staff of 光明社区 only (not its grid worker, not the street, not other communities).
+    # The work order is the subject (no petition); the message links to its page.
     assert inbox() == [
-        (people.worker.pk, "escalate", None, "Work order overdue: GD2026-000001 修路灯", late)
+        (
+            people.worker.pk,
+            "work_order.overdue",
+            "workorder",
+            order.pk,
+            f"/volunteers/work-orders/{order.pk}/",
+            "Work order overdue: GD2026-000001 修路灯",
+            late,
+        )
     ]
+    assert list(order.notifications.all()) == list(Notification.objects.all())
+    assert not Notification.objects.filter(petition__isnull=False).exists()
     later_due.refresh_from_db()
     assert later_due.overdue_noted_at is None
 
@@ -1141,7 +1158,7 @@ def test_a_moved_deadline_rearms_the_sweep(vworld, people, tree) -> None:
         (order.pk, "ordered", "ordered", None, first_late),
         (order.pk, "dispatched", "dispatched", None, second_late),
     ]
-    assert [row[4] for row in inbox()] == [first_late, second_late]
+    assert [row[-1] for row in inbox()] == [first_late, second_late]
 
 
 def test_dispatch_without_a_new_deadline_keeps_the_note(vworld, people, tree) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,8 @@ from governance.errors import ValidationFailed
 from governance.models import AuditEvent
 from governance.services import next_number
 from governance.workflow import record_creation, transition
+from notifications.recipients import unit_staff
+from notifications.services import notify
 from orgchart.models import OrgUnit, Person, User
 from orgchart.policy import AnyUser
 from petitions.models import Petition
@@ -30,6 +33,7 @@ from volunteers.models import (
     WorkOrderEvent,
     WorkOrderStatus,
 )
+from volunteers.notifications import WORK_ORDER_OVERDUE
 from volunteers.services.core import as_user, fail, require, text
 from volunteers.services.points import points_award
 from volunteers.workflows import WORK_ORDER_WORKFLOW
@@ -397,14 +401,13 @@ def work_order_note_overdue(*, work_order_id: int, due_at: dt.datetime, now: dt.
         from_status=order.status,
         to_status=order.status,
     )
-    from petitions.notifications import notify, unit_staff
-
     notify(
         recipients=unit_staff(order.community_id),
-        kind="escalate",
-        petition=None,
+        kind=WORK_ORDER_OVERDUE,
+        subject=order,
         title=_("Work order overdue: %(number)s %(title)s")
         % {"number": order.number, "title": order.title},
+        link=reverse("volunteers:work_order", args=[order.pk]),
         now=now,
     )
     return True

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgchart', '0002_people_posts_accounts'),
-        ('petitions', '0005_overdue_on_record'),
+        ('petitions', '0006_remove_notifications'),
     ]
 
     operations = [
