@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from governance import views as governance_views
 from governance.dashboard import views as dashboard_views
-from governance.dashboard.api import DashboardView
+from governance.dashboard.api import DashboardView, RankingView
 from grids.api import (
     GridStaffViewSet,
     GridViewSet,
@@ -77,6 +77,12 @@ admin.site.site_title = settings.SITE_TITLE
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("dashboard/<int:pk>/", dashboard_views.unit_board, name="dashboard_unit"),
+    path("dashboard/<int:pk>/ranking/", dashboard_views.ranking_page, name="dashboard_ranking"),
+    path(
+        "dashboard/<int:pk>/ranking/print/",
+        dashboard_views.ranking_print,
+        name="dashboard_ranking_print",
+    ),
     path("org/", include("orgchart.urls")),
     path("grids/", include("grids.urls")),
     path("petitions/", include("petitions.urls")),
@@ -98,5 +104,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/dashboard/", DashboardView.as_view(), name="api-dashboard"),
+    path("api/dashboard/ranking/", RankingView.as_view(), name="api-ranking"),
     path("api/", include(router.urls)),
 ]

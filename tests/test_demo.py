@@ -619,6 +619,7 @@ ADMINS_OF_NO_UNIT = {
     "petitions.CalendarYear",
     "petitions.CalendarDay",
     "volunteers.PointRule",
+    "dashboard.RankingScheme",
 }
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance.api import validated_query
+from governance.dashboard.ranking import rankings
 from governance.dashboard.selectors import (
     Period,
     UnitDashboard,
@@ -23,6 +24,7 @@ from governance.dashboard.selectors import (
     this_month,
     unit_dashboard,
 )
+from governance.dashboard.views import ranking_month
 from orgchart.models import OrgUnit
 from petitions.models import Category, Channel
 
@@ -132,3 +134,46 @@ class DashboardView(APIView):
         unit = dashboard_unit(user=request.user, pk=query.get("unit"))
         board = unit_dashboard(user=request.user, unit=unit, period=query["period"])
         return Response(dashboard_json(board))
+
+
+class RankingQuerySerializer(serializers.Serializer[Any]):
+    unit = serializers.IntegerField(required=False, min_value=1)
+    month = serializers.RegexField(
+        r"^\d{4}-\d{1,2}$", required=False, help_text=_("e.g. 2026-11; default: last month")
+    )
+
+
+class RankingView(APIView):
+    """每月通报排队 of a unit's children and of the departments that served it, for a month (a
+    month that has ended is frozen: the same rows every time)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[RankingQuerySerializer],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="the two rankings"),
+            400: OpenApiResponse(description="a malformed unit or month"),
+            403: OpenApiResponse(description="a role without dashboards"),
+            404: OpenApiResponse(description="a unit outside your area"),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = validated_query(request, RankingQuerySerializer)
+        unit = dashboard_unit(user=request.user, pk=query.get("unit"))
+        month = ranking_month(query.get("month", ""), timezone.localdate())
+        ranked = rankings(user=request.user, unit=unit, month=month)
+        return Response(
+            {
+                "unit": _unit(unit),
+                "month": f"{month:%Y-%m}",
+                **{
+                    kind: {
+                        "frozen_at": ranking.frozen_at,
+                        "weights": ranking.weights,
+                        "rows": ranking.rows,
+                    }
+                    for kind, ranking in ranked.items()
+                },
+            }
+        )

@@ -5,12 +5,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.dashboard.exports import ranking_ledger
+from governance.dashboard.models import RankingSnapshot
+from governance.dashboard.ranking import next_month, previous_month, ranking_month, rankings
 from governance.dashboard.selectors import (
     Period,
     dashboard_for,
@@ -19,7 +22,9 @@ from governance.dashboard.selectors import (
     unit_dashboard,
 )
 from governance.dashboard.work import my_work
+from governance.ledger.export import ledger_response
 from orgchart.policy import role_may
+from petitions.models import Category
 from volunteers.views.shared import is_volunteer, nav_for
 
 # The longest period a page shows (one point a week on the trend).
@@ -63,8 +68,31 @@ def _board_context(request: HttpRequest, pk: Any = None) -> dict[str, Any]:
     board = unit_dashboard(user=request.user, unit=unit, period=period)
     period_query = f"logged_from={period.date_from:%Y-%m-%d}&logged_to={period.last_day:%Y-%m-%d}"
     listed = f"{reverse('petitions:list')}?unit={unit.pk}&{period_query}"
+    figures = board.petitions
+    categories = dict(Category.choices)
+    charts = {
+        "trend": {
+            "weeks": [f"{monday:%m-%d}" for monday, _tally in figures.by_week],
+            "series": [
+                {
+                    "name": str(label),
+                    "values": [getattr(tally, key) for _monday, tally in figures.by_week],
+                }
+                for key, label in (
+                    ("received", _("Received")),
+                    ("closed", _("Closed")),
+                    ("overdue", _("Overdue")),
+                )
+            ],
+        },
+        "categories": {
+            "labels": [str(categories[key]) for key in figures.by_category],
+            "values": [tally.received for tally in figures.by_category.values()],
+        },
+    }
     return {
         "board": board,
+        "charts": charts,
         # Each figure links to the list behind it (the petition list, same unit and period).
         "links": {
             "received": listed,
@@ -100,3 +128,37 @@ def unit_board(request: HttpRequest, pk: int) -> HttpResponse:
     context = _board_context(request, pk)
     context["nav_section"] = "home"
     return render(request, "dashboard/unit.html", context)
+
+
+# --- 每月通报排队 ------------------------------------------------------------------------------
+
+
+def _ranking_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    unit = dashboard_unit(user=request.user, pk=pk)
+    today = timezone.localdate()
+    month = ranking_month(request.GET.get("month", ""), today)
+    ranked = rankings(user=request.user, unit=unit, month=month)
+    return {
+        "unit": unit,
+        "month": month,
+        "units": ranked[RankingSnapshot.Kind.UNITS],
+        "departments": ranked[RankingSnapshot.Kind.DEPARTMENTS],
+        "previous": previous_month(month),
+        "following": next_month(month) if next_month(month) <= today.replace(day=1) else None,
+        "nav_section": "home",
+    }
+
+
+@login_required
+def ranking_page(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """每月通报排队 of a unit's children and of the departments that served it; ``?format=xlsx``
+    exports it in the 通报 layout, ``/print/`` is the printable 通报."""
+    context = _ranking_context(request, pk)
+    if request.GET.get("format") == "xlsx":
+        return ledger_response(ranking_ledger(context["units"]), "xlsx")
+    return render(request, "dashboard/ranking.html", context)
+
+
+@login_required
+def ranking_print(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "dashboard/ranking_print.html", _ranking_context(request, pk))

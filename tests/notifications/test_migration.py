@@ -17,6 +17,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from notifications.models import Notification, OutboxEmail
 from orgchart.models import User
+from petitions import services as petition_services
 from tests.conftest import Personas, Tree, make_user
 from tests.notifications.conftest import NOW
 from tests.petitions.conftest import log_petition_as
@@ -72,6 +73,9 @@ def emails() -> list[tuple[Any, ...]]:
 def test_the_rows_move_to_the_notifications_app_and_back(
     migrated_back: None, people: Personas, tree: Tree
 ) -> None:
+    # A committed database: the default deadline policies of the data migration may have been
+    # flushed by an earlier transactional test on this worker.
+    petition_services.deadline_policies_ensure_defaults()
     make_user("second", User.Role.COMMUNITY_WORKER, unit=tree.guangming, email="w2@example.cn")
     petition = log_petition_as(people.grid, tree)
     due = NOW + dt.timedelta(days=1)

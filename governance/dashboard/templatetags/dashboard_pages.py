@@ -39,3 +39,9 @@ def figure_card(label: str, value: int, href: str | None, testid: str) -> dict[s
 @register.inclusion_tag("dashboard/_rate.html")
 def rate_card(label: str, rate: float | None, testid: str) -> dict[str, Any]:
     return {"label": label, "rate": rate, "testid": testid}
+
+
+@register.inclusion_tag("dashboard/_change.html")
+def rank_change(change: int | None) -> dict[str, Any]:
+    """↑2 / ↓1 / – against last month."""
+    return {"change": change, "size": abs(change) if change else 0}

@@ -1,0 +1,44 @@
+/* The dashboard's charts (ECharts, served locally): the weekly trend and the categories. The
+   figures come from the page (json_script), so the charts show exactly what the tables say;
+   without JavaScript the tables beside them carry the same numbers. */
+(function () {
+  "use strict";
+  if (!window.echarts) { return; }
+  function data(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  var palette = ["#0d6efd", "#198754", "#dc3545", "#6c757d"];
+  var trend = data("board-trend");
+  var trendNode = document.querySelector("[data-chart='trend']");
+  if (trend && trendNode) {
+    var chart = echarts.init(trendNode, null, { renderer: "svg" });
+    chart.setOption({
+      color: palette,
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0 },
+      grid: { left: 32, right: 12, top: 12, bottom: 36 },
+      xAxis: { type: "category", data: trend.weeks },
+      yAxis: { type: "value", minInterval: 1 },
+      series: trend.series.map(function (line) {
+        return { name: line.name, type: "line", smooth: true, data: line.values };
+      })
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    trendNode.closest("section").classList.add("is-charted");
+  }
+  var categories = data("board-categories");
+  var categoryNode = document.querySelector("[data-chart='categories']");
+  if (categories && categoryNode) {
+    var bars = echarts.init(categoryNode, null, { renderer: "svg" });
+    bars.setOption({
+      color: palette,
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: categories.labels, inverse: true },
+      series: [{ type: "bar", data: categories.values, barMaxWidth: 18 }]
+    });
+    window.addEventListener("resize", function () { bars.resize(); });
+  }
+})();
