@@ -78,6 +78,7 @@ urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("dashboard/<int:pk>/", dashboard_views.unit_board, name="dashboard_unit"),
     path("dashboard/<int:pk>/ranking/", dashboard_views.ranking_page, name="dashboard_ranking"),
+    path("dashboard/<int:pk>/screen/", dashboard_views.screen, name="dashboard_screen"),
     path(
         "dashboard/<int:pk>/ranking/print/",
         dashboard_views.ranking_print,

@@ -592,3 +592,22 @@ def petitions_logged_by(*, user: AnyUser, limit: int = 5) -> list[Petition]:
         .filter(created_by=user)
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def newest_petitions(*, user: AnyUser, unit: OrgUnit, limit: int) -> list[Petition]:
+    """The newest cases of ``unit``'s subtree (the wall screen's feed)."""
+    return list(
+        petition_list_visible(user=user, within=unit).order_by("-created_at", "-id")[:limit]
+    )
+
+
+def overdue_petitions(
+    *, user: AnyUser, unit: OrgUnit, limit: int, now: dt.datetime | None = None
+) -> list[Petition]:
+    """The overdue cases of ``unit``'s subtree, longest overdue first."""
+    now = now or timezone.now()
+    return list(
+        petition_list_visible(user=user, within=unit, overdue=True, now=now).order_by(
+            F("overdue_since").asc(nulls_last=True), "running_due_at", "id"
+        )[:limit]
+    )

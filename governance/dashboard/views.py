@@ -25,6 +25,7 @@ from governance.dashboard.work import my_work
 from governance.ledger.export import ledger_response
 from orgchart.policy import role_may
 from petitions.models import Category
+from petitions.selectors import newest_petitions, overdue_petitions
 from volunteers.views.shared import is_volunteer, nav_for
 
 # The longest period a page shows (one point a week on the trend).
@@ -162,3 +163,26 @@ def ranking_page(request: HttpRequest, pk: int) -> HttpResponseBase:
 @login_required
 def ranking_print(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dashboard/ranking_print.html", _ranking_context(request, pk))
+
+
+# --- 数据大屏 ----------------------------------------------------------------------------------
+
+SCREEN_REFRESH_SECONDS = 60
+SCREEN_FEED = 8
+
+
+@login_required
+def screen(request: HttpRequest, pk: int) -> HttpResponse:
+    """数据大屏: a full-screen, self-refreshing view of a unit for the 综治中心's wall (1920×1080):
+    big figures of this month, the weekly trend, the child units, and feeds of the newest and
+    the overdue cases."""
+    context = _board_context(request, pk)
+    unit = context["board"].unit
+    context.update(
+        {
+            "refresh_seconds": SCREEN_REFRESH_SECONDS,
+            "newest": newest_petitions(user=request.user, unit=unit, limit=SCREEN_FEED),
+            "overdue": overdue_petitions(user=request.user, unit=unit, limit=SCREEN_FEED),
+        }
+    )
+    return render(request, "dashboard/screen.html", context)

@@ -179,3 +179,21 @@ def test_the_api_returns_the_figures_of_the_page(crafted, people, tree) -> None:
     assert body["petitions"]["response_rate"] == 0.8889
     assert {row["name"] for row in body["children"]} == {"光明社区", "和平社区"}
     assert {row["name"] for row in body["petitions"]["departments"]} == {"城管局", "东城派出所"}
+
+
+def test_the_command_screen_shows_the_newest_and_the_overdue(crafted, people, tree, client) -> None:
+    client.force_login(people.official)
+    with time_machine.travel(SATURDAY, tick=False):
+        response = client.get(
+            reverse("dashboard_screen", args=[tree.east.pk]),
+            {"date_from": "2026-11-01", "date_to": "2026-11-30"},
+        )
+        outside = client.get(reverse("dashboard_screen", args=[tree.west.pk]))
+    html = response.content.decode()
+    assert '<meta http-equiv="refresh" content="60">' in html
+    newest = [petition.pk for petition in response.context["newest"]]
+    assert newest[0] == crafted["p10"].pk  # logged last
+    overdue = {petition.pk for petition in response.context["overdue"]}
+    assert overdue == {crafted["p4"].pk, crafted["p7"].pk, crafted["p9"].pk}
+    assert crafted["p4"].number in html
+    assert outside.status_code == 404
