@@ -88,7 +88,8 @@ def dashboard_for(*, user: AnyUser) -> Dashboard:
     """The first dashboard of the user's scope: units by kind, weak units, departments, and a
     volunteer account's points."""
     roots = list(org_selectors.orgunit_roots_visible(user=user))
-    if _is_volunteer_account(user):
+    if not role_may(user, "page.dashboard", None):
+        # Grid workers, handlers and volunteers: their home is their work, not the org figures.
         return Dashboard(
             roots=roots,
             unit_counts=[],

@@ -62,9 +62,15 @@ class PeriodForm(forms.Form):
         return Period(first, last + dt.timedelta(days=1))
 
 
-def _board_context(request: HttpRequest, pk: Any = None) -> dict[str, Any]:
+# The wall screen's default period: the last twelve weeks (a trend worth reading from afar).
+SCREEN_WEEKS = 12
+
+
+def _board_context(
+    request: HttpRequest, pk: Any = None, *, default: Period | None = None
+) -> dict[str, Any]:
     form = PeriodForm(request.GET)
-    period = form.period()
+    period = form.period() if default is None or request.GET else default
     unit = dashboard_unit(user=request.user, pk=pk)
     board = unit_dashboard(user=request.user, unit=unit, period=period)
     period_query = f"logged_from={period.date_from:%Y-%m-%d}&logged_to={period.last_day:%Y-%m-%d}"
@@ -176,7 +182,12 @@ def screen(request: HttpRequest, pk: int) -> HttpResponse:
     """数据大屏: a full-screen, self-refreshing view of a unit for the 综治中心's wall (1920×1080):
     big figures of this month, the weekly trend, the child units, and feeds of the newest and
     the overdue cases."""
-    context = _board_context(request, pk)
+    today = timezone.localdate()
+    twelve_weeks = Period(
+        today - dt.timedelta(days=today.weekday(), weeks=SCREEN_WEEKS - 1),
+        today + dt.timedelta(days=1),
+    )
+    context = _board_context(request, pk, default=twelve_weeks)
     unit = context["board"].unit
     context.update(
         {

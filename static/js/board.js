@@ -9,6 +9,9 @@
     return node ? JSON.parse(node.textContent) : null;
   }
   var palette = ["#0d6efd", "#198754", "#dc3545", "#6c757d"];
+  // The wall screen is dark: light text on its axes and legend.
+  var dark = document.body.classList.contains("command-screen");
+  var text = dark ? { color: "#c9d6e4", fontSize: 14 } : {};
   var trend = data("board-trend");
   var trendNode = document.querySelector("[data-chart='trend']");
   if (trend && trendNode) {
@@ -16,7 +19,8 @@
     chart.setOption({
       color: palette,
       tooltip: { trigger: "axis" },
-      legend: { bottom: 0 },
+      textStyle: text,
+      legend: { bottom: 0, textStyle: text },
       grid: { left: 32, right: 12, top: 12, bottom: 36 },
       xAxis: { type: "category", data: trend.weeks },
       yAxis: { type: "value", minInterval: 1 },

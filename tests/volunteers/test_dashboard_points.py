@@ -151,12 +151,13 @@ DASHBOARD = 4
         # My work: the unit's cases (1), wishes and work orders (2), households (1); the board
         # of the community: its unit (1) and the board (10).
         ("worker", 4 + 1 + 10),
-        # My work: my grids' households (1), my reports (1).
-        ("grid", 2),
+        # No org figures but the roots (-3); my work: my grids' households (1), my reports (1).
+        ("grid", -3 + 2),
         # My work: the street's cases (1); the board of the street (1 + 10).
         ("official", 1 + 1 + 10),
-        # My work: the department's whistles (1) and its month (1).
-        ("handler", 2),
+        # No org figures but the roots (-3); my work: the department's whistles (1) and its
+        # month (1).
+        ("handler", -3 + 2),
         # No anchor, no work list; the board of the root (1 + 9: nothing above it).
         ("superuser", 1 + 9),
     ],
