@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from governance.database import scalar_count
 from governance.errors import OutOfScope
 from grids.models import (
     TARGET_PARTY_SHARE,
@@ -414,7 +415,8 @@ def visit_get(*, user: AnyUser, pk: Any) -> Visit:
 @dataclass(frozen=True)
 class UnitGridFigures:
     """网格 figures of a unit's subtree: grids by kind, households, residents, households per
-    basic grid (against 30 urban / 50 rural), visit coverage, care-tag residents."""
+    basic grid (against 30 urban / 50 rural), visit coverage, care-tag residents, grid staff
+    and their party-member share (against 60 %)."""
 
     grids_by_kind: dict[str, int]
     households: int
@@ -422,6 +424,8 @@ class UnitGridFigures:
     visited_30: int
     visited_90: int
     care_residents: int
+    staff: int
+    party_staff: int
 
     @property
     def basic_grids(self) -> int:
@@ -439,41 +443,64 @@ class UnitGridFigures:
     def coverage_90(self) -> float | None:
         return round(self.visited_90 / self.households, 4) if self.households else None
 
+    @property
+    def party_staff_share(self) -> float | None:
+        return round(self.party_staff / self.staff, 4) if self.staff else None
 
-def unit_grid_figures(unit: OrgUnit, *, now: dt.datetime | None = None) -> UnitGridFigures:
-    """Three queries: grids by kind, households with their visit coverage, residents (those
-    living here now) with care tags. The caller decides whether the user sees the unit."""
-    now = now or timezone.now()
-    grids = Grid.objects.filter(_within("community", unit))
-    if unit.kind in (OrgUnit.Kind.COMPOUND, OrgUnit.Kind.BUILDING):
-        grids = Grid.objects.filter(_within("compound", unit))
-    kinds = dict(grids.values_list("kind").annotate(n=Count("pk")).order_by())
-    households = Household.objects.filter(_within("community", unit))
-    if unit.kind in (OrgUnit.Kind.COMPOUND, OrgUnit.Kind.BUILDING):
-        households = Household.objects.filter(_within("building", unit))
-    recent = Visit.objects.filter(household=OuterRef("pk"))
-    totals = households.aggregate(
-        households=Count("pk"),
-        visited_30=Count(
-            "pk", filter=Q(Exists(recent.filter(visited_at__gte=now - dt.timedelta(days=30))))
-        ),
-        visited_90=Count(
-            "pk", filter=Q(Exists(recent.filter(visited_at__gte=now - dt.timedelta(days=90))))
-        ),
-    )
+    @property
+    def party_staff_target(self) -> float:
+        return TARGET_PARTY_SHARE
+
+
+GRID_FIGURES = "grids__"
+
+
+def unit_grid_expressions(unit: OrgUnit, *, now: dt.datetime) -> dict[str, Any]:
+    """The grid figures of ``unit``'s subtree as scalar expressions (``governance.database``),
+    to be read in one query with the other apps' figures; ``unit_grid_figures`` reads them
+    back. The caller decides whether the user sees the unit."""
+    fine = unit.kind in (OrgUnit.Kind.COMPOUND, OrgUnit.Kind.BUILDING)
+    grids = Grid.objects.filter(_within("compound" if fine else "community", unit))
+    households = Household.objects.filter(_within("building" if fine else "community", unit))
     residents = Resident.objects.filter(
         household__in=households.values("pk"), moved_out_on__isnull=True
-    ).aggregate(
-        residents=Count("pk"),
-        care=Count("pk", filter=Q(Exists(ResidentCareTag.objects.filter(resident=OuterRef("pk"))))),
     )
+    staff = GridStaff.objects.filter(grid__in=grids.values("pk"), ended_on__isnull=True)
+    expressions: dict[str, Any] = {
+        f"{GRID_FIGURES}kind_{kind}": scalar_count(grids.filter(kind=kind))
+        for kind in Grid.Kind.values
+    }
+    expressions.update(
+        {
+            f"{GRID_FIGURES}households": scalar_count(households),
+            f"{GRID_FIGURES}visited_30": scalar_count(
+                households.filter(_visited_since(now - dt.timedelta(days=30)))
+            ),
+            f"{GRID_FIGURES}visited_90": scalar_count(
+                households.filter(_visited_since(now - dt.timedelta(days=90)))
+            ),
+            f"{GRID_FIGURES}residents": scalar_count(residents),
+            f"{GRID_FIGURES}care": scalar_count(
+                residents.filter(Exists(ResidentCareTag.objects.filter(resident=OuterRef("pk"))))
+            ),
+            f"{GRID_FIGURES}staff": scalar_count(staff),
+            f"{GRID_FIGURES}party_staff": scalar_count(staff.filter(_is_party_member())),
+        }
+    )
+    return expressions
+
+
+def unit_grid_figures(row: dict[str, Any]) -> UnitGridFigures:
+    """The figures of a row selected with ``unit_grid_expressions``."""
     return UnitGridFigures(
-        grids_by_kind={kind: kinds.get(kind, 0) for kind in Grid.Kind.values},
-        households=totals["households"],
-        residents=residents["residents"],
-        visited_30=totals["visited_30"],
-        visited_90=totals["visited_90"],
-        care_residents=residents["care"],
+        grids_by_kind={kind: row[f"{GRID_FIGURES}kind_{kind}"] for kind in Grid.Kind.values},
+        households=row[f"{GRID_FIGURES}households"],
+        residents=row[f"{GRID_FIGURES}residents"],
+        visited_30=row[f"{GRID_FIGURES}visited_30"],
+        visited_90=row[f"{GRID_FIGURES}visited_90"],
+        care_residents=row[f"{GRID_FIGURES}care"],
+        staff=row[f"{GRID_FIGURES}staff"],
+        party_staff=row[f"{GRID_FIGURES}party_staff"],
     )
 
 

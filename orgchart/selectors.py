@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from governance import pii
+from governance.database import scalar_count
 from governance.errors import OutOfScope, ValidationFailed
 from governance.identity import (
     IdentityError,
@@ -313,3 +314,73 @@ def post_vacancies(*, user: AnyUser, within: OrgUnit, limit: int = 500) -> list[
         for kind in EXPECTED_POSTS[unit.kind]
         if (unit.pk, kind) not in held
     ]
+
+
+# --- Figures of a unit for the dashboards ----------------------------------------------------
+
+ORG_FIGURES = "org__"
+# 创A: the share of A-rated party organisations a city aims for (seed 003).
+TARGET_A_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class UnitOrgFigures:
+    """The organisation of a unit's subtree: party organisations by A–D rating (定档) and the A
+    share against the 20 % goal (创A), weak and lax ones (软弱涣散), party members by status,
+    dual-registered (双报到) members living there."""
+
+    ratings: dict[str, int]
+    weak: int
+    members_by_status: dict[str, int]
+    dual_registered: int
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings.values())
+
+    @property
+    def a_share(self) -> float | None:
+        return round(self.ratings.get("A", 0) / self.rated, 4) if self.rated else None
+
+    @property
+    def a_target(self) -> float:
+        return TARGET_A_SHARE
+
+    @property
+    def members(self) -> int:
+        return sum(self.members_by_status.values())
+
+
+def unit_org_expressions(unit: OrgUnit) -> dict[str, Any]:
+    """The organisation figures of ``unit``'s subtree as scalar expressions (one query with the
+    other apps' figures); ``unit_org_figures`` reads them back."""
+    units = OrgUnit.objects.filter(tree_id=unit.tree_id, lft__gte=unit.lft, lft__lte=unit.rght)
+    members = PartyMember.objects.filter(organisation__in=units.values("pk"))
+    expressions: dict[str, Any] = {
+        f"{ORG_FIGURES}rating_{rating}": scalar_count(units.filter(rating=rating))
+        for rating in OrgUnit.Rating.values
+    }
+    expressions[f"{ORG_FIGURES}weak"] = scalar_count(units.filter(is_weak=True))
+    expressions.update(
+        {
+            f"{ORG_FIGURES}members_{status}": scalar_count(members.filter(status=status))
+            for status in PartyMember.Status.values
+        }
+    )
+    expressions[f"{ORG_FIGURES}dual"] = scalar_count(
+        PartyMember.objects.filter(
+            home_community__in=units.values("pk"), dual_registered_on__isnull=False
+        )
+    )
+    return expressions
+
+
+def unit_org_figures(row: dict[str, Any]) -> UnitOrgFigures:
+    return UnitOrgFigures(
+        ratings={rating: row[f"{ORG_FIGURES}rating_{rating}"] for rating in OrgUnit.Rating.values},
+        weak=row[f"{ORG_FIGURES}weak"],
+        members_by_status={
+            status: row[f"{ORG_FIGURES}members_{status}"] for status in PartyMember.Status.values
+        },
+        dual_registered=row[f"{ORG_FIGURES}dual"],
+    )

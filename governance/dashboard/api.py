@@ -68,6 +68,7 @@ def dashboard_json(board: UnitDashboard) -> dict[str, Any]:
     categories = dict(Category.choices)
     channels = dict(Channel.choices)
     grids = board.grids
+    volunteers = board.volunteers
     return {
         "unit": _unit(board.unit),
         "path": [_unit(unit) for unit in board.path],
@@ -105,6 +106,31 @@ def dashboard_json(board: UnitDashboard) -> dict[str, Any]:
             "coverage_30": grids.coverage_30,
             "coverage_90": grids.coverage_90,
             "care_residents": grids.care_residents,
+            "staff": grids.staff,
+            "party_staff": grids.party_staff,
+            "party_staff_share": grids.party_staff_share,
+            "party_staff_target": grids.party_staff_target,
+        },
+        "organisation": {
+            "ratings": board.org.ratings,
+            "a_share": board.org.a_share,
+            "a_target": board.org.a_target,
+            "weak": board.org.weak,
+            "party_members_by_status": board.org.members_by_status,
+            "dual_registered": board.org.dual_registered,
+        },
+        "volunteers": {
+            "volunteers": volunteers.volunteers,
+            "party_volunteers": volunteers.party_volunteers,
+            "party_share": volunteers.party_share,
+            "hours": str(volunteers.hours),
+            "wishes_posted": volunteers.wishes_posted,
+            "wishes_fulfilled": volunteers.wishes_fulfilled,
+            "work_orders_by_stage": volunteers.orders_by_stage,
+            "points_awarded": volunteers.points_awarded,
+            "points_redeemed": volunteers.points_redeemed,
+            "dual_registrations": volunteers.dual_registrations,
+            "partner_units": volunteers.partner_units,
         },
     }
 

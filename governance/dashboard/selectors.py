@@ -9,14 +9,21 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.utils import timezone
 
+from governance.database import select_scalars
 from governance.errors import NotAllowed, OutOfScope
-from grids.selectors import UnitGridFigures, unit_grid_figures
+from grids.selectors import UnitGridFigures, unit_grid_expressions, unit_grid_figures
 from orgchart import selectors as org_selectors
 from orgchart.models import OrgUnit
 from orgchart.policy import AnyUser, is_volunteer_account, role_may
+from orgchart.selectors import UnitOrgFigures, unit_org_expressions, unit_org_figures
 from petitions.figures import Tally, UnitFigures, unit_figures
 from volunteers import selectors as volunteer_selectors
 from volunteers.selectors import Quarter
+from volunteers.selectors.figures import (
+    UnitVolunteerFigures,
+    unit_volunteer_expressions,
+    unit_volunteer_figures,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -151,6 +158,8 @@ class UnitDashboard:
     petitions: UnitFigures
     children: list[ChildRow]
     grids: UnitGridFigures
+    org: UnitOrgFigures
+    volunteers: UnitVolunteerFigures
     generated_at: dt.datetime
 
 
@@ -170,8 +179,9 @@ def dashboard_unit(*, user: AnyUser, pk: Any = None) -> OrgUnit:
 def unit_dashboard(
     *, user: AnyUser, unit: OrgUnit, period: Period, now: dt.datetime | None = None
 ) -> UnitDashboard:
-    """The dashboard of ``unit`` (from ``dashboard_unit``): at most ten queries whatever the
-    unit: the path, the children, four of petitions (from the rollups), three of grids."""
+    """The dashboard of ``unit`` (from ``dashboard_unit``): eight queries whatever the unit
+    (seven for a root): the roots and the path, the children, four of petitions (from the
+    rollups), and one that selects every grid, organisation and volunteer figure at once."""
     now = now or timezone.now()
     roots = org_selectors.orgunit_roots_visible(user=user)
     top_levels = {root.tree_id: root.level for root in roots}
@@ -184,6 +194,15 @@ def unit_dashboard(
     figures = unit_figures(
         unit, date_from=period.date_from, date_to=period.date_to, children=children
     )
+    row = select_scalars(
+        OrgUnit,
+        unit.pk,
+        {
+            **unit_grid_expressions(unit, now=now),
+            **unit_org_expressions(unit),
+            **unit_volunteer_expressions(unit, date_from=period.date_from, date_to=period.date_to),
+        },
+    )
     return UnitDashboard(
         unit=unit,
         path=path,
@@ -192,6 +211,8 @@ def unit_dashboard(
         children=[
             ChildRow(child, figures.by_child.get(child.pk, Tally.of(None))) for child in children
         ],
-        grids=unit_grid_figures(unit, now=now),
+        grids=unit_grid_figures(row),
+        org=unit_org_figures(row),
+        volunteers=unit_volunteer_figures(row),
         generated_at=now,
     )

@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from governance.dashboard.selectors import Period, dashboard_unit, unit_dashboard
 from governance.errors import NotAllowed
+from grids.models import Household, Resident
+from orgchart.models import OrgUnit, PartyMember
 from petitions.selectors import petition_figures, petition_list_visible
 from petitions.sweep import escalate_overdue
 from tests.helpers import api_for
@@ -107,8 +109,9 @@ def test_a_period_outside_the_cases_shows_nothing(crafted, people, tree) -> None
 @pytest.mark.parametrize(
     ("name", "count"),
     # The roots, the path (none above the city), the children, four of petitions (rollups
-    # from community up, direct counts below), three of grids.
-    [("city", 9), ("district", 10), ("east", 10), ("guangming", 10), ("guangming_compound", 10)],
+    # from community up, direct counts below), one for every grid, organisation and volunteer
+    # figure.
+    [("city", 7), ("district", 8), ("east", 8), ("guangming", 8), ("guangming_compound", 8)],
 )
 def test_a_dashboard_is_ten_queries_whatever_the_unit(crafted, people, tree, name, count) -> None:
     unit = getattr(tree, name)
@@ -197,3 +200,42 @@ def test_the_command_screen_shows_the_newest_and_the_overdue(crafted, people, tr
     assert overdue == {crafted["p4"].pk, crafted["p7"].pk, crafted["p9"].pk}
     assert crafted["p4"].number in html
     assert outside.status_code == 404
+
+
+def test_grid_organisation_and_volunteer_figures(people, tree, world) -> None:
+    OrgUnit.objects.filter(pk=tree.guangming.pk).update(rating="A")
+    OrgUnit.objects.filter(pk=tree.heping.pk).update(rating="C", is_weak=True)
+    board = unit_dashboard(user=people.official, unit=tree.east, period=NOVEMBER)
+    grids = board.grids
+    # 光明社区: three households (101 visited three days ago), three residents, 王秀英 with a
+    # care tag; two grid staff, 网格员甲 a party member.
+    assert (grids.households, grids.residents, grids.care_residents) == (3, 3, 1)
+    assert grids.households == Household.objects.filter(community__in=[tree.guangming]).count()
+    assert grids.residents == Resident.objects.filter(household__community=tree.guangming).count()
+    assert (grids.visited_30, grids.visited_90) == (1, 1)
+    assert grids.grids_by_kind == {"basic": 2, "dedicated": 1, "special": 0}
+    assert (grids.staff, grids.party_staff, grids.party_staff_share) == (2, 1, 0.5)
+    org = board.org
+    assert (org.ratings["A"], org.ratings["C"], org.rated, org.a_share, org.weak) == (
+        1,
+        1,
+        2,
+        0.5,
+        1,
+    )
+    east = OrgUnit.objects.filter(tree_id=tree.east.tree_id, lft__gte=tree.east.lft)
+    assert (
+        org.members
+        == PartyMember.objects.filter(organisation__in=east.filter(lft__lte=tree.east.rght)).count()
+    )
+    assert board.volunteers.volunteers == 0
+    assert board.volunteers.orders_by_stage == {
+        "ordered": 0,
+        "dispatched": 0,
+        "accepted": 0,
+        "completed": 0,
+        "verified": 0,
+    }
+    # 新华社区 lies in 西城街道: none of its household is counted for 东城街道.
+    west = unit_dashboard(user=people.superuser, unit=tree.west, period=NOVEMBER)
+    assert (west.grids.households, west.grids.residents) == (1, 1)

@@ -149,17 +149,17 @@ DASHBOARD = 4
         # work: claimed wishes, the team's orders, the next activity (3).
         ("volunteer", -3 + 2 + 3),
         # My work: the unit's cases (1), wishes and work orders (2), households (1); the board
-        # of the community: its unit (1) and the board (10).
-        ("worker", 4 + 1 + 10),
+        # of the community: its unit (1) and the board (8).
+        ("worker", 4 + 1 + 8),
         # No org figures but the roots (-3); my work: my grids' households (1), my reports (1).
         ("grid", -3 + 2),
-        # My work: the street's cases (1); the board of the street (1 + 10).
-        ("official", 1 + 1 + 10),
+        # My work: the street's cases (1); the board of the street (1 + 8).
+        ("official", 1 + 1 + 8),
         # No org figures but the roots (-3); my work: the department's whistles (1) and its
         # month (1).
         ("handler", -3 + 2),
-        # No anchor, no work list; the board of the root (1 + 9: nothing above it).
-        ("superuser", 1 + 9),
+        # No anchor, no work list; the board of the root (1 + 7: nothing above it).
+        ("superuser", 1 + 7),
     ],
 )
 def test_the_home_page_query_count_per_role(

@@ -8,6 +8,7 @@ from django import template
 from django.utils.formats import number_format
 
 from petitions.models import Category
+from volunteers.models import WorkOrderStatus
 
 register = template.Library()
 
@@ -29,6 +30,11 @@ def share(part: int, whole: int) -> str:
 @register.filter
 def category_label(value: str) -> str:
     return str(dict(Category.choices).get(value, value))
+
+
+@register.filter
+def order_stage_label(value: str) -> str:
+    return str(dict(WorkOrderStatus.choices).get(value, value))
 
 
 @register.inclusion_tag("dashboard/_figure.html")
