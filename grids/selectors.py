@@ -528,3 +528,19 @@ def household_visit_counts(*, user: AnyUser, now: dt.datetime) -> dict[str, int]
             filter=~Q(_visited_since(now - dt.timedelta(days=30))) & Q(_cared_for()),
         ),
     )
+
+
+def unit_grid_shapes(unit: OrgUnit, *, limit: int) -> list[Grid] | None:
+    """The active grids with a boundary in ``unit``'s subtree (id, name, kind, boundary), for
+    the dashboard's map; None when there are more than ``limit`` (drill down to draw them)."""
+    fine = unit.kind in (OrgUnit.Kind.COMPOUND, OrgUnit.Kind.BUILDING)
+    grids = list(
+        Grid.objects.filter(
+            _within("compound" if fine else "community", unit),
+            boundary__isnull=False,
+            is_active=True,
+        )
+        .only("id", "name", "kind", "boundary")
+        .order_by("id")[: limit + 1]
+    )
+    return None if len(grids) > limit else grids

@@ -7,16 +7,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
+from django.urls import reverse
 from django.utils import timezone
 
 from governance.database import select_scalars
 from governance.errors import NotAllowed, OutOfScope
-from grids.selectors import UnitGridFigures, unit_grid_expressions, unit_grid_figures
+from grids.selectors import (
+    UnitGridFigures,
+    unit_grid_expressions,
+    unit_grid_figures,
+    unit_grid_shapes,
+)
 from orgchart import selectors as org_selectors
 from orgchart.models import OrgUnit
 from orgchart.policy import AnyUser, is_volunteer_account, role_may
 from orgchart.selectors import UnitOrgFigures, unit_org_expressions, unit_org_figures
 from petitions.figures import Tally, UnitFigures, unit_figures
+from petitions.selectors import grid_petition_counts
 from volunteers import selectors as volunteer_selectors
 from volunteers.selectors import Quarter
 from volunteers.selectors.figures import (
@@ -215,4 +222,48 @@ def unit_dashboard(
         org=unit_org_figures(row),
         volunteers=unit_volunteer_figures(row),
         generated_at=now,
+    )
+
+
+# --- The map of grids ------------------------------------------------------------------------
+
+# A map draws a street's grids at most (a district's or a city's would be thousands).
+MAP_KINDS = frozenset(
+    {OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY, OrgUnit.Kind.COMPOUND, OrgUnit.Kind.BUILDING}
+)
+MAP_LIMIT = 600
+
+
+@dataclass(frozen=True)
+class GridMap:
+    """GeoJSON features of a unit's grids coloured by their open and overdue cases; ``too_big``
+    when the unit is too large to draw (drill down)."""
+
+    features: list[dict[str, Any]]
+    too_big: bool = False
+
+
+def grid_map(*, unit: OrgUnit, now: dt.datetime | None = None) -> GridMap:
+    """Two queries for a street and below (the grids, their cases); none above."""
+    if unit.kind not in MAP_KINDS:
+        return GridMap([], too_big=True)
+    grids = unit_grid_shapes(unit, limit=MAP_LIMIT)
+    if grids is None:
+        return GridMap([], too_big=True)
+    counts = grid_petition_counts(grid_ids=[grid.pk for grid in grids], now=now or timezone.now())
+    return GridMap(
+        [
+            {
+                "type": "Feature",
+                "geometry": grid.boundary,
+                "properties": {
+                    "id": grid.pk,
+                    "name": grid.name,
+                    "open": counts.get(grid.pk, (0, 0))[0],
+                    "overdue": counts.get(grid.pk, (0, 0))[1],
+                    "href": reverse("grids:grid", args=[grid.pk]),
+                },
+            }
+            for grid in grids
+        ]
     )

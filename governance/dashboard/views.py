@@ -18,6 +18,7 @@ from governance.dashboard.selectors import (
     Period,
     dashboard_for,
     dashboard_unit,
+    grid_map,
     this_month,
     unit_dashboard,
 )
@@ -100,6 +101,7 @@ def _board_context(
     return {
         "board": board,
         "charts": charts,
+        "grid_map": grid_map(unit=unit),
         # Each figure links to the list behind it (the petition list, same unit and period).
         "links": {
             "received": listed,

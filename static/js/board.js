@@ -45,4 +45,24 @@
     });
     window.addEventListener("resize", function () { bars.resize(); });
   }
+  // The grids on a map (Leaflet, no tiles from outside: the polygons alone), coloured by
+  // their cases: red with an overdue one, amber with open ones, green otherwise.
+  var shapes = data("board-map");
+  var mapNode = document.querySelector("[data-map='grids']");
+  if (shapes && mapNode && window.L) {
+    var map = L.map(mapNode, { attributionControl: false, zoomSnap: 0.25 });
+    var layer = L.geoJSON({ type: "FeatureCollection", features: shapes }, {
+      style: function (feature) {
+        var p = feature.properties;
+        var colour = p.overdue ? "#dc3545" : (p.open ? "#fd7e14" : "#198754");
+        return { color: colour, weight: 1, fillColor: colour, fillOpacity: p.open ? 0.45 : 0.2 };
+      },
+      onEachFeature: function (feature, shape) {
+        var p = feature.properties;
+        shape.bindTooltip(p.name + " · " + p.open + " / " + p.overdue);
+        shape.on("click", function () { window.location.href = p.href; });
+      }
+    }).addTo(map);
+    map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+  }
 })();

@@ -107,8 +107,9 @@ def test_page_query_counts_are_pinned(
     # save (3 here: the test's transaction wraps the UPDATE in a savepoint), and the navbar's
     # unread-notification count (1; not on htmx fragments). Then its own:
     # Home: counts by kind, roots, weak units, departments (4); my work: the street's cases (1);
-    # the dashboard of the area: its unit (1) and the board (8: tests/petitions/test_dashboard).
-    with django_assert_num_queries(6 + 4 + 1 + 1 + 8):
+    # the dashboard of the area: its unit (1), the board (8: tests/petitions/test_dashboard) and
+    # the map of its grids (1: none has a boundary, so their cases are not asked for).
+    with django_assert_num_queries(6 + 4 + 1 + 1 + 8 + 1):
         client.get("/")
     with django_assert_num_queries(6 + 1):  # roots
         client.get("/org/")

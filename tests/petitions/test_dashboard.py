@@ -11,13 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from governance.dashboard.selectors import Period, dashboard_unit, unit_dashboard
+from governance.dashboard.selectors import Period, dashboard_unit, grid_map, unit_dashboard
 from governance.errors import NotAllowed
-from grids.models import Household, Resident
+from grids.models import Grid, Household, Resident
 from orgchart.models import OrgUnit, PartyMember
+from petitions.models import Petition
 from petitions.selectors import petition_figures, petition_list_visible
 from petitions.sweep import escalate_overdue
 from tests.helpers import api_for
+from tests.petitions.conftest import log_petition
 from tests.petitions.test_notifications import SATURDAY, crafted_set
 
 NOVEMBER = Period(dt.date(2026, 11, 1), dt.date(2026, 12, 1))
@@ -239,3 +241,28 @@ def test_grid_organisation_and_volunteer_figures(people, tree, world) -> None:
     # 新华社区 lies in 西城街道: none of its household is counted for 东城街道.
     west = unit_dashboard(user=people.superuser, unit=tree.west, period=NOVEMBER)
     assert (west.grids.households, west.grids.residents) == (1, 1)
+
+
+def test_the_map_colours_grids_by_their_cases(people, tree, world) -> None:
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[118.1, 39.6], [118.2, 39.6], [118.2, 39.7], [118.1, 39.7], [118.1, 39.6]]
+        ],
+    }
+    Grid.objects.filter(pk__in=[world.grid_a.pk, world.grid_b.pk]).update(boundary=square)
+    late = log_petition(people, tree, grid=world.grid_a)
+    log_petition(people, tree, grid=world.grid_a, title="路灯不亮", now=SATURDAY)
+    escalate_overdue(now=SATURDAY)
+    with CaptureQueriesContext(connection) as queries:
+        drawn = grid_map(unit=tree.guangming, now=SATURDAY)
+    assert len(queries) == 2
+    by_grid = {feature["properties"]["id"]: feature["properties"] for feature in drawn.features}
+    assert set(by_grid) == {world.grid_a.pk, world.grid_b.pk}  # the mall has no boundary
+    assert (by_grid[world.grid_a.pk]["open"], by_grid[world.grid_a.pk]["overdue"]) == (2, 1)
+    assert (by_grid[world.grid_b.pk]["open"], by_grid[world.grid_b.pk]["overdue"]) == (0, 0)
+    assert Petition.objects.get(pk=late.pk).overdue_since is not None
+    # Above a street the map is not drawn: drill down.
+    with CaptureQueriesContext(connection) as queries:
+        assert grid_map(unit=tree.district).too_big
+    assert len(queries) == 0

@@ -149,12 +149,13 @@ DASHBOARD = 4
         # work: claimed wishes, the team's orders, the next activity (3).
         ("volunteer", -3 + 2 + 3),
         # My work: the unit's cases (1), wishes and work orders (2), households (1); the board
-        # of the community: its unit (1) and the board (8).
-        ("worker", 4 + 1 + 8),
+        # of the community: its unit (1), the board (8) and the map's grids (1; no grid has a
+        # boundary here, so no query for their cases).
+        ("worker", 4 + 1 + 8 + 1),
         # No org figures but the roots (-3); my work: my grids' households (1), my reports (1).
         ("grid", -3 + 2),
-        # My work: the street's cases (1); the board of the street (1 + 8).
-        ("official", 1 + 1 + 8),
+        # My work: the street's cases (1); the board of the street (1 + 8) and its map (1).
+        ("official", 1 + 1 + 8 + 1),
         # No org figures but the roots (-3); my work: the department's whistles (1) and its
         # month (1).
         ("handler", -3 + 2),
