@@ -125,6 +125,7 @@ class DispatchFilterForm(PetitionForm):
         required=False,
         choices=[("", _("Open first, then done")), *DispatchStatus.choices],
     )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 
 class MonthForm(PetitionForm):

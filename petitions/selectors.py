@@ -326,9 +326,12 @@ def dispatch_list_visible(
     status: str = "",
     open_only: bool = False,
     within: OrgUnit | None = None,
+    overdue: bool = False,
+    now: dt.datetime | None = None,
 ) -> QuerySet[Dispatch]:
     """Dispatches the user may see (a handler: their department's inbox), open ones first,
-    then by the due time of their running clock."""
+    then by the due time of their running clock; ``overdue``: only the open ones that missed
+    a deadline or whose clock ran out."""
     dispatches = (
         policy(user, Dispatch)
         .select_related(
@@ -363,7 +366,19 @@ def dispatch_list_visible(
         dispatches = dispatches.filter(status__in=OPEN_DISPATCH_STATUSES)
     if within is not None:
         dispatches = dispatches.filter(_within("petition__location", within))
+    if overdue:
+        dispatches = dispatches.filter(dispatch_overdue_q(now or timezone.now()))
     return dispatches
+
+
+def dispatch_overdue_q(now: dt.datetime) -> Q:
+    """An open whistle that missed a deadline (recorded by the sweep) or whose clock ran out."""
+    return Q(status__in=OPEN_DISPATCH_STATUSES) & (
+        Q(late_report=True)
+        | Q(late_complete=True)
+        | Q(status=DispatchStatus.PENDING, report_due_at__lt=now)
+        | Q(status=DispatchStatus.REPORTED, complete_due_at__lt=now)
+    )
 
 
 def dispatch_get(*, user: AnyUser, pk: Any) -> Dispatch:
@@ -564,12 +579,7 @@ def petition_work_counts(*, user: AnyUser, unit: OrgUnit, now: dt.datetime) -> d
 def dispatch_work_counts(*, user: AnyUser, department_id: int, now: dt.datetime) -> dict[str, int]:
     """A department's whistles that wait for it, one query: to report, overdue (a running
     clock ran out or a deadline was already missed), to complete, returned."""
-    open_late = Q(status__in=OPEN_DISPATCH_STATUSES) & (
-        Q(late_report=True)
-        | Q(late_complete=True)
-        | Q(status=DispatchStatus.PENDING, report_due_at__lt=now)
-        | Q(status=DispatchStatus.REPORTED, complete_due_at__lt=now)
-    )
+    open_late = dispatch_overdue_q(now)
     return (
         policy(user, Dispatch)
         .filter(department_id=department_id)

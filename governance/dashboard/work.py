@@ -160,7 +160,9 @@ def _department_work(user: User, department_id: int, now: dt.datetime) -> list[W
             f"{inbox}?status=pending",
             urgent=True,
         ),
-        WorkItem("overdue", str(_("Overdue")), counts["overdue"], inbox, urgent=True),
+        WorkItem(
+            "overdue", str(_("Overdue")), counts["overdue"], f"{inbox}?overdue=on", urgent=True
+        ),
         WorkItem(
             "to_complete", str(_("To complete")), counts["to_complete"], f"{inbox}?status=reported"
         ),

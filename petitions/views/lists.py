@@ -276,11 +276,12 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
     filters = DispatchFilterForm(request.GET)
     filters.is_valid()
     status = filters.cleaned_data.get("status") or ""
+    overdue = bool(filters.cleaned_data.get("overdue"))
     department_id = getattr(user, "anchor_department_id", None)
     if department_id is None and not getattr(user, "is_superuser", False):
         raise NotAllowed()
     dispatches = selectors.dispatch_list_visible(
-        user=user, department_id=department_id, status=status
+        user=user, department_id=department_id, status=status, overdue=overdue
     )
     export = _export(request, None, {"status": status})
     if export is not None:
@@ -294,9 +295,10 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
     context = {
         "filters_form": filters,
         "status": status,
+        "overdue": overdue,
         "page": page,
         "rows": rows,
-        "filters": query_string(request, "status"),
+        "filters": query_string(request, "status", "overdue"),
         "nav_section": "petitions",
         "petition_section": "inbox",
     }

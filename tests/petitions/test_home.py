@@ -130,3 +130,24 @@ def test_the_officials_home_has_the_board_and_the_streets_cases(
     assert 'data-testid="unit-board"' in html
     assert response.context["board"].unit == tree.east
     assert response.context["board"].petitions.total.received == 1
+
+
+def test_the_handlers_overdue_count_leads_to_the_overdue_whistles(
+    people: Personas, tree: Tree
+) -> None:
+    late, fine = log_petition(people, tree), log_petition(people, tree, title="路灯不亮")
+    for petition in (late, fine):
+        services.petition_accept(actor=people.worker, petition=petition, now=NOW)
+    services.petition_dispatch(actor=people.worker, petition=late, lead=tree.chengguan, now=NOW)
+    two_days = NOW + dt.timedelta(days=2)
+    services.petition_dispatch(
+        actor=people.worker, petition=fine, lead=tree.chengguan, now=two_days
+    )
+    with time_machine.travel(two_days + dt.timedelta(hours=1), tick=False):
+        client = client_for(people.handler)
+        work = work_of(client)
+        count, href = work["overdue"]
+        html = client.get(href).content.decode()
+    assert count == 1
+    listed = re.findall(r'data-dispatch="(\d+)"', html)
+    assert listed == [str(Dispatch.objects.get(petition=late).pk)]
