@@ -108,6 +108,8 @@ def _board_context(
             "open": None,
             "overdue": f"{listed}&overdue=yes",
             "escalated": None,
+            "repeat": f"{listed}&repeat=yes",
+            "complex": f"{listed}&complex=on",
         },
         "period_form": form,
         # The same period on every figure's link to its list.

@@ -139,6 +139,10 @@ def test_drill_down_and_the_way_back(crafted, people, tree, client) -> None:
     assert f"unit={tree.guangming.pk}&amp;logged_from=2026-11-01&amp;logged_to=2026-11-30" in (
         community
     )
+    # Repeat and complex cases link to their lists too; the channels are listed.
+    assert "logged_to=2026-11-30&amp;repeat=yes" in community
+    assert "logged_to=2026-11-30&amp;complex=on" in community
+    assert 'data-testid="board-channels"' in community
 
 
 def test_scope_and_roles(crafted, people, tree, client) -> None:

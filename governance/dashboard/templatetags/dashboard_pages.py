@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
-from petitions.models import Category
+from petitions.models import Category, Channel
 from volunteers.models import WorkOrderStatus
 
 register = template.Library()
@@ -30,6 +30,11 @@ def share(part: int, whole: int) -> str:
 @register.filter
 def category_label(value: str) -> str:
     return str(dict(Category.choices).get(value, value))
+
+
+@register.filter
+def channel_label(value: str) -> str:
+    return str(dict(Channel.choices).get(value, value))
 
 
 @register.filter
