@@ -191,6 +191,12 @@ def _petition_rows(
             day__gte=date_from, day__lt=date_to, **_within("community", unit)
         )
         return rows, _sums(PETITION_COUNTERS), "community__lft"
+    return _petition_rows_direct(unit, date_from, date_to)
+
+
+def _petition_rows_direct(
+    unit: OrgUnit, date_from: dt.date, date_to: dt.date
+) -> tuple[QuerySet[Any], dict[str, Any], str]:
     rows = Petition.objects.annotate(day=TruncDate("created_at")).filter(
         day__gte=date_from, day__lt=date_to, **_within("location", unit)
     )
@@ -227,7 +233,13 @@ def unit_figures(
     totals, per child unit (``children``, ordered by ``lft``), per category and channel, per
     week, and per department. Four queries."""
     rows, aggregates, place = _petition_rows(unit, date_from, date_to)
-    by_place = list(rows.values(place).annotate(**aggregates).order_by(place))
+    if unit.kind == OrgUnit.Kind.COMMUNITY and children:
+        # A community's children (compounds, branches) are finer than the rollups: its
+        # breakdown by child counts its petitions directly (the totals still add up).
+        direct, direct_aggregates, place = _petition_rows_direct(unit, date_from, date_to)
+        by_place = list(direct.values(place).annotate(**direct_aggregates).order_by(place))
+    else:
+        by_place = list(rows.values(place).annotate(**aggregates).order_by(place))
     by_kind = list(rows.values("category", "channel").annotate(**aggregates).order_by())
     by_day = list(rows.values("day").annotate(**aggregates).order_by("day"))
     department_rows, department_aggregates = _department_rows(unit, date_from, date_to)

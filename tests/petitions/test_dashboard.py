@@ -95,6 +95,9 @@ def test_a_compound_counts_directly_with_the_same_definitions(crafted, people, t
     )
     # Every petition of 光明社区 in the set was logged at 1号楼 of 光明小区.
     assert compound.petitions.total.counts == community.petitions.total.counts
+    # The community's breakdown by child (finer than the rollups) counts them directly.
+    by_child = {row.unit.pk: row.tally for row in community.children}
+    assert by_child[tree.guangming_compound.pk].counts == community.petitions.total.counts
     assert [row.dispatches for row in compound.petitions.departments] == [
         row.dispatches for row in community.petitions.departments
     ]
