@@ -30,8 +30,13 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -288,6 +293,26 @@ class PetitionViewSet(PrivateFileMixin, ScopedListViewSet[Petition]):
         return private_file_response(
             attachment.file, download_name=attachment.name, cache_control="private, no-store"
         )
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "RevealedPetitioner",
+                {"name": serializers.CharField(), "phone": serializers.CharField()},
+            )
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="reveal-petitioner")
+    def reveal_petitioner(self, request: Request, pk: str) -> Response:
+        """The petitioner's name and phone in full (audited): for the roles that reveal
+        personal data and for a handler while the department's whistle on the case is open
+        (404 afterwards)."""
+        petition = self.get_object()
+        shown = services.petition_reveal_petitioner(actor=request.user, petition=petition)
+        response = Response({"name": shown.name, "phone": shown.phone})
+        response["Cache-Control"] = "no-store"
+        return response
 
     # --- Actions of unit staff and officials (DESIGN §5) -------------------------------------
 

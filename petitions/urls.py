@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/notice/", views.notice, name="notice"),
+    path("<int:pk>/reveal-petitioner/", views.petitioner_reveal, name="reveal_petitioner"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("<int:pk>/<slug:action>/", views.petition_act, name="act"),
     path("dispatches/<int:pk>/<slug:action>/", views.dispatch_act, name="dispatch_act"),

@@ -122,6 +122,38 @@ def _rates_dispatch(user: User, dispatch: Any) -> bool:
     return _is_unit_staff(user, dispatch.petition)
 
 
+def _whistle_open_to(user: User, petition: Any) -> bool:
+    dispatch = apps.get_model("petitions", "Dispatch")
+    return bool(
+        dispatch.objects.filter(
+            petition_id=petition.pk,
+            department_id=user.anchor_department_id,
+            status__in=["pending", "reported"],
+        ).exists()
+    )
+
+
+def _reveals_petitioner(user: User, petition: Any) -> bool:
+    """The roles that reveal personal data, and the handler of a department whose whistle on
+    the case is still open (报到 needs the resident's name and phone; DESIGN §6)."""
+    if user.role in REVEAL_ROLES:
+        return True
+    return (
+        user.role == Role.DEPARTMENT_HANDLER
+        and user.anchor_department_id is not None
+        and _whistle_open_to(user, petition)
+    )
+
+
+def petitioner_in_scope(user: AnyUser, petition: Any) -> bool:
+    """Whether the petitioner's contact exists for the user at all: for a department handler
+    only while the department's whistle on the case is open (afterwards, as for another
+    department, it is not there: 404); for everyone else whenever the petition is visible."""
+    if isinstance(user, User) and user.role == Role.DEPARTMENT_HANDLER and not user.is_superuser:
+        return user.anchor_department_id is not None and _whistle_open_to(user, petition)
+    return True
+
+
 def _may_change_policy(user: User, obj: Any) -> bool:
     return user.role == Role.ADMIN
 
@@ -153,7 +185,7 @@ ACTION_RULES.update(
         "petition.tag_complex": lambda user, obj: (
             _is_unit_staff(user, obj) or _supervises(user, obj)
         ),
-        "petition.reveal_petitioner": lambda user, obj: user.role in REVEAL_ROLES,
+        "petition.reveal_petitioner": _reveals_petitioner,
         "dispatch.view": lambda user, obj: True,
         "dispatch.report": _handles_dispatch,
         "dispatch.return": _handles_dispatch,

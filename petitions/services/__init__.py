@@ -21,7 +21,8 @@ first did; the same action by the same person with another input is a 409.
 * ``actions``: what unit staff and officials do (accept … decide an extension);
 * ``dispatches``: what department handlers do (report, return, complete) and the rating;
 * ``escalation``: the sweep's escalation and automatic closing;
-* ``calendar``: the working-day calendar (years, days), for administrators.
+* ``calendar``: the working-day calendar (years, days), for administrators;
+* ``reveal``: the petitioner's name and phone in full, audited.
 """
 
 from petitions.services.actions import (
@@ -54,9 +55,11 @@ from petitions.services.policies import (
     deadline_policy_require_admin,
     deadline_policy_update,
 )
+from petitions.services.reveal import Petitioner, petition_reveal_petitioner
 
 __all__ = [
     "DEFAULT_POLICIES",
+    "Petitioner",
     "deadline_policies_ensure_defaults",
     "deadline_policy_create",
     "deadline_policy_for",
@@ -78,6 +81,7 @@ __all__ = [
     "petition_reopen",
     "petition_reply",
     "petition_request_extension",
+    "petition_reveal_petitioner",
     "petition_start",
     "petition_supervise",
     "petition_tag_complex",

@@ -12,7 +12,14 @@ writes through ``petitions.services`` (a role that may not act: 403; an illegal 
 a stale form: 409 with the current state). Pages with personal data carry the watermark.
 """
 
-from petitions.views.detail import attachment, dispatch_act, notice, petition_act, petition_detail
+from petitions.views.detail import (
+    attachment,
+    dispatch_act,
+    notice,
+    petition_act,
+    petition_detail,
+    petitioner_reveal,
+)
 from petitions.views.intake import petition_new, petitioner_search
 from petitions.views.lists import complex_cases, inbox, petition_list, supervision
 from petitions.views.notifications import notifications, notifications_read
@@ -29,6 +36,7 @@ __all__ = [
     "petition_detail",
     "petition_list",
     "petition_new",
+    "petitioner_reveal",
     "petitioner_search",
     "supervision",
 ]

@@ -340,6 +340,7 @@ def _detail(
         "petition": petition,
         "badge": petition_badge(petition, now=now),
         "petitioner": petitioner_name(user, petition, _("anonymous")),
+        "may_reveal_petitioner": _may_reveal_petitioner(user, petition),
         "person_link": person_link,
         "contact_phone": petition.masked_contact_phone
         or (person.masked_mobile if person is not None else ""),
@@ -573,4 +574,28 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespons
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _may_reveal_petitioner(user: Any, petition: Petition) -> bool:
+    """Offer "show in full" when there is a name or a phone to show and the policy allows it."""
+    has_something = (petition.petitioner_id is not None and not petition.is_anonymous) or bool(
+        petition.contact_phone_encrypted
+    )
+    return (
+        has_something
+        and policy.petitions.petitioner_in_scope(user, petition)
+        and policy.role_may(user, "petition.reveal_petitioner", petition)
+    )
+
+
+@require_POST
+@login_required
+def petitioner_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The petitioner's name and phone in full (an htmx fragment). POST only; audited by the
+    service; 404 for a handler once the department's whistle has ended."""
+    petition = selectors.petition_get(user=request.user, pk=pk)
+    shown = services.petition_reveal_petitioner(actor=request.user, petition=petition)
+    response = render(request, "petitions/_petitioner_revealed.html", {"shown": shown})
+    response["Cache-Control"] = "no-store"
     return response
