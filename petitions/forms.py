@@ -58,6 +58,31 @@ def yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
+# The spellings of yes and no the API accepts (``?overdue=1``, ``=true``) mean the same on the
+# pages, whose select offers yes / no.
+YES_NO_SPELLINGS = {
+    "1": "yes",
+    "true": "yes",
+    "on": "yes",
+    "yes": "yes",
+    "0": "no",
+    "false": "no",
+    "off": "no",
+    "no": "no",
+}
+
+
+class YesNoField(forms.ChoiceField):
+    """Any / yes / no, also given as 1 / 0 or true / false (one format for pages and API)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, choices=YES_NO, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value).strip().lower()
+        return YES_NO_SPELLINGS.get(text, text)
+
+
 # --- Filters of the list pages ---------------------------------------------------------------
 
 
@@ -88,9 +113,9 @@ class PetitionFilterForm(PetitionForm):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
     )
-    overdue = forms.ChoiceField(label=_("Overdue"), required=False, choices=YES_NO)
-    supervised = forms.ChoiceField(label=_("Supervised (督办)"), required=False, choices=YES_NO)
-    repeat = forms.ChoiceField(label=_("Repeat (重复)"), required=False, choices=YES_NO)
+    overdue = YesNoField(label=_("Overdue"))
+    supervised = YesNoField(label=_("Supervised (督办)"))
+    repeat = YesNoField(label=_("Repeat (重复)"))
     complex = forms.BooleanField(label=_("Complex cases only (疑难复杂)"), required=False)
     here = forms.BooleanField(label=_("Only cases my unit must act on"), required=False)
     logged_from = forms.DateField(
@@ -378,7 +403,7 @@ class TagComplexForm(VersionForm):
 
 class RateForm(VersionForm):
     rating = forms.TypedChoiceField(
-        label=_("Rating"),
+        label=pgettext_lazy("department", "Rating (1–5)"),
         choices=[(str(stars), str(stars)) for stars in range(5, 0, -1)],
         coerce=int,
         widget=forms.RadioSelect,

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import WorkflowEvent
 from grids.models import Grid, Visit
@@ -525,7 +526,7 @@ class DispatchStatus(models.TextChoices):
     PENDING = "pending", _("waiting for report")
     REPORTED = "reported", _("reported")
     RETURNED = "returned", _("returned")
-    COMPLETED = "completed", _("completed")
+    COMPLETED = "completed", pgettext_lazy("dispatch", "completed")
 
 
 OPEN_DISPATCH_STATUSES = (DispatchStatus.PENDING, DispatchStatus.REPORTED)
@@ -583,7 +584,9 @@ class Dispatch(models.Model):
     late_complete = models.BooleanField(
         _("completed late"), default=False, help_text=_("It missed its completion deadline.")
     )
-    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        pgettext_lazy("department", "rating"), null=True, blank=True
+    )
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -95,3 +95,21 @@ def test_english_stays_english() -> None:
             ngettext("%(total)s child unit", "%(total)s child units", 1) % {"total": 1}
             == "1 child unit"
         )
+
+
+def test_the_terms_users_expect() -> None:
+    """A department is rated (评价), not 定档 (the A–D term for party organisations); a case is
+    reopened (重新办理), not 复查 (a formal 信访 procedure); a department's own completion
+    while the case goes on says so; quarters read 2026年第四季度."""
+    from petitions.models import Dispatch, DispatchStatus, Petition, Status
+    from volunteers.selectors import quarter_bounds
+
+    with override("zh-hans"):
+        assert str(Dispatch._meta.get_field("rating").verbose_name) == "评价"
+        assert str(OrgUnit._meta.get_field("rating").verbose_name) == "定档"
+        assert str(DispatchStatus.COMPLETED.label) == "本部门已办结"
+        assert str(Status.CLOSED.label) == "已办结"
+        assert str(Petition._meta.get_field("reopen_count").verbose_name) == "重新办理次数"
+        assert quarter_bounds(2026, 4).label == "2026年第四季度"
+    with override("en"):
+        assert quarter_bounds(2026, 4).label == "2026, fourth quarter"

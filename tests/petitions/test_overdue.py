@@ -5,6 +5,7 @@ missed due time, the new unit's own clock beside it; the late flags feed the on-
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import time_machine
 from django.urls import reverse
@@ -151,7 +152,14 @@ def test_overdue_means_the_same_on_the_page_and_the_api(people, tree, client) ->
         row = api.get(f"/api/petitions/{overdue.pk}/").json()
         client.force_login(people.official)
         page = client.get(reverse("petitions:list"), {"overdue": "yes"}).content.decode()
+        # One format: the API's 1 / true on the page, the page's yes on the API.
+        page_one = client.get(reverse("petitions:list"), {"overdue": "1"}).content.decode()
+        api_yes = [row["id"] for row in api.get("/api/petitions/?overdue=yes").json()["results"]]
     assert late_ids == [overdue.pk]
+    assert api_yes == late_ids
+    assert re.findall(r'data-petition="(\d+)"', page_one) == re.findall(
+        r'data-petition="(\d+)"', page
+    )
     assert on_time.pk in fine_ids
     assert overdue.pk not in fine_ids
     assert row["is_overdue"] is True

@@ -23,6 +23,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Rank, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from orgchart.models import OrgUnit, PartyMember, User
 from orgchart.policy import AnyUser, is_volunteer_account, policy
@@ -81,6 +83,22 @@ class Quarter:
     def ends_at(self) -> dt.datetime:
         """The first moment after the quarter."""
         return local_day_start(self.last_day + dt.timedelta(days=1))
+
+    @property
+    def label(self) -> str:
+        """2026年第四季度 (in English: Q4 2026)."""
+        return _("%(year)d, %(quarter)s quarter") % {
+            "year": self.year,
+            "quarter": QUARTER_ORDINALS[self.quarter - 1],
+        }
+
+
+QUARTER_ORDINALS = (
+    pgettext_lazy("quarter", "first"),
+    pgettext_lazy("quarter", "second"),
+    pgettext_lazy("quarter", "third"),
+    pgettext_lazy("quarter", "fourth"),
+)
 
 
 def quarter_bounds(year: int, quarter: int) -> Quarter:
