@@ -55,13 +55,14 @@ run: demo ## Start web + Celery worker + beat on http://127.0.0.1:$(PORT) (Ctrl-
 test: setup-dev ## Run the whole suite: SQLite leg (+ browser), then PostgreSQL + Redis + worker leg
 	$(BIN)/python scripts/test_legs.py $(ARGS)
 
-lint: setup-dev ## ruff, mypy, makemigrations --check, import-linter, translations complete
+lint: setup-dev ## ruff, mypy, makemigrations --check, import-linter, translations complete, full-width punctuation in Chinese
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/mypy .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=1 $(BIN)/lint-imports
 	DEBUG=1 $(BIN)/python scripts/check_translations.py
+	$(BIN)/python scripts/check_punctuation.py
 
 format: setup-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -113,3 +113,20 @@ def test_the_terms_users_expect() -> None:
         assert quarter_bounds(2026, 4).label == "2026年第四季度"
     with override("en"):
         assert quarter_bounds(2026, 4).label == "2026, fourth quarter"
+
+
+def test_chinese_text_uses_full_width_punctuation(tmp_path) -> None:
+    from scripts.check_punctuation import catalog_findings, findings, template_findings
+
+    # The check flags what it should, and not numbers, file names or English.
+    assert [item.split(": ")[-1] for item in findings("办理要求: 按时报到.")] == [
+        "':' should be '：'",
+        "'.' should be '。'",
+    ]
+    assert list(findings("另存为 .xlsx 文件；第1.5条；10:00；e.g. Reply.")) == []
+    bad = tmp_path / "sample.html"
+    bad.write_text('<p>{% translate "Instructions" %}: {{ x }}</p>\n<p>已受理, 请等待</p>')
+    assert len(template_findings([bad])) == 2
+    # The catalog and the templates of the project pass it.
+    assert catalog_findings(PO_FILE.read_text(encoding="utf-8")) == []
+    assert template_findings(sorted((ROOT / "templates").rglob("*.html"))) == []
