@@ -98,6 +98,8 @@ urlpatterns = [
     path("accounts/password/", account_views.password_change, name="password_change"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", governance_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", governance_views.favicon, name="favicon"),
     # The admin's login through the audited login view (same form and template).
     path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),

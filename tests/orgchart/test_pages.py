@@ -125,3 +125,12 @@ def test_healthz(tree: Tree) -> None:
     response = Client().get("/healthz/")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "worker": "stale", "worker_heartbeat_at": None}
+
+
+def test_the_favicon(tree: Tree, people: Personas) -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
+    assert "favicon" in response["Location"]
+    page = client_for(people.worker).get("/org/").content.decode()
+    assert 'rel="icon"' in page
