@@ -811,3 +811,15 @@ def test_a_unit_filter_outside_the_area_is_a_404(
     assert official.get(CALENDAR, {"unit": tree.guangming.pk}).status_code == 200
     assert official.get(CALENDAR, {"unit": tree.xinhua.pk}).status_code == 404
     assert official.get(CALENDAR, {"unit": "abc"}).status_code == 404
+
+
+def test_an_ended_activity_says_so_instead_of_its_places(
+    people: Personas, vworld: VolunteerWorld
+) -> None:
+    upcoming = announce(vworld.me.community)
+    past = announce(vworld.me.community, title="上周的服务日", starts_at=NOW - dt.timedelta(days=3))
+    client = client_for(people.volunteer)
+    coming = client.get(page_url(upcoming)).content.decode()
+    ended = client.get(page_url(past)).content.decode()
+    assert 'data-testid="places-left">剩余 10 个名额<' in coming
+    assert 'data-testid="places-left">已结束<' in ended
