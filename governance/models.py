@@ -74,6 +74,12 @@ class WorkflowEvent(models.Model):
         blank=True,
         related_name="+",
     )
+    actor_place = models.CharField(
+        _("where the actor worked"),
+        max_length=150,
+        blank=True,
+        help_text=_("The actor's unit or department at the time of the step."),
+    )
     at = models.DateTimeField(_("time"))
     from_status = models.CharField(_("from"), max_length=15, blank=True)
     to_status = models.CharField(_("to"), max_length=15, blank=True)

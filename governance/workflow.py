@@ -93,6 +93,8 @@ class Workflow(Generic[M]):
     user_actions: Sequence[str] = ()
     # Extra columns touched on every change (e.g. ``updated_at``).
     touch: Callable[[dt.datetime], dict[str, Any]] = lambda now: {}
+    # Where the actor works (their unit or department), kept on the event as it was then.
+    actor_place: Callable[[Any], str] = lambda actor: ""
     # The policy action that lets an actor see the object (a rerun needs no more).
     view_action: str = "view"
 
@@ -237,6 +239,7 @@ def transition(
         **step,
         action=action,
         actor=_user(actor),
+        actor_place=workflow.actor_place(_user(actor)) if _user(actor) is not None else "",
         at=now,
         from_status=state.status,
         to_status=new_status,
@@ -277,6 +280,7 @@ def record_creation(
         **step,
         action=action,
         actor=_user(actor),
+        actor_place=workflow.actor_place(_user(actor)) if _user(actor) is not None else "",
         at=now,
         from_status="",
         to_status=_state(obj).status,

@@ -384,3 +384,13 @@ def unit_org_figures(row: dict[str, Any]) -> UnitOrgFigures:
         },
         dual_registered=row[f"{ORG_FIGURES}dual"],
     )
+
+
+def account_place(user: Any) -> str:
+    """The name of the unit or department an account works from ("" for none): what a
+    timeline shows beside the actor, kept on the event as it was then."""
+    if getattr(user, "anchor_department_id", None):
+        return str(user.anchor_department.name)
+    if getattr(user, "anchor_unit_id", None):
+        return str(user.anchor_unit.name)
+    return ""

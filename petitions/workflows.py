@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from governance.workflow import Workflow
 from orgchart import policy
+from orgchart.selectors import account_place
 from petitions.models import (
     DISPATCH_ACTIONS,
     DISPATCH_TRANSITIONS,
@@ -133,6 +134,7 @@ PETITION_WORKFLOW: Workflow[Petition] = Workflow(
     event_fields=_petition_event_fields,
     lock=lock_petition,
     reload=read_petition,
+    actor_place=account_place,
     guards={
         Action.START: _start_guard,
         Action.REPLY: _reply_guard,
@@ -194,6 +196,7 @@ DISPATCH_WORKFLOW: Workflow[Dispatch] = Workflow(
     event_fields=_dispatch_event_fields,
     lock=lock_dispatch,
     reload=read_dispatch,
+    actor_place=account_place,
     guards={Action.RATE: _rate_guard},
     annotations=frozenset({Action.ESCALATE}),
     user_actions=DISPATCH_ACTIONS,

@@ -8,6 +8,7 @@ from typing import Any
 
 from governance.workflow import Workflow
 from orgchart import policy
+from orgchart.selectors import account_place
 from volunteers.models import (
     WISH_TRANSITIONS,
     WORK_ORDER_TRANSITIONS,
@@ -45,6 +46,7 @@ WISH_WORKFLOW: Workflow[Wish] = Workflow(
     event_fields=lambda wish, changes: {"wish": wish},
     lock=lock_wish,
     reload=read_wish,
+    actor_place=account_place,
     user_actions=tuple(WISH_TRANSITIONS),
 )
 
@@ -70,6 +72,7 @@ WORK_ORDER_WORKFLOW: Workflow[WorkOrder] = Workflow(
     event_fields=lambda order, changes: {"work_order": order},
     lock=lock_work_order,
     reload=read_work_order,
+    actor_place=account_place,
     # Supervision notes and the sweep's overdue notes are not steps: a retried accept after
     # them is still a rerun.
     annotations=frozenset({WorkOrderAction.SUPERVISE, WorkOrderAction.OVERDUE}),

@@ -144,6 +144,9 @@ class TimelineEntry:
     event: PetitionEvent
     actor: str
     detail: str
+    # The actor's own unit or department at the time (for a step of the system, and for steps
+    # recorded before the place was kept: the case's handling unit).
+    place: str
 
 
 def _clocks(petition: Petition, dispatches: list[Dispatch], now: dt.datetime) -> list[Clock]:
@@ -231,7 +234,8 @@ def _timeline(user: Any, petition: Petition, dispatches: list[Dispatch]) -> list
                 "deadline": deadlines.get(data.get("deadline", ""), ""),
             }
             detail = f"{detail} · {escalated}" if detail else escalated
-        entries.append(TimelineEntry(event, _actor_name(event.actor), detail))
+        place = event.actor_place or event.unit.name
+        entries.append(TimelineEntry(event, _actor_name(event.actor), detail, place))
     return entries
 
 
