@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -105,7 +106,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/token/", account_views.TokenLoginView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The docs are a page: an anonymous visitor is sent to log in (the schema stays a 401).
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     path("api/dashboard/", DashboardView.as_view(), name="api-dashboard"),
     path("api/dashboard/ranking/", RankingView.as_view(), name="api-ranking"),
     path("api/", include(router.urls)),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
-from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -32,4 +32,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers ask for /favicon.ico whatever the page links: send them to the icon."""
-    return HttpResponsePermanentRedirect(static("favicon.svg"))
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.svg"))

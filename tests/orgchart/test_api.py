@@ -11,7 +11,7 @@ from governance.errors import OutOfScope
 from orgchart import services
 from orgchart.models import Department, OrgUnit, User
 from orgchart.services import orgtree_check
-from tests.conftest import PASSWORD, Personas, Tree
+from tests.conftest import PASSWORD, Personas, Tree, client_for
 from tests.helpers import api_for
 from tests.orgchart.test_services import tree_snapshot
 
@@ -26,7 +26,10 @@ def test_anonymous_requests_are_refused(tree: Tree) -> None:
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
     assert APIClient().get("/api/schema/").status_code == 401
-    assert APIClient().get("/api/docs/").status_code == 401
+    # The docs are a page: an anonymous visitor is sent to log in.
+    docs = APIClient().get("/api/docs/")
+    assert docs.status_code == 302
+    assert docs["Location"].startswith("/accounts/login/")
 
 
 def test_token_login(tree: Tree, people: Personas) -> None:
@@ -302,7 +305,7 @@ def test_openapi_schema_and_docs(tree: Tree, people: Personas) -> None:
         "/api/auth/token/",
     ):
         assert path in paths
-    docs = client.get("/api/docs/")
+    docs = client_for(people.worker).get("/api/docs/")
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "swagger-ui" in html

@@ -134,3 +134,17 @@ def test_the_favicon(tree: Tree, people: Personas) -> None:
     assert "favicon" in response["Location"]
     page = client_for(people.worker).get("/org/").content.decode()
     assert 'rel="icon"' in page
+
+
+def test_the_api_docs_are_in_the_admins_menu_and_ask_anonymous_visitors_to_log_in(
+    tree: Tree, people: Personas
+) -> None:
+    anonymous = Client().get("/api/docs/")
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
+    assert Client().get("/api/schema/").status_code in (401, 403)
+    admin_page = client_for(people.street_admin).get("/org/").content.decode()
+    worker_page = client_for(people.worker).get("/org/").content.decode()
+    assert 'data-testid="menu-api-docs"' in admin_page
+    assert 'data-testid="menu-api-docs"' not in worker_page
+    assert 'href="/api/docs/"' not in worker_page
