@@ -7,8 +7,10 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("Petitions")
 
     def ready(self) -> None:
+        from governance.workflow import on_transition
         from petitions import rollups
-        from petitions.notifications import register_kinds
+        from petitions.notifications import register_kinds, tell_the_reporter
 
         register_kinds()
         rollups.install()
+        on_transition(tell_the_reporter)

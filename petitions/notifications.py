@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from governance.workflow import Transitioned
 from notifications import kinds
 from notifications.recipients import department_handlers, unit_staff
 from notifications.services import notify
 from orgchart.models import User
+from orgchart.policy import is_grid_worker_account
 from petitions.models import Action, Petition
 
 KIND_PREFIX = "petition"
@@ -30,6 +32,7 @@ __all__ = [
     "petition_link",
     "petition_link_text",
     "register_kinds",
+    "tell_the_reporter",
     "unit_staff",
 ]
 
@@ -76,3 +79,33 @@ def petition_link_text(petition: Petition) -> str:
         "number": petition.number,
         "title": petition.title,
     }
+
+
+# Where a case has got to, as its reporter hears it.
+REPORTER_HEARS = frozenset({"accepted", "rejected", "dispatched", "replied", "closed"})
+
+
+def tell_the_reporter(record: Transitioned) -> None:
+    """A grid worker hears when a case they reported moves on (accepted, not accepted,
+    whistled, replied, closed): the workflow core's hook, in the step's transaction. Not when
+    they took the step themselves; staff of the unit hear through their own notifications."""
+    petition = record.after
+    if (
+        not isinstance(petition, Petition)
+        or record.to_status == record.from_status
+        or record.to_status not in REPORTER_HEARS
+    ):
+        return
+    reporter = petition.created_by
+    if not is_grid_worker_account(reporter) or reporter.pk == getattr(
+        record.event, "actor_id", None
+    ):
+        return
+    notify_petition(
+        recipients=[reporter],
+        action=record.action,
+        petition=petition,
+        title=_("Your report %(petition)s: %(status)s")
+        % {"petition": petition_link_text(petition), "status": petition.get_status_display()},
+        now=record.at,
+    )

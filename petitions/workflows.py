@@ -64,7 +64,7 @@ def lock_petition(pk: int) -> Petition:
 
 
 def read_petition(pk: int) -> Petition:
-    return Petition.objects.select_related("handling_unit", "policy").get(pk=pk)
+    return Petition.objects.select_related("handling_unit", "policy", "created_by").get(pk=pk)
 
 
 def _petition_event_fields(petition: Petition, changes: dict[str, Any]) -> dict[str, Any]:
