@@ -22,7 +22,7 @@ def test_the_reporter_hears_each_move(people: Personas, tree: Tree) -> None:
     services.petition_supervise(actor=people.official, petition=petition, note="抓紧", now=NOW)
     services.petition_dispatch(actor=worker, petition=petition, lead=tree.chengguan, now=NOW)
     assert heard(people.grid) == ["petition.accept", "petition.dispatch"]
-    title = Notification.objects.filter(recipient=people.grid).first().title
+    title = Notification.objects.filter(recipient=people.grid).earliest("pk").title
     assert petition.number in title
 
 
