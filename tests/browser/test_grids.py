@@ -75,6 +75,12 @@ def test_grid_worker_finds_a_household_and_records_a_visit_on_a_phone(
     assert revealed.value.request.method == "POST"
     expect(page.locator("[data-testid=revealed-document_number]")).to_have_text(WANG_ID)
     expect(page.locator(f"[data-testid=value-mobile-{wang.pk}]")).to_have_text("139****5678")
+    # The mobile revealed: its label stays, the number is a tel: link, the button goes.
+    page.locator(f"[data-testid=reveal-mobile-{wang.pk}]").click()
+    mobile = page.locator(".secret-field[data-field=mobile]").first
+    expect(mobile.locator("a[href='tel:13912345678']")).to_have_text("13912345678")
+    expect(mobile.locator(".secret-label")).to_be_visible()
+    expect(page.locator(f"[data-testid=reveal-mobile-{wang.pk}]")).to_have_count(0)
 
     # 走访登记: big purpose buttons, notes, a photo from the camera.
     page.locator("[data-testid=record-visit]").click()
@@ -111,9 +117,10 @@ def test_grid_worker_finds_a_household_and_records_a_visit_on_a_phone(
         "老人身体好，已送米面油",
     )
     assert visit.photos.count() == 1
-    events = AuditEvent.objects.filter(action=AuditEvent.Action.REVEAL)
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.REVEAL).order_by("pk")
     assert [(e.actor_id, e.object_id, e.changes) for e in events] == [
-        (people.grid.pk, str(wang.pk), {"field": "document_number"})
+        (people.grid.pk, str(wang.pk), {"field": "document_number"}),
+        (people.grid.pk, str(wang.pk), {"field": "mobile"}),
     ]
 
 
