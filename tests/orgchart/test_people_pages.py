@@ -161,7 +161,10 @@ def test_allowed_reveal_returns_the_value_and_writes_an_audit_row(
     )
     assert ZHANG_ID not in str(event.changes) + event.object_repr
     landline = client.post(f"/org/people/{residents.zhang.pk}/reveal/landline/")
-    assert 'data-testid="revealed-landline">010-65123456</span>' in html_of(landline)
+    assert (
+        'data-testid="revealed-landline"><a href="tel:010-65123456">010-65123456</a></span>'
+        in html_of(landline)
+    )
     assert AuditEvent.objects.latest("id").changes == {"field": "landline"}
 
 
