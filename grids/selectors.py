@@ -544,3 +544,13 @@ def unit_grid_shapes(unit: OrgUnit, *, limit: int) -> list[Grid] | None:
         .order_by("id")[: limit + 1]
     )
     return None if len(grids) > limit else grids
+
+
+def person_grid_posts(*, user: AnyUser, person: Person) -> list[GridStaff]:
+    """The person's current grid posts (网格长, 网格员) the user may see, for the person's page."""
+    return list(
+        policy(user, GridStaff)
+        .filter(person=person, ended_on__isnull=True)
+        .select_related("grid")
+        .order_by("role", "started_on", "id")
+    )

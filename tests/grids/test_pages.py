@@ -1253,3 +1253,13 @@ def test_grid_kinds_in_the_filter(world: GridWorld, people: Personas) -> None:
     response = client_for(people.worker).get("/grids/")
     kinds = [value for value, _label in response.context["filters_form"].fields["kind"].choices]
     assert kinds == ["", *Grid.Kind.values]
+
+
+def test_a_persons_page_lists_their_grid_posts(world: GridWorld, people: Personas) -> None:
+    head = world.staff_a.person
+    html = html_of(client_for(people.worker).get(f"/org/people/{head.pk}/"))
+    posts = re.findall(r'data-testid="grid-post">(.*?)</li>', html, re.S)
+    assert len(posts) == 1
+    assert "网格长" in posts[0]
+    assert f'href="/grids/{world.grid_a.pk}/"' in posts[0]
+    assert "暂无现任职务" not in html

@@ -607,8 +607,8 @@ def test_person_page_query_count(
 ) -> None:
     client = client_for(people.worker)
     # person, membership, a visibility check each for "may reveal" and "may change", units,
-    # posts
-    with django_assert_num_queries(BASE_QUERIES + 6):
+    # posts, grid posts
+    with django_assert_num_queries(BASE_QUERIES + 7):
         client.get(f"/org/people/{residents.wang.pk}/")
 
 
