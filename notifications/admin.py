@@ -19,25 +19,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from notifications import kinds
 from notifications.models import Notification, OutboxEmail
 from notifications.outbox import OutboxState, outbox_send_now, outbox_state, outbox_state_q
-from orgchart.admin.base import ScopedAdminMixin
+from orgchart.admin.base import ReadOnlyScopedMixin
 from orgchart.models import User
 
 
-class ReadOnlyScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Scoped (a row outside the user's scope is missing) and read-only: messages are written
-    by the apps that send them."""
+class ReadOnlyScopedAdmin(ReadOnlyScopedMixin, admin.ModelAdmin):
+    """Messages are written by the apps that send them (``notifications.services.notify``)."""
 
     change_action = "notification.view"  # never asked: nothing changes here
-    show_full_result_count = False  # these tables grow without bound: no COUNT(*) per page
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class KindFilter(admin.SimpleListFilter):

@@ -25,7 +25,7 @@ from typing import Any
 from django import forms, http
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -35,11 +35,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from governance import pii
 from governance.errors import ApplicationError, ValidationFailed
 from orgchart import policy
-from orgchart.admin.base import AdminBase, ScopedAdminMixin, form_errors_from
+from orgchart.admin.base import (
+    AdminBase,
+    ReadOnlyScopedMixin,
+    form_errors_from,
+)
 from petitions import selectors, services
 from petitions.calendar import calendar_missing_years, calendar_seed_year
 from petitions.models import (
-    RESOLVING_STATUSES,
     CalendarDay,
     CalendarYear,
     DeadlinePolicy,
@@ -47,7 +50,6 @@ from petitions.models import (
     Escalation,
     Petition,
     PetitionEvent,
-    Status,
     TimeUnit,
 )
 from petitions.services.calendar import (
@@ -510,25 +512,16 @@ class CalendarDayAdmin(AdminsOnlyMixin, admin.ModelAdmin):
 # --- Petitions and what hangs on them (read-only) -------------------------------------------------
 
 
-class ReadOnlyScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Scoped (a row outside the user's subtree is missing) and read-only: statuses change
-    only through the workflow's services (STYLE 19)."""
+class ReadOnlyScopedAdmin(ReadOnlyScopedMixin, admin.ModelAdmin):
+    """Petitions and what hangs on them: statuses change only through the workflow's services
+    (STYLE 19)."""
 
     change_action = "petition.view"  # never asked: nothing changes here
-    show_full_result_count = False  # these tables grow without bound: no COUNT(*) per page
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    """The running clock (accept, or resolve) has passed: the red light."""
+    """Overdue as everywhere else (``selectors.overdue_q``): open, and a deadline of this round
+    was missed or the running clock ran out."""
 
     title = gettext_lazy("overdue")
     parameter_name = "overdue"
@@ -537,10 +530,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        now = timezone.now()
-        overdue = Q(status=Status.SUBMITTED, accept_due_at__lt=now) | Q(
-            status__in=RESOLVING_STATUSES, resolve_due_at__lt=now
-        )
+        overdue = selectors.overdue_q(timezone.now())
         if self.value() == "yes":
             return queryset.filter(overdue)
         if self.value() == "no":

@@ -115,3 +115,19 @@ def scoped_choices(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) 
         kwargs["queryset"] = policy.policy(request.user, OrgUnit).order_by("tree_id", "lft")
     elif db_field.related_model in (Person, Department, User):
         kwargs["queryset"] = policy.policy(request.user, db_field.related_model)
+
+
+class ReadOnlyScopedMixin(ScopedAdminMixin):
+    """Scoped (a row outside the user's scope is missing) and read-only: the rows are written
+    by their app's services (statuses through the workflow core, messages by ``notify``)."""
+
+    show_full_result_count = False  # these tables grow without bound: no COUNT(*) per page
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
