@@ -84,6 +84,14 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as error:
             add_service_errors(form, error)
         else:
+            if visit.hazard_found and policy.intake_community(user) is not None:
+                # A hazard found: the visit's page offers to report it as a petition (上报为诉求)
+                # right away, filled in from the visit.
+                messages.warning(
+                    request,
+                    _("The visit has been recorded with a hazard: report it as a petition here."),
+                )
+                return redirect("grids:visit", pk=visit.pk)
             messages.success(request, _("The visit has been recorded."))
             if household is not None:
                 return redirect("grids:household", pk=household.pk)

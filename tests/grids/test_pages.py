@@ -484,8 +484,11 @@ def test_grid_worker_records_a_visit_with_photos(world: GridWorld, people: Perso
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/grids/households/{world.home_102.pk}/"
     visit = Visit.objects.exclude(pk=world.visit_101.pk).get()
+    # A hazard was found: the visit's page, which offers to report it as a petition.
+    assert response["Location"] == f"/grids/visits/{visit.pk}/"
+    page = html_of(client.get(response["Location"]))
+    assert f"/petitions/new/?visit={visit.pk}" in page
     assert (
         visit.grid_id,
         visit.household_id,
@@ -504,8 +507,10 @@ def test_grid_worker_records_a_visit_with_photos(world: GridWorld, people: Perso
         visited_at,
     )
     assert visit.photos.count() == 2
-    assert message_texts(response) == [zh("The visit has been recorded.")]
-    page = client.get(response["Location"])
+    assert message_texts(response) == [
+        zh("The visit has been recorded with a hazard: report it as a petition here.")
+    ]
+    page = client.get(f"/grids/households/{world.home_102.pk}/")
     html = html_of(page)
     assert [v.pk for v in page.context["visits"]] == [visit.pk]
     photo_ids = list(visit.photos.values_list("pk", flat=True))
