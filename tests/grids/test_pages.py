@@ -487,8 +487,8 @@ def test_grid_worker_records_a_visit_with_photos(world: GridWorld, people: Perso
     visit = Visit.objects.exclude(pk=world.visit_101.pk).get()
     # A hazard was found: the visit's page, which offers to report it as a petition.
     assert response["Location"] == f"/grids/visits/{visit.pk}/"
-    page = html_of(client.get(response["Location"]))
-    assert f"/petitions/new/?visit={visit.pk}" in page
+    visit_page = html_of(client.get(response["Location"]))
+    assert f"/petitions/new/?visit={visit.pk}" in visit_page
     assert (
         visit.grid_id,
         visit.household_id,
