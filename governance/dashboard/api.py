@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from governance.api import validated_query
 from governance.dashboard.ranking import rankings
 from governance.dashboard.selectors import (
+    MAX_PERIOD_DAYS,
     Period,
     UnitDashboard,
     dashboard_unit,
@@ -27,9 +28,6 @@ from governance.dashboard.selectors import (
 from governance.dashboard.views import ranking_month
 from orgchart.models import OrgUnit
 from petitions.models import Category, Channel
-
-# A period longer than this is refused (the trend has one point per week).
-MAX_PERIOD_DAYS = 3 * 366
 
 
 class DashboardQuerySerializer(serializers.Serializer[Any]):

@@ -144,6 +144,10 @@ class Period:
         return self.date_to - dt.timedelta(days=1)
 
 
+# The longest period a dashboard shows (its trend has one point a week).
+MAX_PERIOD_DAYS = 3 * 366
+
+
 def this_month(today: dt.date) -> Period:
     first = today.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)

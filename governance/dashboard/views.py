@@ -15,6 +15,7 @@ from governance.dashboard.exports import ranking_ledger
 from governance.dashboard.models import RankingSnapshot
 from governance.dashboard.ranking import next_month, previous_month, ranking_month, rankings
 from governance.dashboard.selectors import (
+    MAX_PERIOD_DAYS,
     Period,
     dashboard_for,
     dashboard_unit,
@@ -28,9 +29,6 @@ from orgchart.policy import role_may
 from petitions.models import Category
 from petitions.selectors import newest_petitions, overdue_petitions
 from volunteers.views.shared import is_volunteer, nav_for
-
-# The longest period a page shows (one point a week on the trend).
-MAX_PERIOD_DAYS = 3 * 366
 
 
 class PeriodForm(forms.Form):
