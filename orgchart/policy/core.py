@@ -218,10 +218,13 @@ def require(user: AnyUser, action: str, obj: models.Model) -> None:
         raise KeyError(action)
     if not user.is_authenticated or not is_visible(user, obj):
         raise OutOfScope()
-    if not can(user, action, obj):
+    if not role_may(user, action, obj):
         raise NotAllowed()
 
 
 def actions_for(user: AnyUser, obj: models.Model, actions: list[str]) -> set[str]:
-    """The subset of ``actions`` the user may take on ``obj`` (for showing buttons)."""
-    return {action for action in actions if can(user, action, obj)}
+    """The subset of ``actions`` the user may take on ``obj`` (for showing buttons): one
+    visibility check for all of them."""
+    if not user.is_authenticated or not user.is_active or not is_visible(user, obj):
+        return set()
+    return {action for action in actions if role_may(user, action, obj)}

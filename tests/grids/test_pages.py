@@ -1200,8 +1200,9 @@ def test_list_query_counts_do_not_grow_with_rows(
         "/grids/residents/?care_tag=lives_alone_elderly&visited=yes": 4 + (0 if mine else 1),
         # count, page, grid filter choices (+ unit filter choices)
         "/grids/visits/?days=30": 3 + (0 if mine else 1),
-        # grid, staff, posts, count, page of households, visits, three action checks
-        f"/grids/{world.grid_a.pk}/": 9,
+        # grid, staff, posts, count, page of households, visits, the grid's visibility (once
+        # for its three actions)
+        f"/grids/{world.grid_a.pk}/": 7,
     }
     counts: dict[str, int] = {}
     add_households(world, tree, people, 1)
@@ -1222,10 +1223,10 @@ def test_household_page_query_count(
     world: GridWorld, tree: Tree, people: Personas, django_assert_num_queries: Any
 ) -> None:
     client = client_for(people.grid)
-    # household, residents, their care tags, visits, their photos, three action checks,
-    # "may reveal" (the person's visibility, a current resident of my grids), "may show
-    # restricted tags" (the resident's visibility)
-    expected = BASE_QUERIES + 11
+    # household, residents, their care tags, visits, their photos, the household's visibility
+    # (once for its three actions), "may reveal" (the person's visibility, a current resident
+    # of my grids), "may show restricted tags" (the resident's visibility)
+    expected = BASE_QUERIES + 9
     with django_assert_num_queries(expected):
         client.get(f"/grids/households/{world.home_101.pk}/")
     for _ in range(5):
