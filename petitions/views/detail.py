@@ -93,6 +93,32 @@ class Clock:
         return self.badge is not None
 
 
+@dataclass(frozen=True)
+class DepartmentClock:
+    """One of a department's own clocks on its whistle (报到, 办结): running with a light and
+    a due time, or done at a time (``late`` when it missed its deadline first), or not running
+    (``idle``: why not)."""
+
+    stage: str
+    label: str
+    badge: LightBadge | None
+    done_at: dt.datetime | None
+    late: bool
+    idle: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.badge is not None
+
+
+@dataclass(frozen=True)
+class DepartmentClocks:
+    """The clocks of the viewer's own department on the case, shown before the petition's."""
+
+    dispatch: Dispatch
+    clocks: list[DepartmentClock]
+
+
 @dataclass
 class ActionItem:
     """One action the viewer may take now, with its form (bound, with errors, after a failed
@@ -200,6 +226,39 @@ def _clocks(petition: Petition, dispatches: list[Dispatch], now: dt.datetime) ->
         petition.replied_at if petition.status in (Status.REPLIED, Status.CLOSED) else None,
     )
     return [accept, report, resolve]
+
+
+def _department_clocks(
+    user: Any, dispatches: list[Dispatch], now: dt.datetime
+) -> DepartmentClocks | None:
+    """For a handler: the 报到 and 办结 clocks of the department's whistle on the case (the
+    open one; after a return and a new whistle, the newest)."""
+    department_id = policy.own_department_id(user)
+    own = [item for item in dispatches if item.department_id == department_id]
+    if department_id is None or not own:
+        return None
+    dispatch = max(own, key=lambda item: (item.is_open, item.dispatched_at, item.pk))
+    badge = dispatch_badge(dispatch, now=now)
+    returned = dispatch.status == DispatchStatus.RETURNED
+    returned_text = _("returned") if returned else ""
+    report = DepartmentClock(
+        Deadline.REPORT.value,
+        _("Report by (报到期限)"),
+        badge if dispatch.status == DispatchStatus.PENDING and badge.light else None,
+        dispatch.reported_at,
+        dispatch.late_report,
+        returned_text if dispatch.reported_at is None else "",
+    )
+    complete = DepartmentClock(
+        Deadline.COMPLETE.value,
+        _("Complete by (办结期限)"),
+        badge if dispatch.status == DispatchStatus.REPORTED and badge.light else None,
+        dispatch.completed_at,
+        dispatch.late_complete,
+        returned_text
+        or (_("starts when you report") if dispatch.status == DispatchStatus.PENDING else ""),
+    )
+    return DepartmentClocks(dispatch, [report, complete])
 
 
 def _actor_name(user: User | None) -> str:
@@ -325,6 +384,7 @@ def _detail(
             if item.name == bound.action:
                 item.form, item.open = bound.form, True
     labels = dict(Complexity.choices)
+    department_clocks = _department_clocks(user, dispatches, now)
     person = petition.petitioner
     person_link = (
         person is not None
@@ -351,7 +411,14 @@ def _detail(
         "repeat_of": repeat_of,
         "complexity_labels": [labels.get(tag, tag) for tag in petition.complexity_tags],
         "shows_visit": petition.source_visit_id is not None and policy.sees_source_visits(user),
-        "clocks": _clocks(petition, dispatches, now),
+        "department_clocks": department_clocks,
+        # Beside the department's own clocks, the petition's: its acceptance and resolution
+        # (the department's 报到 is already above).
+        "clocks": [
+            clock
+            for clock in _clocks(petition, dispatches, now)
+            if department_clocks is None or clock.stage != Deadline.REPORT.value
+        ],
         "cards": cards,
         "timeline": _timeline(user, petition, dispatches),
         "attachments": list(petition.attachments.all()),
