@@ -44,6 +44,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.api import (
+    ImageRenderer,
     PrivateFileMixin,
     PrivateFileRenderer,
     private_file_response,
@@ -70,6 +71,7 @@ from petitions.models import (
     Track,
 )
 from petitions.serializers import (
+    CompleteSerializer,
     DeadlinePolicyFilterSerializer,
     DeadlinePolicySerializer,
     DeadlinePolicyWriteSerializer,
@@ -412,7 +414,7 @@ _dispatch_step = step_actions(
 )
 
 
-class DispatchViewSet(ScopedListViewSet[Dispatch]):
+class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
     """Whistles (吹哨). For a department handler: the department's inbox, open ones first by
     their deadline; for unit staff: the whistles of the petitions they see."""
 
@@ -424,6 +426,7 @@ class DispatchViewSet(ScopedListViewSet[Dispatch]):
         OpenApiParameter("unit", int),
         OpenApiParameter("petition", int),
     ]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Dispatch]:
         return selectors.dispatch_list_visible(user=self.request.user)
@@ -474,9 +477,16 @@ class DispatchViewSet(ScopedListViewSet[Dispatch]):
     )
     complete = _dispatch_step(
         services.dispatch_complete,
-        RequiredNoteSerializer,
+        CompleteSerializer,
         "complete",
-        "办结: the department finished its part (note required): ``reported`` → ``completed``.",
+        "办结: the department finished its part (note required; JSON, or multipart with "
+        "``photos`` of the result, checked as visit photos are): ``reported`` → "
+        "``completed``.",
+        request_schema={
+            "application/json": RequiredNoteSerializer,
+            "application/x-www-form-urlencoded": RequiredNoteSerializer,
+            "multipart/form-data": CompleteSerializer,
+        },
     )
     rate = _dispatch_step(
         services.dispatch_rate,
@@ -484,6 +494,19 @@ class DispatchViewSet(ScopedListViewSet[Dispatch]):
         "rate",
         "Reverse rating (考核权倒挂, 1–5) by the whistling unit once the petition is closed.",
     )
+
+    @extend_schema(responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"photos/(?P<photo_id>[0-9]+)",
+        url_name="photo",
+        renderer_classes=[JSONRenderer, ImageRenderer],
+    )
+    def photo(self, request: Request, pk: str, photo_id: str) -> HttpResponseBase:
+        """One photo of the whistle's result, for whoever sees the whistle."""
+        found = selectors.dispatch_photo_get(user=request.user, dispatch_id=pk, pk=photo_id)
+        return private_file_response(found.image)
 
 
 # --- Notifications ---------------------------------------------------------------------------

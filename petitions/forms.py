@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -321,6 +322,22 @@ class RequiredNoteForm(VersionForm):
 
 class CompleteForm(VersionForm):
     note = note_field(_("What was done"), required=True, rows=3)
+    photos = AttachmentsField(
+        label=_("Photos of the result"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        photos = self.fields["photos"]
+        photos.widget.attrs["class"] = "form-control"
+        photos.help_text = _(
+            "Optional: up to %(count)d photos (JPEG, PNG or WebP) of at most %(size)d MB each."
+        ) % {
+            "count": settings.VISIT_PHOTOS_MAX,
+            "size": settings.VISIT_PHOTO_MAX_BYTES // (1024 * 1024),
+        }
 
 
 class ReasonForm(VersionForm):

@@ -42,6 +42,7 @@ from petitions.models import (
     SATISFIED_LEVELS,
     DeadlinePolicy,
     Dispatch,
+    DispatchPhoto,
     DispatchRole,
     DispatchStatus,
     Escalation,
@@ -271,10 +272,13 @@ def petition_timeline(*, user: AnyUser, petition: Petition) -> QuerySet[Petition
 
 
 def petition_dispatches(*, user: AnyUser, petition: Petition) -> QuerySet[Dispatch]:
+    """The petition's whistles the user sees (a handler: their department's), the lead first,
+    with the photos of their results."""
     return (
         policy(user, Dispatch)
         .filter(petition=petition)
         .select_related("department", "reported_by", "petition", "petition__policy")
+        .prefetch_related("photos")
         # The lead (主办) first: alphabetically "assist" would come before "lead".
         .order_by(
             Case(When(role=DispatchRole.LEAD, then=Value(0)), default=Value(1)),
@@ -385,6 +389,17 @@ def dispatch_get(*, user: AnyUser, pk: Any) -> Dispatch:
     try:
         return dispatch_list_visible(user=user).get(pk=pk)
     except (Dispatch.DoesNotExist, ValueError, TypeError) as error:
+        raise OutOfScope() from error
+
+
+def dispatch_photo_get(*, user: AnyUser, dispatch_id: Any, pk: Any) -> DispatchPhoto:
+    """A photo of a dispatch's result, for whoever sees the dispatch (``OutOfScope`` for
+    everyone else, and for a photo of another dispatch)."""
+    try:
+        return DispatchPhoto.objects.get(
+            pk=pk, dispatch__in=policy(user, Dispatch).filter(pk=dispatch_id)
+        )
+    except (DispatchPhoto.DoesNotExist, ValueError, TypeError) as error:
         raise OutOfScope() from error
 
 

@@ -35,6 +35,7 @@ from petitions.models import (
     Complexity,
     DeadlinePolicy,
     Dispatch,
+    DispatchPhoto,
     DispatchStatus,
     Petition,
     PetitionEvent,
@@ -324,13 +325,27 @@ class PetitionSerializer(serializers.ModelSerializer[Petition]):
         return petition_clock_light(petition, now=_now(self.context))
 
 
+class DispatchPhotoSerializer(serializers.ModelSerializer[DispatchPhoto]):
+    url = serializers.SerializerMethodField(help_text=_("The photo, for whoever sees the whistle."))
+
+    class Meta:
+        model = DispatchPhoto
+        fields = ["id", "url", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, photo: DispatchPhoto) -> str:
+        return reverse("dispatch-photo", args=[photo.dispatch_id, photo.pk])
+
+
 class DispatchSerializer(serializers.ModelSerializer[Dispatch]):
-    """One whistle: the department, its role, its clocks (report 报到, complete) and result."""
+    """One whistle: the department, its role, its clocks (report 报到, complete) and result
+    (the note and the photos taken with it)."""
 
     department_name = serializers.CharField(source="department.name", read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     light = serializers.SerializerMethodField()
+    photos = DispatchPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = Dispatch
@@ -350,6 +365,7 @@ class DispatchSerializer(serializers.ModelSerializer[Dispatch]):
             "complete_due_at",
             "completed_at",
             "completion_note",
+            "photos",
             "returned_at",
             "return_reason",
             "rating",
@@ -364,7 +380,8 @@ class DispatchSerializer(serializers.ModelSerializer[Dispatch]):
 
 
 class DispatchListSerializer(DispatchSerializer):
-    """A row of a department's inbox: the dispatch with the petition it is about."""
+    """A row of a department's inbox: the dispatch with the petition it is about (its result's
+    photos are in the detail)."""
 
     petition_number = serializers.CharField(source="petition.number", read_only=True)
     petition_title = serializers.CharField(source="petition.title", read_only=True)
@@ -374,7 +391,7 @@ class DispatchListSerializer(DispatchSerializer):
 
     class Meta(DispatchSerializer.Meta):
         fields = [
-            *DispatchSerializer.Meta.fields,
+            *(name for name in DispatchSerializer.Meta.fields if name != "photos"),
             "petition_number",
             "petition_title",
             "petition_status",
@@ -385,13 +402,14 @@ class DispatchListSerializer(DispatchSerializer):
 
 
 class DispatchDetailSerializer(DispatchListSerializer):
-    """A dispatch with what the caller may do to it now (``report``, ``return``,
-    ``complete``, ``rate``: POST ``dispatches/{id}/<action>/``)."""
+    """A dispatch with the photos of its result and what the caller may do to it now
+    (``report``, ``return``, ``complete``, ``rate``: POST ``dispatches/{id}/<action>/``)."""
 
+    photos = DispatchPhotoSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField()
 
     class Meta(DispatchListSerializer.Meta):
-        fields = [*DispatchListSerializer.Meta.fields, "actions"]
+        fields = [*DispatchListSerializer.Meta.fields, "photos", "actions"]
         read_only_fields = fields
 
     def get_actions(self, dispatch: Dispatch) -> list[str]:
@@ -607,6 +625,15 @@ class RequiredNoteSerializer(VersionSerializer):
 
 class ReasonSerializer(VersionSerializer):
     reason = serializers.CharField(max_length=4000)
+
+
+class CompleteSerializer(RequiredNoteSerializer):
+    """办结: what was done; JSON, or multipart with ``photos`` of the result (JPEG, PNG or
+    WebP, repeated; checked as visit photos are)."""
+
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=50
+    )
 
 
 class DispatchCreateSerializer(VersionSerializer):

@@ -8,7 +8,8 @@ gets 403 before anything is read from the form; bad input re-renders the page wi
 errors (400); an action the petition no longer allows, or a stale version, re-renders the page
 with the current state and a message (409): nothing was changed. The acceptance notice
 (受理告知书) prints once the petition is accepted; attachments are streamed to those who see
-the petition, never from a public URL.
+the petition, and the photos of a department's result to those who see its whistle, never
+from a public URL.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance.api import private_file_response
 from governance.errors import (
     ConcurrentUpdate,
     InvalidTransition,
@@ -173,6 +175,9 @@ class TimelineEntry:
     # The actor's own unit or department at the time (for a step of the system, and for steps
     # recorded before the place was kept: the case's handling unit).
     place: str
+    # A department's completion: its whistle, whose result's photos the entry shows (when the
+    # viewer sees that whistle).
+    completed: Dispatch | None = None
 
 
 def _clocks(petition: Petition, dispatches: list[Dispatch], now: dt.datetime) -> list[Clock]:
@@ -269,6 +274,7 @@ def _actor_name(user: User | None) -> str:
 
 def _timeline(user: Any, petition: Petition, dispatches: list[Dispatch]) -> list[TimelineEntry]:
     names = {item.department_id: item.department.name for item in dispatches}
+    seen = {item.pk: item for item in dispatches}
     satisfaction = dict(Satisfaction.choices)
     deadlines = dict(Deadline.choices)
     entries = []
@@ -294,7 +300,12 @@ def _timeline(user: Any, petition: Petition, dispatches: list[Dispatch]) -> list
             }
             detail = f"{detail} · {escalated}" if detail else escalated
         place = event.actor_place or event.unit.name
-        entries.append(TimelineEntry(event, _actor_name(event.actor), detail, place))
+        completed = (
+            seen.get(event.dispatch_id)
+            if event.action == Action.COMPLETE and event.dispatch_id is not None
+            else None
+        )
+        entries.append(TimelineEntry(event, _actor_name(event.actor), detail, place, completed))
     return entries
 
 
@@ -322,9 +333,12 @@ def _petition_form(
     return form
 
 
-def _dispatch_form(name: str, dispatch: Dispatch, data: Any = None) -> VersionForm:
+def _dispatch_form(
+    name: str, dispatch: Dispatch, data: Any = None, files: Any = None
+) -> VersionForm:
     return DISPATCH_ACTION_FORMS[name](
         data,
+        files,
         prefix=name,
         initial={"version": dispatch.version},
         auto_id=f"id_dispatch{dispatch.pk}_%s",
@@ -513,7 +527,7 @@ def _perform_on_dispatch(name: str, user: User, dispatch: Dispatch, data: dict[s
     elif name == "return":
         services.dispatch_return(**common, reason=data["reason"])
     elif name == "complete":
-        services.dispatch_complete(**common, note=data["note"])
+        services.dispatch_complete(**common, note=data["note"], photos=data["photos"])
     elif name == "rate":
         services.dispatch_rate(**common, rating=data["rating"], note=data["note"])
     else:  # pragma: no cover - the slugs are the keys of DISPATCH_ACTION_FORMS
@@ -569,7 +583,7 @@ def dispatch_act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase
     user = actor(request)
     dispatch = selectors.dispatch_get(user=user, pk=pk)
     policy.require(user, f"dispatch.{name}", dispatch)
-    form = _dispatch_form(name, dispatch, request.POST)
+    form = _dispatch_form(name, dispatch, request.POST, request.FILES)
     if form.is_valid():
         try:
             _perform_on_dispatch(name, user, dispatch, form.cleaned_data)
@@ -587,7 +601,7 @@ def dispatch_act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase
     )
 
 
-# --- The acceptance notice, attachments ------------------------------------------------------
+# --- The acceptance notice, attachments, result photos ----------------------------------------
 
 
 def _notice_ready(petition: Petition) -> bool:
@@ -646,6 +660,14 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespons
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def dispatch_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponseBase:
+    """A photo of a department's result, streamed to whoever sees the whistle (404 for
+    everyone else, and for a photo of another whistle)."""
+    photo = selectors.dispatch_photo_get(user=request.user, dispatch_id=pk, pk=photo_id)
+    return private_file_response(photo.image)
 
 
 def _may_reveal_petitioner(user: Any, petition: Petition) -> bool:

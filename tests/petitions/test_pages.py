@@ -1257,12 +1257,12 @@ def test_detail_page_query_count(people: Personas, tree: Tree, world: GridWorld)
             assert client.get(f"/petitions/{petition.pk}/").status_code == 200
         return len(captured)
 
-    # The petition, its whistles, four "may I" checks of the petition's actions (dispatch,
-    # request an extension, supervise, tag: no "start" while the lead department works on it)
-    # and two of the whistle's (report, return), the timeline, the attachments, the
-    # petitioner's visibility, the departments of the whistle form (its two fields), the
-    # work order it may have become (转为工单), the unread count.
-    expected = BASE_QUERIES + 15
+    # The petition, its whistles and the photos of their results, four "may I" checks of the
+    # petition's actions (dispatch, request an extension, supervise, tag: no "start" while the
+    # lead department works on it) and two of the whistle's (report, return), the timeline,
+    # the attachments, the petitioner's visibility, the departments of the whistle form (its
+    # two fields), the work order it may have become (转为工单), the unread count.
+    expected = BASE_QUERIES + 16
     assert measure() == expected
     for index in range(5):
         services.petition_supervise(actor=people.official, petition=petition, note=f"督办{index}")
