@@ -12,8 +12,9 @@ illegal transition or a stale ``version``), the detail serializer renders the re
   ``actions``, ``{id}/events/`` (the timeline), ``{id}/attachments/{attachment_id}/`` and the
   actions ``accept``, ``reject``, ``start``, ``dispatch``, ``reply``, ``evaluate``, ``close``,
   ``reopen``, ``supervise``, ``request-extension``, ``decide-extension``, ``tag-complex``
-* ``dispatches/`` (a handler's inbox; ``status``, ``open``, ``unit``, ``petition``) with the
-  actions ``report``, ``return``, ``complete``, ``rate``
+* ``dispatches/`` (a handler's inbox; ``status``, ``open``, ``overdue``, ``q``, ``sort``,
+  ``unit``, ``petition``), ``{id}/photos/{photo_id}/`` (a photo of the result) and the actions
+  ``report``, ``return``, ``complete`` (JSON, or multipart with ``photos``), ``rate``
 * ``notifications/`` (the caller's inbox with ``unread_count``; ``?unread=1``),
   ``notifications/unread-count/``, ``POST notifications/mark-read/``
 
@@ -70,6 +71,7 @@ from petitions.models import (
     Status,
     Track,
 )
+from petitions.selectors import DispatchSort
 from petitions.serializers import (
     CompleteSerializer,
     DeadlinePolicyFilterSerializer,
@@ -416,13 +418,37 @@ _dispatch_step = step_actions(
 
 class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
     """Whistles (吹哨). For a department handler: the department's inbox, open ones first by
-    their deadline; for unit staff: the whistles of the petitions they see."""
+    their deadline (or ``?sort=whistled``: the newest first); for unit staff: the whistles of
+    the petitions they see."""
 
     serializer_class = DispatchListSerializer
     filter_serializer = DispatchFilterSerializer
     list_parameters = [
         OpenApiParameter("status", str, enum=DispatchStatus.values),
         OpenApiParameter("open", bool),
+        OpenApiParameter(
+            "overdue",
+            bool,
+            description=gettext_lazy(
+                "1: only open ones that missed a deadline or whose clock ran out."
+            ),
+        ),
+        OpenApiParameter(
+            "q",
+            str,
+            description=gettext_lazy(
+                "The petition's whole number, or part of its title or address."
+            ),
+        ),
+        OpenApiParameter(
+            "sort",
+            str,
+            enum=list(DispatchSort.ALL),
+            description=gettext_lazy(
+                "deadline (the default): open ones first, the clock that runs out soonest "
+                "first; whistled: the newest whistle first."
+            ),
+        ),
         OpenApiParameter("unit", int),
         OpenApiParameter("petition", int),
     ]
@@ -440,6 +466,9 @@ class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
             status=filters.get("status", ""),
             open_only=filters["open"],
             within=filters.get("unit"),
+            overdue=filters["overdue"],
+            query=filters.get("q", ""),
+            sort=filters["sort"],
         )
         if filters.get("petition") is not None:
             dispatches = dispatches.filter(petition=filters["petition"])

@@ -34,6 +34,7 @@ from petitions.models import (
     Track,
     Urgency,
 )
+from petitions.selectors import DispatchSort
 from petitions.services.core import MAX_ATTACHMENTS
 
 YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
@@ -146,12 +147,35 @@ class PetitionFilterForm(PetitionForm):
 
 
 class DispatchFilterForm(PetitionForm):
+    """部门待办 filters and order. A value that is not one of the choices is reported on its
+    field and ignored (the inbox still shows)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "placeholder": _("Whole number, or words of the title or address"),
+            }
+        ),
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Open first, then done")), *DispatchStatus.choices],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(
+        label=pgettext_lazy("sort", "Order"),
+        required=False,
+        choices=[
+            (DispatchSort.DEADLINE, _("Deadline, soonest first")),
+            (DispatchSort.WHISTLED, _("Newest whistle first")),
+        ],
+    )
 
 
 class MonthForm(PetitionForm):

@@ -46,6 +46,7 @@ from petitions.models import (
     Urgency,
 )
 from petitions.selectors import (
+    DispatchSort,
     deadline_light,
     dispatch_actions,
     dispatch_light,
@@ -693,6 +694,25 @@ class DispatchFilterSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=DispatchStatus.choices, required=False)
     open = serializers.BooleanField(
         required=False, default=False, help_text=_("1: only those waiting for report or result.")
+    )
+    overdue = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("1: only open ones that missed a deadline or whose clock ran out."),
+    )
+    q = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=_("The petition's whole number, or part of its title or address."),
+    )
+    sort = serializers.ChoiceField(
+        choices=DispatchSort.ALL,
+        required=False,
+        default=DispatchSort.DEADLINE,
+        help_text=_(
+            "deadline (the default): open ones first, the clock that runs out soonest first; "
+            "whistled: the newest whistle first."
+        ),
     )
     unit = ScopedUnitField(required=False, help_text=_("Only petitions arising in this subtree."))
     petition = ScopedPetitionField(required=False)

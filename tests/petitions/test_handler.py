@@ -1,7 +1,7 @@
 """What a department handler works with: photos of the result with 办结 (service, page, API;
-checked as visit photos are, streamed only to those who see the whistle) and the department's
-own clocks before the petition's on the petition's page. The clock is frozen at ``NOW``
-(Wednesday 2026-11-18 10:00, Shanghai)."""
+checked as visit photos are, streamed only to those who see the whistle), the department's own
+clocks before the petition's on the petition's page, and the inbox's search and order (page
+and API). The clock is frozen at ``NOW`` (Wednesday 2026-11-18 10:00, Shanghai)."""
 
 from __future__ import annotations
 
@@ -402,3 +402,85 @@ def test_staff_keep_the_three_clocks_of_the_case(people: Personas, tree: Tree) -
         "Department report (报到)",
         "Resolve (办结)",
     ]
+
+
+# --- The inbox: search and order -------------------------------------------------------------
+
+
+def inbox_titles(client: Client, query: str = "") -> list[str]:
+    response = client.get(f"/petitions/inbox/{query}")
+    assert response.status_code == 200
+    return [row.dispatch.petition.title for row in response.context["rows"]]
+
+
+def test_the_inbox_searches_number_title_and_address_and_orders_by_deadline(
+    people: Personas, tree: Tree, clock: Any
+) -> None:
+    early = bring_to(
+        Status.DISPATCHED, people, tree, now=NOW - 3 * HOUR, title="路灯不亮", address="2号楼北侧"
+    )
+    late = bring_to(Status.DISPATCHED, people, tree, now=NOW - HOUR, title="井盖缺失")
+    newest = bring_to(Status.DISPATCHED, people, tree, title="噪音扰民")
+    services.dispatch_report(actor=people.handler, dispatch=newest.dispatches.get())
+    client = client_for(people.handler)
+    # By deadline (the default): the report clocks running out soonest, then the completion.
+    assert inbox_titles(client) == ["路灯不亮", "井盖缺失", "噪音扰民"]
+    assert inbox_titles(client, "?sort=deadline") == ["路灯不亮", "井盖缺失", "噪音扰民"]
+    assert inbox_titles(client, "?sort=whistled") == ["噪音扰民", "井盖缺失", "路灯不亮"]
+    assert inbox_titles(client, f"?q={late.number}") == ["井盖缺失"]
+    assert inbox_titles(client, f"?q={late.number[:-1]}") == []  # the whole number
+    nothing = english_client_for(people.handler).get("/petitions/inbox/?q=无此事项")
+    assert "No whistle matches these filters." in nothing.content.decode()
+    assert inbox_titles(client, "?q=噪音") == ["噪音扰民"]
+    assert inbox_titles(client, "?q=北侧") == ["路灯不亮"]
+    assert inbox_titles(client, "?q=+井盖+&sort=whistled") == ["井盖缺失"]
+    # A value that is no choice is shown on its field and ignored.
+    bad = english_client_for(people.handler).get("/petitions/inbox/?sort=loudest")
+    assert bad.status_code == 200
+    assert [row.dispatch.petition.title for row in bad.context["rows"]] == [
+        "路灯不亮",
+        "井盖缺失",
+        "噪音扰民",
+    ]
+    assert list(bad.context["filters_form"].errors) == ["sort"]
+    # The pages keep the search and the order.
+    html = client.get("/petitions/inbox/?q=井盖&sort=whistled").content.decode()
+    assert 'name="q" value="井盖"' in html
+    assert '<option value="whistled" selected>' in html
+    # The overdue filter stays, and combines with the search: once both report clocks ran out.
+    assert inbox_titles(client, "?overdue=on") == []
+    report_due_at = late.dispatches.get().report_due_at
+    assert report_due_at is not None
+    assert early.dispatches.get().report_due_at < report_due_at  # type: ignore[operator]
+    clock.move_to(report_due_at + HOUR, tick=False)
+    client = client_for(people.handler)  # the idle session ended meanwhile
+    assert inbox_titles(client, "?overdue=on") == ["路灯不亮", "井盖缺失"]
+    assert inbox_titles(client, "?overdue=on&q=井盖&sort=whistled") == ["井盖缺失"]
+
+
+def test_the_inbox_api_searches_orders_and_filters_overdue(people: Personas, tree: Tree) -> None:
+    early = bring_to(Status.DISPATCHED, people, tree, now=NOW - 3 * HOUR, title="路灯不亮")
+    bring_to(Status.DISPATCHED, people, tree, now=NOW - HOUR, title="井盖缺失")
+    newest = bring_to(Status.DISPATCHED, people, tree, title="噪音扰民", address="3号楼")
+    services.dispatch_report(actor=people.handler, dispatch=newest.dispatches.get())
+    client = api(people.handler)
+
+    def titles(query: str) -> list[str]:
+        response = client.get(f"/api/dispatches/{query}")
+        assert response.status_code == 200, response.content.decode()
+        return [row["petition_title"] for row in response.json()["results"]]
+
+    assert titles("") == ["路灯不亮", "井盖缺失", "噪音扰民"]
+    assert titles("?sort=whistled") == ["噪音扰民", "井盖缺失", "路灯不亮"]
+    assert titles(f"?q={early.number}") == ["路灯不亮"]
+    assert titles("?q=3号楼") == ["噪音扰民"]
+    assert titles("?overdue=1") == []
+    bad = client.get("/api/dispatches/?sort=loudest")
+    assert bad.status_code == 400
+    assert bad.json() == {"sort": ['"loudest" is not a valid choice.']}
+    # The export follows the same rows.
+    exported = client.get("/api/dispatches/?format=csv&q=井盖")
+    assert exported.status_code == 200
+    text = streamed(exported).decode("utf-8-sig")
+    assert "井盖缺失" in text
+    assert "路灯不亮" not in text

@@ -1216,6 +1216,7 @@ BASE_QUERIES = 5
         # a grid worker is sent no notifications: no unread count
         ("/petitions/", "grid", 3),
         ("/petitions/inbox/", "handler", 4),
+        ("/petitions/inbox/?q=诉求&sort=whistled", "handler", 4),
         ("/petitions/supervision/", "official", 4),
         ("/petitions/complex/", "worker", 4),
         # the department (scope), count, page, unread count
