@@ -272,8 +272,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Uploaded files (visit photos). Never served as public files: pages stream them through views
-# that check the viewer's scope. Several web hosts must share MEDIA_ROOT (a volume).
+# Uploaded files (photos, petition attachments). Never served as public files: pages stream
+# them through views that check the viewer's scope. Several web hosts must share MEDIA_ROOT (a
+# volume). The photo limits hold for every photo upload (governance.photos).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # unused by the app: no public route is mounted
 VISIT_PHOTO_MAX_BYTES = env_int("VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024)

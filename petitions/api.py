@@ -12,8 +12,9 @@ illegal transition or a stale ``version``), the detail serializer renders the re
   ``actions``, ``{id}/events/`` (the timeline), ``{id}/attachments/{attachment_id}/`` and the
   actions ``accept``, ``reject``, ``start``, ``dispatch``, ``reply``, ``evaluate``, ``close``,
   ``reopen``, ``supervise``, ``request-extension``, ``decide-extension``, ``tag-complex``
-* ``dispatches/`` (a handler's inbox; ``status``, ``open``, ``unit``, ``petition``) with the
-  actions ``report``, ``return``, ``complete``, ``rate``
+* ``dispatches/`` (a handler's inbox; ``status``, ``open``, ``overdue``, ``q``, ``sort``,
+  ``unit``, ``petition``), ``{id}/photos/{photo_id}/`` (a photo of the result) and the actions
+  ``report``, ``return``, ``complete`` (JSON, or multipart with ``photos``), ``rate``
 * ``notifications/`` (the caller's inbox with ``unread_count``; ``?unread=1``),
   ``notifications/unread-count/``, ``POST notifications/mark-read/``
 
@@ -44,6 +45,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.api import (
+    ImageRenderer,
     PrivateFileMixin,
     PrivateFileRenderer,
     private_file_response,
@@ -69,7 +71,9 @@ from petitions.models import (
     Status,
     Track,
 )
+from petitions.selectors import DispatchSort
 from petitions.serializers import (
+    CompleteSerializer,
     DeadlinePolicyFilterSerializer,
     DeadlinePolicySerializer,
     DeadlinePolicyWriteSerializer,
@@ -412,18 +416,43 @@ _dispatch_step = step_actions(
 )
 
 
-class DispatchViewSet(ScopedListViewSet[Dispatch]):
+class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
     """Whistles (吹哨). For a department handler: the department's inbox, open ones first by
-    their deadline; for unit staff: the whistles of the petitions they see."""
+    their deadline (or ``?sort=whistled``: the newest first); for unit staff: the whistles of
+    the petitions they see."""
 
     serializer_class = DispatchListSerializer
     filter_serializer = DispatchFilterSerializer
     list_parameters = [
         OpenApiParameter("status", str, enum=DispatchStatus.values),
         OpenApiParameter("open", bool),
+        OpenApiParameter(
+            "overdue",
+            bool,
+            description=gettext_lazy(
+                "1: only open ones that missed a deadline or whose clock ran out."
+            ),
+        ),
+        OpenApiParameter(
+            "q",
+            str,
+            description=gettext_lazy(
+                "The petition's whole number, or part of its title or address."
+            ),
+        ),
+        OpenApiParameter(
+            "sort",
+            str,
+            enum=list(DispatchSort.ALL),
+            description=gettext_lazy(
+                "deadline (the default): open ones first, the clock that runs out soonest "
+                "first; whistled: the newest whistle first."
+            ),
+        ),
         OpenApiParameter("unit", int),
         OpenApiParameter("petition", int),
     ]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Dispatch]:
         return selectors.dispatch_list_visible(user=self.request.user)
@@ -437,6 +466,9 @@ class DispatchViewSet(ScopedListViewSet[Dispatch]):
             status=filters.get("status", ""),
             open_only=filters["open"],
             within=filters.get("unit"),
+            overdue=filters["overdue"],
+            query=filters.get("q", ""),
+            sort=filters["sort"],
         )
         if filters.get("petition") is not None:
             dispatches = dispatches.filter(petition=filters["petition"])
@@ -474,9 +506,16 @@ class DispatchViewSet(ScopedListViewSet[Dispatch]):
     )
     complete = _dispatch_step(
         services.dispatch_complete,
-        RequiredNoteSerializer,
+        CompleteSerializer,
         "complete",
-        "办结: the department finished its part (note required): ``reported`` → ``completed``.",
+        "办结: the department finished its part (note required; JSON, or multipart with "
+        "``photos`` of the result, checked as visit photos are): ``reported`` → "
+        "``completed``.",
+        request_schema={
+            "application/json": RequiredNoteSerializer,
+            "application/x-www-form-urlencoded": RequiredNoteSerializer,
+            "multipart/form-data": CompleteSerializer,
+        },
     )
     rate = _dispatch_step(
         services.dispatch_rate,
@@ -484,6 +523,19 @@ class DispatchViewSet(ScopedListViewSet[Dispatch]):
         "rate",
         "Reverse rating (考核权倒挂, 1–5) by the whistling unit once the petition is closed.",
     )
+
+    @extend_schema(responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"photos/(?P<photo_id>[0-9]+)",
+        url_name="photo",
+        renderer_classes=[JSONRenderer, ImageRenderer],
+    )
+    def photo(self, request: Request, pk: str, photo_id: str) -> HttpResponseBase:
+        """One photo of the whistle's result, for whoever sees the whistle."""
+        found = selectors.dispatch_photo_get(user=request.user, dispatch_id=pk, pk=photo_id)
+        return private_file_response(found.image)
 
 
 # --- Notifications ---------------------------------------------------------------------------

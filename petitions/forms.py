@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -33,6 +34,7 @@ from petitions.models import (
     Track,
     Urgency,
 )
+from petitions.selectors import DispatchSort
 from petitions.services.core import MAX_ATTACHMENTS
 
 YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
@@ -145,12 +147,35 @@ class PetitionFilterForm(PetitionForm):
 
 
 class DispatchFilterForm(PetitionForm):
+    """部门待办 filters and order. A value that is not one of the choices is reported on its
+    field and ignored (the inbox still shows)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "placeholder": _("Whole number, or words of the title or address"),
+            }
+        ),
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Open first, then done")), *DispatchStatus.choices],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(
+        label=pgettext_lazy("sort", "Order"),
+        required=False,
+        choices=[
+            (DispatchSort.DEADLINE, _("Deadline, soonest first")),
+            (DispatchSort.WHISTLED, _("Newest whistle first")),
+        ],
+    )
 
 
 class MonthForm(PetitionForm):
@@ -321,6 +346,22 @@ class RequiredNoteForm(VersionForm):
 
 class CompleteForm(VersionForm):
     note = note_field(_("What was done"), required=True, rows=3)
+    photos = AttachmentsField(
+        label=_("Photos of the result"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        photos = self.fields["photos"]
+        photos.widget.attrs["class"] = "form-control"
+        photos.help_text = _(
+            "Optional: up to %(count)d photos (JPEG, PNG or WebP) of at most %(size)d MB each."
+        ) % {
+            "count": settings.VISIT_PHOTOS_MAX,
+            "size": settings.VISIT_PHOTO_MAX_BYTES // (1024 * 1024),
+        }
 
 
 class ReasonForm(VersionForm):

@@ -8,6 +8,8 @@ escalation sweep reads one index per deadline, ordered by due time (DESIGN §10)
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
@@ -631,6 +633,31 @@ class Dispatch(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_DISPATCH_STATUSES
+
+
+def dispatch_photo_path(instance: DispatchPhoto, filename: str) -> str:
+    today = dt.date.today()  # noqa: DTZ011 - a folder name
+    # ``filename`` is already a random name with the image's real extension (check_photos).
+    return f"dispatches/{today:%Y/%m}/{instance.dispatch_id}-{filename}"
+
+
+class DispatchPhoto(models.Model):
+    """A photo of a department's result (办结), taken with its completion. Served only to
+    those who see the dispatch, never as a public file."""
+
+    dispatch = models.ForeignKey(
+        Dispatch, verbose_name=_("dispatch"), on_delete=models.PROTECT, related_name="photos"
+    )
+    image = models.ImageField(_("photo"), upload_to=dispatch_photo_path)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("result photo")
+        verbose_name_plural = _("result photos")
+        ordering = ["dispatch_id", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
 
 
 # --- Events, escalations ---------------------------------------------------------------------

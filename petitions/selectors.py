@@ -42,6 +42,7 @@ from petitions.models import (
     SATISFIED_LEVELS,
     DeadlinePolicy,
     Dispatch,
+    DispatchPhoto,
     DispatchRole,
     DispatchStatus,
     Escalation,
@@ -238,12 +239,20 @@ def petition_list_visible(
         petitions = petitions.filter(created_at__gte=created_from)
     if created_to is not None:
         petitions = petitions.filter(created_at__lt=created_to)
-    if query:
-        text = query.strip()
-        petitions = petitions.filter(
-            Q(number=text) | Q(title__contains=text) | Q(address__contains=text)
-        )
+    if query.strip():
+        petitions = petitions.filter(petition_search_q(query))
     return petitions
+
+
+def petition_search_q(query: str, prefix: str = "") -> Q:
+    """``?q=`` of the petition lists and the department inbox: the whole number, or part of
+    the title or the address (of the petition reached by ``prefix``)."""
+    text = query.strip()
+    return (
+        Q(**{f"{prefix}number": text})
+        | Q(**{f"{prefix}title__contains": text})
+        | Q(**{f"{prefix}address__contains": text})
+    )
 
 
 def petition_get(*, user: AnyUser, pk: Any) -> Petition:
@@ -271,10 +280,13 @@ def petition_timeline(*, user: AnyUser, petition: Petition) -> QuerySet[Petition
 
 
 def petition_dispatches(*, user: AnyUser, petition: Petition) -> QuerySet[Dispatch]:
+    """The petition's whistles the user sees (a handler: their department's), the lead first,
+    with the photos of their results."""
     return (
         policy(user, Dispatch)
         .filter(petition=petition)
         .select_related("department", "reported_by", "petition", "petition__policy")
+        .prefetch_related("photos")
         # The lead (主办) first: alphabetically "assist" would come before "lead".
         .order_by(
             Case(When(role=DispatchRole.LEAD, then=Value(0)), default=Value(1)),
@@ -319,6 +331,17 @@ def dispatch_actions(user: AnyUser, dispatch: Dispatch, *, now: dt.datetime) -> 
 # --- Dispatches ------------------------------------------------------------------------------
 
 
+class DispatchSort:
+    """The orders of a department's inbox (``?sort=``)."""
+
+    # Open ones first, the running clock (报到, then 办结) that runs out soonest first; then
+    # the finished ones, newest whistle first.
+    DEADLINE = "deadline"
+    # The newest whistle first, whatever its state.
+    WHISTLED = "whistled"
+    ALL = (DEADLINE, WHISTLED)
+
+
 def dispatch_list_visible(
     *,
     user: AnyUser,
@@ -327,11 +350,14 @@ def dispatch_list_visible(
     open_only: bool = False,
     within: OrgUnit | None = None,
     overdue: bool = False,
+    query: str = "",
+    sort: str = DispatchSort.DEADLINE,
     now: dt.datetime | None = None,
 ) -> QuerySet[Dispatch]:
-    """Dispatches the user may see (a handler: their department's inbox), open ones first,
-    then by the due time of their running clock; ``overdue``: only the open ones that missed
-    a deadline or whose clock ran out."""
+    """Dispatches the user may see (a handler: their department's inbox), by ``sort``: open
+    ones first, then by the due time of their running clock (the default), or the newest
+    whistle first; ``overdue``: only the open ones that missed a deadline or whose clock ran
+    out; ``query``: the petition's whole number, or part of its title or address."""
     dispatches = (
         policy(user, Dispatch)
         .select_related(
@@ -356,8 +382,13 @@ def dispatch_list_visible(
                 output_field=BooleanField(),
             ),
         )
-        .order_by("-open_first", F("running_due_at").asc(nulls_last=True), "-dispatched_at", "-id")
     )
+    if sort == DispatchSort.WHISTLED:
+        dispatches = dispatches.order_by("-dispatched_at", "-id")
+    else:
+        dispatches = dispatches.order_by(
+            "-open_first", F("running_due_at").asc(nulls_last=True), "-dispatched_at", "-id"
+        )
     if department_id is not None:
         dispatches = dispatches.filter(department_id=department_id)
     if status:
@@ -368,6 +399,8 @@ def dispatch_list_visible(
         dispatches = dispatches.filter(_within("petition__location", within))
     if overdue:
         dispatches = dispatches.filter(dispatch_overdue_q(now or timezone.now()))
+    if query.strip():
+        dispatches = dispatches.filter(petition_search_q(query, "petition__"))
     return dispatches
 
 
@@ -385,6 +418,17 @@ def dispatch_get(*, user: AnyUser, pk: Any) -> Dispatch:
     try:
         return dispatch_list_visible(user=user).get(pk=pk)
     except (Dispatch.DoesNotExist, ValueError, TypeError) as error:
+        raise OutOfScope() from error
+
+
+def dispatch_photo_get(*, user: AnyUser, dispatch_id: Any, pk: Any) -> DispatchPhoto:
+    """A photo of a dispatch's result, for whoever sees the dispatch (``OutOfScope`` for
+    everyone else, and for a photo of another dispatch)."""
+    try:
+        return DispatchPhoto.objects.get(
+            pk=pk, dispatch__in=policy(user, Dispatch).filter(pk=dispatch_id)
+        )
+    except (DispatchPhoto.DoesNotExist, ValueError, TypeError) as error:
         raise OutOfScope() from error
 
 

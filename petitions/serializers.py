@@ -35,6 +35,7 @@ from petitions.models import (
     Complexity,
     DeadlinePolicy,
     Dispatch,
+    DispatchPhoto,
     DispatchStatus,
     Petition,
     PetitionEvent,
@@ -45,6 +46,7 @@ from petitions.models import (
     Urgency,
 )
 from petitions.selectors import (
+    DispatchSort,
     deadline_light,
     dispatch_actions,
     dispatch_light,
@@ -324,13 +326,27 @@ class PetitionSerializer(serializers.ModelSerializer[Petition]):
         return petition_clock_light(petition, now=_now(self.context))
 
 
+class DispatchPhotoSerializer(serializers.ModelSerializer[DispatchPhoto]):
+    url = serializers.SerializerMethodField(help_text=_("The photo, for whoever sees the whistle."))
+
+    class Meta:
+        model = DispatchPhoto
+        fields = ["id", "url", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, photo: DispatchPhoto) -> str:
+        return reverse("dispatch-photo", args=[photo.dispatch_id, photo.pk])
+
+
 class DispatchSerializer(serializers.ModelSerializer[Dispatch]):
-    """One whistle: the department, its role, its clocks (report 报到, complete) and result."""
+    """One whistle: the department, its role, its clocks (report 报到, complete) and result
+    (the note and the photos taken with it)."""
 
     department_name = serializers.CharField(source="department.name", read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     light = serializers.SerializerMethodField()
+    photos = DispatchPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = Dispatch
@@ -350,6 +366,7 @@ class DispatchSerializer(serializers.ModelSerializer[Dispatch]):
             "complete_due_at",
             "completed_at",
             "completion_note",
+            "photos",
             "returned_at",
             "return_reason",
             "rating",
@@ -364,7 +381,8 @@ class DispatchSerializer(serializers.ModelSerializer[Dispatch]):
 
 
 class DispatchListSerializer(DispatchSerializer):
-    """A row of a department's inbox: the dispatch with the petition it is about."""
+    """A row of a department's inbox: the dispatch with the petition it is about (its result's
+    photos are in the detail)."""
 
     petition_number = serializers.CharField(source="petition.number", read_only=True)
     petition_title = serializers.CharField(source="petition.title", read_only=True)
@@ -374,7 +392,7 @@ class DispatchListSerializer(DispatchSerializer):
 
     class Meta(DispatchSerializer.Meta):
         fields = [
-            *DispatchSerializer.Meta.fields,
+            *(name for name in DispatchSerializer.Meta.fields if name != "photos"),
             "petition_number",
             "petition_title",
             "petition_status",
@@ -385,13 +403,14 @@ class DispatchListSerializer(DispatchSerializer):
 
 
 class DispatchDetailSerializer(DispatchListSerializer):
-    """A dispatch with what the caller may do to it now (``report``, ``return``,
-    ``complete``, ``rate``: POST ``dispatches/{id}/<action>/``)."""
+    """A dispatch with the photos of its result and what the caller may do to it now
+    (``report``, ``return``, ``complete``, ``rate``: POST ``dispatches/{id}/<action>/``)."""
 
+    photos = DispatchPhotoSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField()
 
     class Meta(DispatchListSerializer.Meta):
-        fields = [*DispatchListSerializer.Meta.fields, "actions"]
+        fields = [*DispatchListSerializer.Meta.fields, "photos", "actions"]
         read_only_fields = fields
 
     def get_actions(self, dispatch: Dispatch) -> list[str]:
@@ -609,6 +628,15 @@ class ReasonSerializer(VersionSerializer):
     reason = serializers.CharField(max_length=4000)
 
 
+class CompleteSerializer(RequiredNoteSerializer):
+    """办结: what was done; JSON, or multipart with ``photos`` of the result (JPEG, PNG or
+    WebP, repeated; checked as visit photos are)."""
+
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=50
+    )
+
+
 class DispatchCreateSerializer(VersionSerializer):
     """吹哨: the lead department (主办) and any assisting ones (协办). The lead may be left out
     when a lead is already working on the case (only assists are added)."""
@@ -666,6 +694,25 @@ class DispatchFilterSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=DispatchStatus.choices, required=False)
     open = serializers.BooleanField(
         required=False, default=False, help_text=_("1: only those waiting for report or result.")
+    )
+    overdue = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("1: only open ones that missed a deadline or whose clock ran out."),
+    )
+    q = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=_("The petition's whole number, or part of its title or address."),
+    )
+    sort = serializers.ChoiceField(
+        choices=DispatchSort.ALL,
+        required=False,
+        default=DispatchSort.DEADLINE,
+        help_text=_(
+            "deadline (the default): open ones first, the clock that runs out soonest first; "
+            "whistled: the newest whistle first."
+        ),
     )
     unit = ScopedUnitField(required=False, help_text=_("Only petitions arising in this subtree."))
     petition = ScopedPetitionField(required=False)

@@ -18,5 +18,10 @@ urlpatterns = [
     path("<int:pk>/reveal-petitioner/", views.petitioner_reveal, name="reveal_petitioner"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("<int:pk>/<slug:action>/", views.petition_act, name="act"),
+    path(
+        "dispatches/<int:pk>/photos/<int:photo_id>/",
+        views.dispatch_photo,
+        name="dispatch_photo",
+    ),
     path("dispatches/<int:pk>/<slug:action>/", views.dispatch_act, name="dispatch_act"),
 ]

@@ -38,23 +38,15 @@ from grids.services.residents import (
     seal_restricted_tags,
 )
 from grids.services.staff import grid_staff_appoint, grid_staff_end
-from grids.services.visits import (
-    CLOCK_SKEW,
-    PHOTO_FORMATS,
-    VISIT_BACKDATE_DAYS,
-    check_photos,
-    visit_record,
-)
+from grids.services.visits import CLOCK_SKEW, VISIT_BACKDATE_DAYS, visit_record
 
 __all__ = [
     "CLOCK_SKEW",
     "GRID_CHANGEABLE",
     "HOUSEHOLD_FIELDS",
     "PERSON_FIELDS",
-    "PHOTO_FORMATS",
     "RESIDENT_FIELDS",
     "VISIT_BACKDATE_DAYS",
-    "check_photos",
     "grid_clean_boundary",
     "grid_create",
     "grid_delete",

@@ -1,21 +1,20 @@
-"""Visits: a household's or a grid round's, with photos checked and renamed."""
+"""Visits: a household's or a grid round's, with photos checked and renamed
+(``governance.photos``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from governance.audit import audit_record
 from governance.errors import ValidationFailed
 from governance.models import AuditEvent
+from governance.photos import check_photos
 from grids.models import Grid, Household, Visit, VisitPhoto
 from grids.services.core import _check, _fail
 from orgchart.models import User
@@ -24,37 +23,6 @@ from orgchart.models import User
 # ahead of the server clock a phone's clock may run.
 VISIT_BACKDATE_DAYS = 30
 CLOCK_SKEW = dt.timedelta(minutes=10)
-
-
-# Formats a phone camera produces that every browser shows; the stored name is made from the
-# detected format, never from the client's file name.
-PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-
-
-def check_photos(photos: Sequence[UploadedFile]) -> None:
-    """Refuse anything but a few JPEG, PNG or WebP images of a bounded size, and rename each
-    upload to a random name with the extension of its real format."""
-    if len(photos) > settings.VISIT_PHOTOS_MAX:
-        raise _fail(
-            "photos", _("At most %(count)d photos a visit.") % {"count": settings.VISIT_PHOTOS_MAX}
-        )
-    for photo in photos:
-        if photo.size is not None and photo.size > settings.VISIT_PHOTO_MAX_BYTES:
-            raise _fail(
-                "photos",
-                _("A photo may be at most %(size)d MB.")
-                % {"size": settings.VISIT_PHOTO_MAX_BYTES // (1024 * 1024)},
-            )
-        try:
-            with Image.open(photo) as image:
-                image_format = image.format or ""
-                image.verify()
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-            raise _fail("photos", _("Upload photos as JPEG, PNG or WebP images.")) from error
-        if image_format not in PHOTO_FORMATS:
-            raise _fail("photos", _("Upload photos as JPEG, PNG or WebP images."))
-        photo.seek(0)
-        photo.name = f"{uuid.uuid4().hex}.{PHOTO_FORMATS[image_format]}"
 
 
 @transaction.atomic

@@ -101,6 +101,14 @@ def browses_units(user: AnyUser) -> bool:
     return not _works_from_department(user)
 
 
+def own_department_id(user: AnyUser) -> int | None:
+    """The department whose whistles are the user's own work: a handler's department, whose
+    clocks (报到, 办结) a petition's page shows them first. None for every other role."""
+    if not _works_from_department(user) or not user.is_active:
+        return None
+    return getattr(user, "anchor_department_id", None)
+
+
 def sees_source_visits(user: AnyUser) -> bool:
     """Whether a petition's page shows the grid visit it came from: not to department
     handlers, who see no grids."""

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.photos import check_photos
 from governance.workflow import transition
 from orgchart.policy import AnyUser
 from petitions.calendar import deadline_after
 from petitions.models import (
     Action,
     Dispatch,
+    DispatchPhoto,
     DispatchRole,
     DispatchStatus,
     Petition,
@@ -168,12 +172,17 @@ def dispatch_complete(
     actor: AnyUser | None,
     dispatch: Dispatch,
     note: str,
+    photos: Sequence[UploadedFile] = (),
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Dispatch:
-    """办结: the department finished its part (note required): ``reported`` → ``completed``."""
+    """办结: the department finished its part (note required, photos of the result optional,
+    checked as visit photos are): ``reported`` → ``completed``. The photos are kept with the
+    completion itself: a retried request (same note, same number of photos) changes nothing
+    and adds none; another note or number of photos after the step is a 409."""
     now = now or timezone.now()
     note = _note(note, "note", required=True)
+    check_photos(photos)
     result, changed = _dispatch_step(
         dispatch.pk,
         Action.COMPLETE,
@@ -181,9 +190,12 @@ def dispatch_complete(
         now=now,
         expected_version=expected_version,
         note=note,
+        data={"photos": len(photos)} if photos else None,
         changes={"completed_at": now, "completion_note": note, "complete_due_at": None},
     )
     if changed:
+        for photo in photos:
+            DispatchPhoto.objects.create(dispatch=result, image=photo)
         petition = result.petition
         notify_petition(
             recipients=unit_staff(petition.handling_unit_id),

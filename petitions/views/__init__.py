@@ -4,7 +4,8 @@
 * ``lists``: 诉求列表 with filters and overdue first, 部门待办 for handlers, 督办 for officials,
   疑难复杂 for the monthly review, each with its ledger export;
 * ``detail``: a petition with its clocks, whistles, timeline and the action forms the viewer
-  may use now; the actions; the acceptance notice (受理告知书); attachments;
+  may use now; the actions; the acceptance notice (受理告知书); attachments and the photos of
+  the departments' results;
 * ``notifications``: the user's inbox.
 
 Reads go through ``petitions.selectors`` (outside the user's scope a row does not exist: 404),
@@ -15,6 +16,7 @@ a stale form: 409 with the current state). Pages with personal data carry the wa
 from petitions.views.detail import (
     attachment,
     dispatch_act,
+    dispatch_photo,
     notice,
     petition_act,
     petition_detail,
@@ -28,6 +30,7 @@ __all__ = [
     "attachment",
     "complex_cases",
     "dispatch_act",
+    "dispatch_photo",
     "inbox",
     "notice",
     "notifications",

@@ -8,7 +8,8 @@ gets 403 before anything is read from the form; bad input re-renders the page wi
 errors (400); an action the petition no longer allows, or a stale version, re-renders the page
 with the current state and a message (409): nothing was changed. The acceptance notice
 (受理告知书) prints once the petition is accepted; attachments are streamed to those who see
-the petition, never from a public URL.
+the petition, and the photos of a department's result to those who see its whistle, never
+from a public URL.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance.api import private_file_response
 from governance.errors import (
     ConcurrentUpdate,
     InvalidTransition,
@@ -93,6 +95,32 @@ class Clock:
         return self.badge is not None
 
 
+@dataclass(frozen=True)
+class DepartmentClock:
+    """One of a department's own clocks on its whistle (报到, 办结): running with a light and
+    a due time, or done at a time (``late`` when it missed its deadline first), or not running
+    (``idle``: why not)."""
+
+    stage: str
+    label: str
+    badge: LightBadge | None
+    done_at: dt.datetime | None
+    late: bool
+    idle: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.badge is not None
+
+
+@dataclass(frozen=True)
+class DepartmentClocks:
+    """The clocks of the viewer's own department on the case, shown before the petition's."""
+
+    dispatch: Dispatch
+    clocks: list[DepartmentClock]
+
+
 @dataclass
 class ActionItem:
     """One action the viewer may take now, with its form (bound, with errors, after a failed
@@ -147,6 +175,9 @@ class TimelineEntry:
     # The actor's own unit or department at the time (for a step of the system, and for steps
     # recorded before the place was kept: the case's handling unit).
     place: str
+    # A department's completion: its whistle, whose result's photos the entry shows (when the
+    # viewer sees that whistle).
+    completed: Dispatch | None = None
 
 
 def _clocks(petition: Petition, dispatches: list[Dispatch], now: dt.datetime) -> list[Clock]:
@@ -202,6 +233,39 @@ def _clocks(petition: Petition, dispatches: list[Dispatch], now: dt.datetime) ->
     return [accept, report, resolve]
 
 
+def _department_clocks(
+    user: Any, dispatches: list[Dispatch], now: dt.datetime
+) -> DepartmentClocks | None:
+    """For a handler: the 报到 and 办结 clocks of the department's whistle on the case (the
+    open one; after a return and a new whistle, the newest)."""
+    department_id = policy.own_department_id(user)
+    own = [item for item in dispatches if item.department_id == department_id]
+    if department_id is None or not own:
+        return None
+    dispatch = max(own, key=lambda item: (item.is_open, item.dispatched_at, item.pk))
+    badge = dispatch_badge(dispatch, now=now)
+    returned = dispatch.status == DispatchStatus.RETURNED
+    returned_text = _("returned") if returned else ""
+    report = DepartmentClock(
+        Deadline.REPORT.value,
+        _("Report by (报到期限)"),
+        badge if dispatch.status == DispatchStatus.PENDING and badge.light else None,
+        dispatch.reported_at,
+        dispatch.late_report,
+        returned_text if dispatch.reported_at is None else "",
+    )
+    complete = DepartmentClock(
+        Deadline.COMPLETE.value,
+        _("Complete by (办结期限)"),
+        badge if dispatch.status == DispatchStatus.REPORTED and badge.light else None,
+        dispatch.completed_at,
+        dispatch.late_complete,
+        returned_text
+        or (_("starts when you report") if dispatch.status == DispatchStatus.PENDING else ""),
+    )
+    return DepartmentClocks(dispatch, [report, complete])
+
+
 def _actor_name(user: User | None) -> str:
     if user is None:
         return _("system")
@@ -210,6 +274,7 @@ def _actor_name(user: User | None) -> str:
 
 def _timeline(user: Any, petition: Petition, dispatches: list[Dispatch]) -> list[TimelineEntry]:
     names = {item.department_id: item.department.name for item in dispatches}
+    seen = {item.pk: item for item in dispatches}
     satisfaction = dict(Satisfaction.choices)
     deadlines = dict(Deadline.choices)
     entries = []
@@ -235,7 +300,12 @@ def _timeline(user: Any, petition: Petition, dispatches: list[Dispatch]) -> list
             }
             detail = f"{detail} · {escalated}" if detail else escalated
         place = event.actor_place or event.unit.name
-        entries.append(TimelineEntry(event, _actor_name(event.actor), detail, place))
+        completed = (
+            seen.get(event.dispatch_id)
+            if event.action == Action.COMPLETE and event.dispatch_id is not None
+            else None
+        )
+        entries.append(TimelineEntry(event, _actor_name(event.actor), detail, place, completed))
     return entries
 
 
@@ -263,9 +333,12 @@ def _petition_form(
     return form
 
 
-def _dispatch_form(name: str, dispatch: Dispatch, data: Any = None) -> VersionForm:
+def _dispatch_form(
+    name: str, dispatch: Dispatch, data: Any = None, files: Any = None
+) -> VersionForm:
     return DISPATCH_ACTION_FORMS[name](
         data,
+        files,
         prefix=name,
         initial={"version": dispatch.version},
         auto_id=f"id_dispatch{dispatch.pk}_%s",
@@ -325,6 +398,7 @@ def _detail(
             if item.name == bound.action:
                 item.form, item.open = bound.form, True
     labels = dict(Complexity.choices)
+    department_clocks = _department_clocks(user, dispatches, now)
     person = petition.petitioner
     person_link = (
         person is not None
@@ -351,7 +425,14 @@ def _detail(
         "repeat_of": repeat_of,
         "complexity_labels": [labels.get(tag, tag) for tag in petition.complexity_tags],
         "shows_visit": petition.source_visit_id is not None and policy.sees_source_visits(user),
-        "clocks": _clocks(petition, dispatches, now),
+        "department_clocks": department_clocks,
+        # Beside the department's own clocks, the petition's: its acceptance and resolution
+        # (the department's 报到 is already above).
+        "clocks": [
+            clock
+            for clock in _clocks(petition, dispatches, now)
+            if department_clocks is None or clock.stage != Deadline.REPORT.value
+        ],
         "cards": cards,
         "timeline": _timeline(user, petition, dispatches),
         "attachments": list(petition.attachments.all()),
@@ -446,7 +527,7 @@ def _perform_on_dispatch(name: str, user: User, dispatch: Dispatch, data: dict[s
     elif name == "return":
         services.dispatch_return(**common, reason=data["reason"])
     elif name == "complete":
-        services.dispatch_complete(**common, note=data["note"])
+        services.dispatch_complete(**common, note=data["note"], photos=data["photos"])
     elif name == "rate":
         services.dispatch_rate(**common, rating=data["rating"], note=data["note"])
     else:  # pragma: no cover - the slugs are the keys of DISPATCH_ACTION_FORMS
@@ -502,7 +583,7 @@ def dispatch_act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase
     user = actor(request)
     dispatch = selectors.dispatch_get(user=user, pk=pk)
     policy.require(user, f"dispatch.{name}", dispatch)
-    form = _dispatch_form(name, dispatch, request.POST)
+    form = _dispatch_form(name, dispatch, request.POST, request.FILES)
     if form.is_valid():
         try:
             _perform_on_dispatch(name, user, dispatch, form.cleaned_data)
@@ -520,7 +601,7 @@ def dispatch_act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase
     )
 
 
-# --- The acceptance notice, attachments ------------------------------------------------------
+# --- The acceptance notice, attachments, result photos ----------------------------------------
 
 
 def _notice_ready(petition: Petition) -> bool:
@@ -579,6 +660,14 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespons
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def dispatch_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponseBase:
+    """A photo of a department's result, streamed to whoever sees the whistle (404 for
+    everyone else, and for a photo of another whistle)."""
+    photo = selectors.dispatch_photo_get(user=request.user, dispatch_id=pk, pk=photo_id)
+    return private_file_response(photo.image)
 
 
 def _may_reveal_petitioner(user: Any, petition: Petition) -> bool:

@@ -27,6 +27,7 @@ from petitions.forms import (
     yes_no,
 )
 from petitions.models import Action, Dispatch
+from petitions.selectors import DispatchSort
 from petitions.views.shared import (
     LightBadge,
     dispatch_badge,
@@ -270,20 +271,30 @@ def _inbox_actions(user: Any, dispatch: Dispatch, now: dt.datetime) -> list[str]
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponseBase:
-    """部门待办: the whistles to the handler's department, open ones first by their deadline."""
+    """部门待办: the whistles to the handler's department, open ones first by their deadline
+    (or the newest whistle first), searched by the petition's number, title or address."""
     user = request.user
     require(uses_inbox(user))
     filters = DispatchFilterForm(request.GET)
-    filters.is_valid()
+    filters.is_valid()  # the valid filters apply, the others show their errors
     status = filters.cleaned_data.get("status") or ""
     overdue = bool(filters.cleaned_data.get("overdue"))
+    query = (filters.cleaned_data.get("q") or "").strip()
+    sort = filters.cleaned_data.get("sort") or DispatchSort.DEADLINE
     department_id = getattr(user, "anchor_department_id", None)
     if department_id is None and not getattr(user, "is_superuser", False):
         raise NotAllowed()
     dispatches = selectors.dispatch_list_visible(
-        user=user, department_id=department_id, status=status, overdue=overdue
+        user=user,
+        department_id=department_id,
+        status=status,
+        overdue=overdue,
+        query=query,
+        sort=sort,
     )
-    export = _export(request, None, {"status": status})
+    export = _export(
+        request, None, {"status": status, "overdue": overdue, "q": query, "sort": sort}
+    )
     if export is not None:
         return exports.dispatch_export(export, dispatches)
     now = timezone.now()
@@ -296,9 +307,10 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
         "filters_form": filters,
         "status": status,
         "overdue": overdue,
+        "filtered": bool(status or overdue or query or sort != DispatchSort.DEADLINE),
         "page": page,
         "rows": rows,
-        "filters": query_string(request, "status", "overdue"),
+        "filters": query_string(request, "q", "status", "overdue", "sort"),
         "nav_section": "petitions",
         "petition_section": "inbox",
     }

@@ -1216,6 +1216,7 @@ BASE_QUERIES = 5
         # a grid worker is sent no notifications: no unread count
         ("/petitions/", "grid", 3),
         ("/petitions/inbox/", "handler", 4),
+        ("/petitions/inbox/?q=诉求&sort=whistled", "handler", 4),
         ("/petitions/supervision/", "official", 4),
         ("/petitions/complex/", "worker", 4),
         # the department (scope), count, page, unread count
@@ -1257,12 +1258,12 @@ def test_detail_page_query_count(people: Personas, tree: Tree, world: GridWorld)
             assert client.get(f"/petitions/{petition.pk}/").status_code == 200
         return len(captured)
 
-    # The petition, its whistles, the petition's visibility (once for all its actions: dispatch,
-    # request an extension, supervise, tag; no "start" while the lead department works on it)
-    # and the whistle's (report, return), the timeline, the attachments, the petitioner's
-    # visibility, the departments of the whistle form (its two fields), the work order it may
-    # have become (转为工单), the unread count.
-    expected = BASE_QUERIES + 11
+    # The petition, its whistles and the photos of their results, the petition's visibility
+    # (once for all its actions: dispatch, request an extension, supervise, tag; no "start"
+    # while the lead department works on it) and the whistle's (report, return), the timeline,
+    # the attachments, the petitioner's visibility, the departments of the whistle form (its
+    # two fields), the work order it may have become (转为工单), the unread count.
+    expected = BASE_QUERIES + 12
     assert measure() == expected
     for index in range(5):
         services.petition_supervise(actor=people.official, petition=petition, note=f"督办{index}")

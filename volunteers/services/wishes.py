@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
-from governance.errors import NotAllowed, ValidationFailed
+from governance.errors import NotAllowed
 from governance.models import AuditEvent
+from governance.photos import check_photos
 from governance.workflow import Outcome, record_creation, transition
 from orgchart.models import OrgUnit, Person, User
 from orgchart.policy import AnyUser
@@ -151,14 +152,7 @@ def wish_fulfil(
     now = now or timezone.now()
     note = text(note, "note", required=True)
     if photo is not None:
-        from grids.services import check_photos
-
-        try:
-            check_photos([photo])
-        except ValidationFailed as error:
-            raise ValidationFailed(
-                error.message, fields={"photo": error.fields.get("photos", [])}
-            ) from error
+        check_photos([photo], field="photo")
     outcome = _step(
         wish,
         WishAction.FULFIL,
