@@ -164,29 +164,32 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 TRANSACTIONAL_FIXTURES = {"transactional_db", "django_db_reset_sequences", "live_server"}
 
 
-def rolled_back_db_test(item: pytest.Item) -> bool:
-    """A test in pytest-django's first group: on the database, in a transaction rolled back
-    at its end (not one whose database is flushed afterwards, nor one without a database)."""
+def db_group(item: pytest.Item) -> int:
+    """pytest-django's order: 0 for a test in a transaction rolled back at its end, 1 for one
+    whose database is flushed afterwards (transactional, live server), 2 for one without a
+    database."""
     fixtures = set(getattr(item, "fixturenames", ()))
-    if fixtures & TRANSACTIONAL_FIXTURES:
-        return False
     marker = item.get_closest_marker("django_db")
-    if marker is None:
-        return "db" in fixtures
-    transaction = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
-    reset = marker.kwargs.get("reset_sequences", marker.args[1] if len(marker.args) > 1 else False)
-    return not (transaction or reset)
+    if marker is not None:
+        transaction = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+        reset = marker.kwargs.get(
+            "reset_sequences", marker.args[1] if len(marker.args) > 1 else False
+        )
+        if transaction or reset or fixtures & TRANSACTIONAL_FIXTURES:
+            return 1
+        return 0
+    if fixtures & TRANSACTIONAL_FIXTURES:
+        return 1
+    return 0 if "db" in fixtures else 2
 
 
 def slow_first(items: list[pytest.Item]) -> list[pytest.Item]:
     """pytest-xdist hands tests out in collection order: a test that takes a minute near the
-    end keeps one worker busy while the other has nothing left. Tests marked ``slow`` go first.
-    pytest-django runs the rolled-back database tests before those that flush the database
-    (which removes the rows the data migrations wrote): only those move, so the order of the
-    groups stays."""
-    slow = [item for item in items if item.get_closest_marker("slow") and rolled_back_db_test(item)]
-    moved = set(map(id, slow))
-    return slow + [item for item in items if id(item) not in moved]
+    end keeps one worker busy while the other has nothing left. Tests marked ``slow`` go first
+    within their group of pytest-django's order (tests rolled back, then those that flush the
+    database, which removes the rows the data migrations wrote, then those without one): the
+    order of the groups stays."""
+    return sorted(items, key=lambda item: (db_group(item), not item.get_closest_marker("slow")))
 
 
 def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> None:

@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import time_machine
@@ -242,3 +242,42 @@ def test_a_changed_static_setting_scans_again(settings: Any) -> None:
     headers = dict(after["/static/css/app.css"].alternatives[-1][2])
     assert headers["Cache-Control"] == "max-age=7, public"
     assert before["/static/css/app.css"] is not after["/static/css/app.css"]
+
+
+class _Item:
+    """What ``slow_first`` reads of a collected test."""
+
+    def __init__(self, name: str, fixtures: tuple[str, ...], *marks: pytest.MarkDecorator) -> None:
+        self.name = name
+        self.fixturenames = fixtures
+        self.marks = {mark.name: mark.mark for mark in marks}
+
+    def get_closest_marker(self, name: str) -> pytest.Mark | None:
+        return self.marks.get(name)
+
+
+def test_slow_tests_go_first_within_their_group_of_pytest_djangos_order() -> None:
+    from tests.conftest import slow_first
+
+    slow, db = pytest.mark.slow, pytest.mark.django_db
+    items = [
+        _Item("rolled back", ("db",)),
+        _Item("rolled back, slow", ("db",), slow),
+        _Item("marked, rolled back", (), db),
+        _Item("transactional", ("transactional_db",)),
+        _Item("live server, slow", ("live_server",), slow),
+        _Item("marked transactional, slow", (), db(transaction=True), slow),
+        _Item("no database", ()),
+        _Item("no database, slow", (), slow),
+    ]
+    ordered = slow_first(cast(list[pytest.Item], items))
+    assert [item.name for item in ordered] == [
+        "rolled back, slow",
+        "rolled back",
+        "marked, rolled back",
+        "live server, slow",
+        "marked transactional, slow",
+        "transactional",
+        "no database, slow",
+        "no database",
+    ]

@@ -213,30 +213,27 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     check_admin_querysets()
 
 
-@pytest.mark.parametrize(
-    ("username", "role", "sees_communities"),
-    [
-        ("admin", "admin", 12),
-        ("official", "official", 3),
-        ("worker", "community_worker", 1),
-        ("grid", "grid_worker", 1),
-        ("handler", "department_handler", 9),
-        ("volunteer", "volunteer", 1),
-    ],
-)
-def test_demo_accounts_log_in_with_their_role_and_scope(
-    username: str, role: str, sees_communities: int
-) -> None:
-    seed_org_demo()
-    # A request, as a login has one (django-axes counts failures per address).
-    user = authenticate(RequestFactory().post("/"), username=username, password="demo12345")
-    assert user is not None
-    assert user.role == role
-    assert policy(user, OrgUnit).filter(kind="community").count() == sees_communities
+DEMO_ACCOUNTS = [
+    # username, role, communities in scope
+    ("admin", "admin", 12),
+    ("official", "official", 3),
+    ("worker", "community_worker", 1),
+    ("grid", "grid_worker", 1),
+    ("handler", "department_handler", 9),
+    ("volunteer", "volunteer", 1),
+]
 
 
-def test_worker_grid_and_volunteer_share_the_officials_street() -> None:
-    seed_org_demo()
+def test_demo_accounts_log_in_with_their_role_scope_and_street() -> None:
+    seed_org_demo()  # once for every account: it takes a while
+    for username, role, sees_communities in DEMO_ACCOUNTS:
+        # A request, as a login has one (django-axes counts failures per address).
+        user = authenticate(RequestFactory().post("/"), username=username, password="demo12345")
+        assert user is not None, username
+        assert user.role == role, username
+        communities = policy(user, OrgUnit).filter(kind="community").count()
+        assert communities == sees_communities, username
+    # The tour's street: the community accounts work in the official's street.
     official = User.objects.get(username="official")
     for username in ("worker", "grid", "volunteer"):
         community = User.objects.get(username=username).anchor_unit

@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["default_policies", "world"]  # fixtures, shared with the other tests
 
 
+@pytest.mark.slow
 def test_official_drills_down_follows_overdue_and_exports_the_ranking(
     new_page: NewPage, tree: Tree, people: Personas, default_policies: None
 ) -> None:

@@ -51,6 +51,7 @@ def expect_status(page: Page, status: str) -> None:
     expect(page.locator(".petition-badges [data-status]")).to_have_attribute("data-status", status)
 
 
+@pytest.mark.slow
 def test_worker_logs_and_whistles_handler_reports_and_completes_worker_closes(
     new_page: NewPage,
     tree: Tree,

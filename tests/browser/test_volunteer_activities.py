@@ -38,6 +38,7 @@ def no_horizontal_scroll(page: Page) -> None:
     assert overflow <= 0
 
 
+@pytest.mark.slow
 def test_announce_sign_up_on_a_phone_check_in_and_the_points_appear(
     new_page: NewPage, tree: Tree, people: Personas, vworld: VolunteerWorld
 ) -> None:

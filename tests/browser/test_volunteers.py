@@ -42,6 +42,7 @@ def no_horizontal_scroll(page: Page) -> None:
     assert overflow <= 0
 
 
+@pytest.mark.slow
 def test_worker_posts_volunteer_claims_and_fulfils_worker_confirms_points_appear(
     new_page: NewPage, tree: Tree, people: Personas, vworld: VolunteerWorld
 ) -> None:

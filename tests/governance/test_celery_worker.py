@@ -28,6 +28,7 @@ def worker(tmp_path: Path) -> Iterator[None]:
         print((tmp_path / "worker.log").read_text()[-3000:])
 
 
+@pytest.mark.slow
 def test_task_round_trip_through_redis_and_a_worker_process(worker: None) -> None:
     result = record_heartbeat_task.delay("round-trip")
     recorded_at = result.get(timeout=60)
@@ -36,6 +37,7 @@ def test_task_round_trip_through_redis_and_a_worker_process(worker: None) -> Non
     assert heartbeat.hostname  # written by the worker process, which knows its host
 
 
+@pytest.mark.slow
 def test_beat_schedules_the_heartbeat_the_worker_records(worker: None, tmp_path: Path) -> None:
     assert not Heartbeat.objects.filter(name="worker").exists()
     beat = start(

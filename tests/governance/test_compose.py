@@ -49,6 +49,7 @@ def test_env_example_lists_every_setting_compose_needs() -> None:
     assert {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS"} <= names
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_compose_migrate_and_web_commands_run_on_postgres(tmp_path: Path) -> None:

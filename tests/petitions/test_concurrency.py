@@ -133,6 +133,7 @@ def actions_of(petition_id: int) -> list[str]:
     )
 
 
+@pytest.mark.slow
 def test_two_concurrent_sweepers_escalate_each_due_row_exactly_once(
     backlog: Backlog, people: Personas, tree: Tree
 ) -> None:
@@ -194,6 +195,7 @@ def test_two_concurrent_sweepers_escalate_each_due_row_exactly_once(
     assert PetitionEvent.objects.filter(action=Action.ESCALATE).count() == len(due)
 
 
+@pytest.mark.slow
 def test_users_acting_while_two_sweepers_run_never_deadlock_nor_act_twice(
     backlog: Backlog, people: Personas, tree: Tree
 ) -> None:

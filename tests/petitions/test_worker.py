@@ -163,6 +163,7 @@ def assert_escalated_once(petition: Petition, people: Personas, tree: Tree) -> E
     return escalation
 
 
+@pytest.mark.slow
 def test_beat_and_worker_escalate_due_petitions_and_survive_kill_9(
     stack: Stack, people: Personas, tree: Tree, tmp_path: Path
 ) -> None:
