@@ -90,6 +90,10 @@ class OrgUnit(MPTTModel):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Declared here only to drop the index django-mptt gives ``tree_id`` alone: the (tree_id,
+    # lft) index it adds answers the same lookups, and every index on the table is rewritten
+    # for each row an insert or a move shifts.
+    tree_id = models.PositiveIntegerField(editable=False)
 
     class MPTTMeta:
         # No order_insertion_by: new children go last, so an insert rewrites only the nodes to

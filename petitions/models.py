@@ -342,7 +342,7 @@ class Petition(models.Model):
     )
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     contact_phone_encrypted = models.TextField(_("contact phone (sealed)"), blank=True)
-    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    contact_phone_hash = models.CharField(max_length=64, blank=True)
     contact_phone_head = models.CharField(max_length=5, blank=True)
     contact_phone_tail = models.CharField(max_length=4, blank=True)
     status = models.CharField(
@@ -466,6 +466,11 @@ class Petition(models.Model):
             models.Index(fields=["community", "-created_at"], name="petition_community_recent"),
             models.Index(
                 fields=["petitioner", "category", "created_at"], name="petition_repeat_lookup"
+            ),
+            models.Index(
+                fields=["contact_phone_hash", "category", "created_at"],
+                condition=~Q(contact_phone_hash=""),
+                name="petition_repeat_phone",
             ),
         ]
         constraints = [

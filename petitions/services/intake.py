@@ -61,23 +61,34 @@ def _next_number(year: int) -> str:
 def _find_repeat(
     *, petitioner: Person | None, phone_hash: str, category: str, now: dt.datetime
 ) -> Petition | None:
-    since = now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
-    same_person = Q()
-    if petitioner is not None:
-        same_person |= Q(petitioner=petitioner)
-        if petitioner.mobile_hash:
-            same_person |= Q(contact_phone_hash=petitioner.mobile_hash)
-            same_person |= Q(petitioner__mobile_hash=petitioner.mobile_hash)
-    if phone_hash:
-        same_person |= Q(contact_phone_hash=phone_hash) | Q(petitioner__mobile_hash=phone_hash)
-    if not same_person:
-        return None
-    return (
-        Petition.objects.filter(same_person, category=category, created_at__gte=since)
-        .exclude(status=Status.REJECTED)
-        .order_by("-created_at", "-id")
+    """The latest petition of ``category`` within the repeat window from the same person: the
+    same petitioner, a petitioner with the same mobile phone, or a contact phone that is the
+    petitioner's mobile or the given phone. Two lookups, each on its own index
+    (``petition_repeat_lookup`` with the people found by ``mobile_hash``, and
+    ``petition_repeat_phone``): an OR across the join would read every petition."""
+    hashes = {phone_hash, petitioner.mobile_hash if petitioner is not None else ""} - {""}
+    people = Q(pk=petitioner.pk) if petitioner is not None else Q()
+    if hashes:
+        people |= Q(mobile_hash__in=hashes)
+    recent = Petition.objects.filter(
+        category=category, created_at__gte=_repeat_window_start(now)
+    ).exclude(status=Status.REJECTED)
+    newest = ("-created_at", "-id")
+    found = [
+        recent.filter(petitioner__in=Person.objects.filter(people).values("pk"))
+        .order_by(*newest)
         .first()
-    )
+        if people
+        else None,
+        recent.filter(contact_phone_hash__in=hashes).order_by(*newest).first() if hashes else None,
+    ]
+    candidates = [petition for petition in found if petition is not None]
+    return max(candidates, key=lambda petition: (petition.created_at, petition.pk), default=None)
+
+
+def _repeat_window_start(now: dt.datetime) -> dt.datetime:
+    """The start of the repeat window."""
+    return now - dt.timedelta(days=REPEAT_WINDOW_DAYS)
 
 
 def _check_attachments(files: Sequence[UploadedFile]) -> None:

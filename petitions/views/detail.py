@@ -272,13 +272,29 @@ def _actor_name(user: User | None) -> str:
     return user.get_full_name() or user.username
 
 
-def _timeline(user: Any, petition: Petition, dispatches: list[Dispatch]) -> list[TimelineEntry]:
+# The timeline shows the latest steps; a long-running case (supervised and escalated for
+# months) links to the whole record instead of rendering a hundred entries on every visit.
+TIMELINE_RECENT = 20
+
+
+def _timeline_events(
+    user: Any, petition: Petition, *, everything: bool
+) -> tuple[list[PetitionEvent], bool]:
+    """The events to show in order, and whether earlier ones were left out (one query)."""
+    events = selectors.petition_timeline(user=user, petition=petition)
+    if everything:
+        return list(events), False
+    latest = list(events.reverse()[: TIMELINE_RECENT + 1])
+    return latest[:TIMELINE_RECENT][::-1], len(latest) > TIMELINE_RECENT
+
+
+def _timeline(events: list[PetitionEvent], dispatches: list[Dispatch]) -> list[TimelineEntry]:
     names = {item.department_id: item.department.name for item in dispatches}
     seen = {item.pk: item for item in dispatches}
     satisfaction = dict(Satisfaction.choices)
     deadlines = dict(Deadline.choices)
     entries = []
-    for event in selectors.petition_timeline(user=user, petition=petition):
+    for event in events:
         data = event.data or {}
         detail = ""
         if event.dispatch is not None:
@@ -405,6 +421,9 @@ def _detail(
         and policy.sees_full_names(user)
         and org_selectors.person_list_visible(user=user).filter(pk=person.pk).exists()
     )
+    events, earlier_left_out = _timeline_events(
+        user, petition, everything=request.GET.get("timeline") == "all"
+    )
     repeat_of = None
     if petition.repeat_of_id is not None:
         # The earlier case may lie outside the viewer's area: then it does not exist for them.
@@ -434,7 +453,8 @@ def _detail(
             if department_clocks is None or clock.stage != Deadline.REPORT.value
         ],
         "cards": cards,
-        "timeline": _timeline(user, petition, dispatches),
+        "timeline": _timeline(events, dispatches),
+        "timeline_earlier_left_out": earlier_left_out,
         "attachments": list(petition.attachments.all()),
         "actions": actions,
         "items": items,

@@ -43,6 +43,7 @@ from petitions.models import (
     Urgency,
 )
 from petitions.sweep import escalate_overdue
+from petitions.views.detail import TIMELINE_RECENT
 from tests.conftest import Personas, Tree, client_for, make_user
 from tests.grids.conftest import GridWorld
 from tests.petitions.conftest import NOW, at, bring_to, events_of, log_petition, log_petition_as
@@ -1268,3 +1269,35 @@ def test_detail_page_query_count(people: Personas, tree: Tree, world: GridWorld)
     for index in range(5):
         services.petition_supervise(actor=people.official, petition=petition, note=f"督办{index}")
     assert measure() == expected
+
+
+def test_a_long_timeline_shows_the_latest_steps_and_links_to_the_whole_record(
+    people: Personas, tree: Tree, world: GridWorld
+) -> None:
+    petition = bring_to(Status.DISPATCHED, people, tree, petitioner=world.wang.person)
+    for index in range(25):
+        services.petition_supervise(actor=people.official, petition=petition, note=f"督办{index}")
+    events = list(PetitionEvent.objects.filter(petition=petition).order_by("at", "id"))
+    assert len(events) > TIMELINE_RECENT
+    client = client_for(people.worker)
+
+    response = client.get(f"/petitions/{petition.pk}/")
+    shown = [entry.event for entry in response.context["timeline"]]
+    assert shown == events[-TIMELINE_RECENT:]  # the latest, oldest first
+    assert response.context["timeline_earlier_left_out"] is True
+    page = response.content.decode()
+    assert 'data-testid="timeline-earlier"' in page
+    assert "?timeline=all#timeline-heading" in page
+
+    everything = client.get(f"/petitions/{petition.pk}/?timeline=all")
+    assert [entry.event for entry in everything.context["timeline"]] == events
+    assert everything.context["timeline_earlier_left_out"] is False
+    assert 'data-testid="timeline-earlier"' not in everything.content.decode()
+
+
+def test_a_short_timeline_is_shown_whole(people: Personas, tree: Tree, world: GridWorld) -> None:
+    petition = bring_to(Status.DISPATCHED, people, tree, petitioner=world.wang.person)
+    events = list(PetitionEvent.objects.filter(petition=petition).order_by("at", "id"))
+    response = client_for(people.worker).get(f"/petitions/{petition.pk}/")
+    assert [entry.event for entry in response.context["timeline"]] == events
+    assert response.context["timeline_earlier_left_out"] is False

@@ -1472,6 +1472,10 @@ def test_repeats_by_phone(people, tree, world) -> None:
     assert by_person.repeat_of == first
     by_phone = log_petition(people, tree, contact_phone="139 1234 5678", now=NOW + 2 * HOUR)
     assert by_phone.repeat_of == by_person
+    # Found by both lookups (an earlier one of the petitioner's, a later one from the phone):
+    # the latest is linked.
+    both = log_petition(people, tree, petitioner=wang, now=NOW + 3 * HOUR)
+    assert both.repeat_of == by_phone
 
 
 def test_not_a_repeat(people, tree, world) -> None:
