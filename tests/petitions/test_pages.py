@@ -1263,7 +1263,7 @@ def test_detail_page_query_count(people: Personas, tree: Tree, world: GridWorld)
     # (once for all its actions: dispatch, request an extension, supervise, tag; no "start"
     # while the lead department works on it) and the whistle's (report, return), the timeline,
     # the attachments, the petitioner's visibility, the departments of the whistle form (its
-    # two fields), the work order it may have become (转为工单), the unread count.
+    # two fields), the work order it may have become (转为服务项目), the unread count.
     expected = BASE_QUERIES + 12
     assert measure() == expected
     for index in range(5):

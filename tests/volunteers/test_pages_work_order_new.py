@@ -360,7 +360,7 @@ def test_the_petition_page_turns_it_into_a_work_order_then_links_the_order(
     worker = client_for(people.worker)
     html = worker.get(url).content.decode()
     assert f'href="{NEW}?petition={petition.pk}"' in html
-    assert "Turn into a work order (转为工单)" in html
+    assert "Turn into a work order" in html
     official = client_for(people.official).get(url).content.decode()
     assert 'data-testid="turn-into-work-order"' not in official
     order = services.work_order_create(
