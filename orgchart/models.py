@@ -88,6 +88,16 @@ class OrgUnit(MPTTModel):
     is_weak = models.BooleanField(
         _("weak and lax"), default=False, help_text=_("Flagged as weak and lax (软弱涣散).")
     )
+    # A public office number (not personal data): printed on the notices the unit hands out.
+    phone = models.CharField(
+        _("office phone"),
+        max_length=30,
+        blank=True,
+        help_text=_(
+            "The office's public phone, printed on the acceptance notices of the cases it "
+            "handles (units without one print the nearest unit's above them)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -42,6 +42,7 @@ class OrgUnitSerializer(serializers.ModelSerializer[OrgUnit]):
             "branch_type",
             "rating",
             "is_weak",
+            "phone",
             "descendant_count",
         ]
         read_only_fields = fields
@@ -78,6 +79,9 @@ class OrgUnitUpdateSerializer(serializers.Serializer[Any]):
         choices=OrgUnit.Rating.choices, required=False, allow_blank=True
     )
     is_weak = serializers.BooleanField(required=False)
+    phone = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, help_text=_("The office's public phone.")
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):

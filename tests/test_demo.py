@@ -176,6 +176,17 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     assert OrgUnit.objects.filter(kind="street", area_type="rural").count() == 1
     assert str(OrgUnit.objects.get(kind="street", area_type="rural").kind_label) == "乡镇"
     assert Department.objects.count() == 6
+    # Streets and communities have office phones, but for one village (its notices give the
+    # township's).
+    phones = dict(
+        OrgUnit.objects.filter(kind__in=["street", "community"]).values_list("name", "phone")
+    )
+    assert [name for name, phone in phones.items() if not phone] == ["王家庄村"]
+    assert phones["光明社区"] == "0315-2871101"
+    assert selectors.orgunit_phone_unit(unit=OrgUnit.objects.get(name="王家庄村")) == (
+        OrgUnit.objects.get(name="青山镇")
+    )
+    assert not OrgUnit.objects.filter(kind__in=["city", "district", "compound"]).exclude(phone="")
     snapshot = list(OrgUnit.objects.order_by("pk").values_list("pk", "name", "lft", "rght"))
 
     again = io.StringIO()

@@ -35,6 +35,7 @@ class OrgUnitAdminForm(forms.ModelForm):
             "parent",
             "area_type",
             "division_code",
+            "phone",
             "party_org_name",
             "party_org_type",
             "branch_type",

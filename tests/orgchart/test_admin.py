@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from governance.models import AuditEvent
 from orgchart.models import OrgUnit, User
 from orgchart.services import orgtree_check
 from tests.conftest import Personas, Tree, client_for, make_user
@@ -106,6 +107,21 @@ def test_edit_changes_plain_fields(tree: Tree, people: Personas) -> None:
     assert response.status_code == 302
     heping = OrgUnit.objects.get(pk=tree.heping.pk)
     assert (heping.rating, heping.is_weak, heping.parent_id) == ("D", True, tree.east.pk)
+
+
+def test_the_office_phone_is_edited_through_the_service(tree: Tree, people: Personas) -> None:
+    client = client_for(people.street_admin)
+    fields = {"name": "和平社区", "area_type": "urban", "division_code": "139902001002"}
+    response = client.post(change_url(tree.heping), {**fields, "phone": "0315－2871102"})
+    assert response.status_code == 302
+    assert OrgUnit.objects.get(pk=tree.heping.pk).phone == "0315-2871102"  # normalised
+    event = AuditEvent.objects.filter(object_type="orgchart.OrgUnit", action="update").latest("id")
+    assert event.changes == {"phone": "0315-2871102"}
+    # The service's message lands on the field, and nothing changes.
+    response = client.post(change_url(tree.heping), {**fields, "phone": "请拨2871102"})
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["phone"]
+    assert OrgUnit.objects.get(pk=tree.heping.pk).phone == "0315-2871102"
 
 
 def test_drag_and_drop_moves_through_the_service(tree: Tree, people: Personas) -> None:
