@@ -26,6 +26,7 @@ from grids.services import restricted_tags_of
 from notifications.models import Notification
 from orgchart import selectors, services
 from orgchart.demo import REFERENCE_DATE, people_plan, seed_org_demo, seed_people_demo
+from orgchart.demo.people import EMPLOYER_PARTY_ORGS
 from orgchart.models import (
     EXPECTED_POSTS,
     Department,
@@ -367,6 +368,15 @@ def check_party_members() -> None:
             assert member.home_community is not None
             assert member.home_community.kind == "community"
             assert member.employer
+            # Their own party organisation is the employer's, not the community's: but for
+            # the community's staff, whose employer is the community (居委会/村委会).
+            if member.employer.endswith("民委员会"):
+                assert member.employer_party_org == ""
+            else:
+                assert member.employer_party_org == EMPLOYER_PARTY_ORGS.get(
+                    member.employer, member.employer
+                )
+            assert member.party_organisation.startswith("中共")
             assert member.dual_registered_on is not None
             assert member.joined_on <= member.dual_registered_on <= REFERENCE_DATE
         else:

@@ -646,6 +646,7 @@ def test_party_member_endpoints(tree: Tree, people: Personas) -> None:
                 "joined_on": "2023-07-01",
                 "home_community": tree.guangming.pk,
                 "employer": "区财政局",
+                "employer_party_org": "中共区财政局机关委员会",
                 "dual_registered_on": "2023-09-01",
             },
             format="json",
@@ -662,6 +663,8 @@ def test_party_member_endpoints(tree: Tree, people: Personas) -> None:
         "home_community": tree.guangming.pk,
         "home_community_name": "光明社区",
         "employer": "区财政局",
+        "employer_party_org": "中共区财政局机关委员会",
+        "party_organisation": "中共区财政局机关委员会",
         "dual_registered_on": "2023-09-01",
     }
     assert created["person"]["id"] == person.pk

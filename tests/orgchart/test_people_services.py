@@ -919,6 +919,7 @@ def test_party_member_create(tree: Tree, people: Personas) -> None:
         joined_on=dt.date(2023, 7, 1),
         home_community=tree.guangming,
         employer="云阳区财政局",
+        employer_party_org=" 中共云阳区财政局 机关委员会 ",
         dual_registered_on=dt.date(2023, 9, 1),
     )
     stored = PartyMember.objects.values().get()
@@ -931,8 +932,10 @@ def test_party_member_create(tree: Tree, people: Personas) -> None:
         "joined_on": dt.date(2023, 7, 1),
         "home_community_id": tree.guangming.pk,
         "employer": "云阳区财政局",
+        "employer_party_org": "中共云阳区财政局 机关委员会",  # spaces collapsed, ends trimmed
         "dual_registered_on": dt.date(2023, 9, 1),
     }
+    assert member.party_organisation == "中共云阳区财政局 机关委员会"
     assert set(PersonRegistration.objects.values_list("unit__name", flat=True)) == {
         "1号楼",
         "下沉党员支部",
@@ -965,6 +968,7 @@ def test_party_member_create(tree: Tree, people: Personas) -> None:
                 "joined_on": "2023-07-01",
                 "home_community": tree.guangming.pk,
                 "employer": "云阳区财政局",
+                "employer_party_org": "中共云阳区财政局 机关委员会",
                 "dual_registered_on": "2023-09-01",
             },
         ),
