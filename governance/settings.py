@@ -146,7 +146,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mptt",
-    "axes",
+    "governance.apps.AxesConfig",  # django-axes, named for the admin index
     "governance",
     "orgchart",
     "grids",

@@ -24,6 +24,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from governance.admin_display import boolean_icon
 from governance.errors import ApplicationError, ValidationFailed
 from grids import selectors, services
 from grids.models import (
@@ -437,9 +438,9 @@ class GridStaffAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
     def person_name(self, staff: GridStaff) -> str:
         return staff.person.name
 
-    @admin.display(description=gettext_lazy("party member"), boolean=True)
-    def party_member(self, staff: WithAnnotations[GridStaff, selectors.StaffFigures]) -> bool:
-        return bool(staff.is_party_member)
+    @admin.display(description=gettext_lazy("party member"))
+    def party_member(self, staff: WithAnnotations[GridStaff, selectors.StaffFigures]) -> str:
+        return boolean_icon(bool(staff.is_party_member))
 
     def get_fields(self, request: HttpRequest, obj: GridStaff | None = None) -> Any:
         if obj is None:

@@ -202,6 +202,7 @@ def party_member_columns(context: LedgerContext) -> list[Column[PartyMember]]:
         C(header(PartyMember, "status"), lambda m: status(m.status), width=8),
         C(gettext_lazy("Joined the party"), lambda m: m.joined_on, Kind.DATE, width=12),
         C(header(PartyMember, "employer"), lambda m: m.employer, width=24),
+        C(header(PartyMember, "employer_party_org"), lambda m: m.employer_party_org, width=28),
         C(
             gettext_lazy("Dual registration"),
             lambda m: m.home_community.name if m.home_community else "",

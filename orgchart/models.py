@@ -88,6 +88,16 @@ class OrgUnit(MPTTModel):
     is_weak = models.BooleanField(
         _("weak and lax"), default=False, help_text=_("Flagged as weak and lax (软弱涣散).")
     )
+    # A public office number (not personal data): printed on the notices the unit hands out.
+    phone = models.CharField(
+        _("office phone"),
+        max_length=30,
+        blank=True,
+        help_text=_(
+            "The office's public phone, printed on the acceptance notices of the cases it "
+            "handles (units without one print the nearest unit's above them)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Declared here only to drop the index django-mptt gives ``tree_id`` alone: the (tree_id,
@@ -409,6 +419,10 @@ class PartyMember(models.Model):
         verbose_name=_("party organisation"),
         on_delete=models.PROTECT,
         related_name="party_members",
+        help_text=_(
+            "The unit of this tree that keeps the membership: for an in-service member whose "
+            "party organisation is at their employer, the community that keeps their record."
+        ),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     membership = models.CharField(
@@ -425,6 +439,17 @@ class PartyMember(models.Model):
         related_name="registered_party_members",
     )
     employer = models.CharField(_("employer"), max_length=150, blank=True)
+    # An in-service member's own party organisation is usually their employer's (a hospital's
+    # or a company's party committee), which is no unit of this tree: kept by name.
+    employer_party_org = models.CharField(
+        _("party organisation at the employer"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "For an in-service member whose membership is kept by their employer's party "
+            "organisation: its name, e.g. 中共云州市中心医院委员会."
+        ),
+    )
     dual_registered_on = models.DateField(_("dual registration date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -435,6 +460,13 @@ class PartyMember(models.Model):
 
     def __str__(self) -> str:
         return str(self.person)
+
+    @property
+    def party_organisation(self) -> str:
+        """The member's own party organisation as users name it: the employer's where the
+        membership is kept at work, else the organisation unit's party name (中共光明社区委员会),
+        else the unit's name."""
+        return self.employer_party_org or self.organisation.party_org_name or self.organisation.name
 
 
 class Post(models.Model):

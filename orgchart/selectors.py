@@ -78,6 +78,19 @@ def orgunit_ancestors(*, unit: OrgUnit) -> QuerySet[OrgUnit]:
     )
 
 
+def orgunit_phone_unit(*, unit: OrgUnit) -> OrgUnit | None:
+    """The nearest unit from ``unit`` upward (the unit itself first) with an office phone, or
+    None. Office phones are public: the notices a unit hands out give its own, or the
+    nearest one above it (a compound's residents call the community)."""
+    return (
+        unit.get_ancestors(include_self=True)
+        .exclude(phone="")
+        .only("id", "name", "phone", "level")
+        .order_by("-level")
+        .first()
+    )
+
+
 def orgunit_counts_by_kind(*, user: AnyUser, within: OrgUnit | None = None) -> dict[str, int]:
     """How many units of each kind the user sees (one query)."""
     rows = (

@@ -42,6 +42,7 @@ class OrgUnitSerializer(serializers.ModelSerializer[OrgUnit]):
             "branch_type",
             "rating",
             "is_weak",
+            "phone",
             "descendant_count",
         ]
         read_only_fields = fields
@@ -78,6 +79,9 @@ class OrgUnitUpdateSerializer(serializers.Serializer[Any]):
         choices=OrgUnit.Rating.choices, required=False, allow_blank=True
     )
     is_weak = serializers.BooleanField(required=False)
+    phone = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, help_text=_("The office's public phone.")
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):
@@ -234,6 +238,13 @@ class ScopedPersonField(serializers.PrimaryKeyRelatedField[Person]):
 class PartyMemberSerializer(serializers.ModelSerializer[PartyMember]):
     person = PersonSerializer(read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    party_organisation = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The member's own party organisation: the employer's, or the organisation unit's "
+            "party name."
+        ),
+    )
     home_community_name = serializers.CharField(
         source="home_community.name", read_only=True, default=""
     )
@@ -251,6 +262,8 @@ class PartyMemberSerializer(serializers.ModelSerializer[PartyMember]):
             "home_community",
             "home_community_name",
             "employer",
+            "employer_party_org",
+            "party_organisation",
             "dual_registered_on",
         ]
         read_only_fields = fields
@@ -264,6 +277,7 @@ class PartyMemberWriteSerializer(serializers.Serializer[Any]):
     joined_on = DayField(required=False, allow_null=True)
     home_community = ScopedUnitField(required=False, allow_null=True)
     employer = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    employer_party_org = serializers.CharField(max_length=150, required=False, allow_blank=True)
     dual_registered_on = DayField(required=False, allow_null=True)
 
 

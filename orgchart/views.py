@@ -323,6 +323,13 @@ def person_new(request: HttpRequest) -> HttpResponse:
                     request,
                     _("This person was already registered; they are now linked to your unit."),
                 )
+            if not selectors.person_list_visible(user=user).filter(pk=registration.person.pk):
+                # A grid worker's people are its grids' residents: not this one, yet.
+                messages.info(
+                    request,
+                    _("They appear among your people once they live in a household of your grids."),
+                )
+                return redirect("orgchart:people")
             return redirect("orgchart:person", pk=registration.person.pk)
     context = {
         "form": form,
@@ -436,6 +443,7 @@ def unit_party_members(request: HttpRequest, pk: int) -> HttpResponseBase:
 class PostRow:
     post: Post
     name: str
+    linked: bool  # the holder has a person page for the user
 
 
 @dataclass
@@ -471,12 +479,25 @@ def unit_posts(request: HttpRequest, pk: int) -> HttpResponseBase:
     vacancies = selectors.post_vacancies(user=user, within=unit, limit=VACANCY_UNIT_LIMIT)
     parents = _parent_names([post.unit for post in posts] + [v.unit for v in vacancies], unit)
     full = policy.sees_full_names(user)
+    # Every holder has a page for the roles that see the area's people; a grid worker sees
+    # only their grids' residents, asked once for the page.
+    linked = {post.holder_id for post in posts}
+    if not policy.sees_area_people(user):
+        linked = (
+            set(
+                selectors.person_list_visible(user=user)
+                .filter(pk__in=linked)
+                .values_list("pk", flat=True)
+            )
+            if policy.works_with_people(user)
+            else set()
+        )
     groups: list[UnitPosts] = []
     for post in posts:
         if not groups or groups[-1].unit.pk != post.unit_id:
             groups.append(UnitPosts(post.unit, parents.get(post.unit.parent_id, "")))
         name = post.holder.name if full else post.holder.masked_name
-        groups[-1].posts.append(PostRow(post, name))
+        groups[-1].posts.append(PostRow(post, name, post.holder_id in linked))
     post_order = {kind: index for index, kind in enumerate(Post.Kind.values)}
     for group in groups:  # secretary first, as the posts are declared
         group.posts.sort(key=lambda row: post_order[row.post.kind])
@@ -494,7 +515,6 @@ def unit_posts(request: HttpRequest, pk: int) -> HttpResponseBase:
         "vacancy_groups": vacancy_groups,
         "vacancies_cut": (unit.rght - unit.lft + 1) // 2 > VACANCY_UNIT_LIMIT,
         "vacancy_unit_limit": VACANCY_UNIT_LIMIT,
-        "link_people": policy.works_with_people(user),
         "can_export_in_full": policy.may_reveal_in_bulk(user),
         "watermark": True,
     }

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from governance import pii
+from governance.admin_display import BooleanColumnsMixin
 from governance.errors import ApplicationError, ValidationFailed
 from orgchart import policy
 from orgchart.admin.base import (
@@ -47,10 +48,13 @@ from petitions.models import (
     CalendarYear,
     DeadlinePolicy,
     Dispatch,
+    DispatchStatus,
     Escalation,
     Petition,
     PetitionEvent,
+    Status,
     TimeUnit,
+    holiday_label,
 )
 from petitions.services.calendar import (
     calendar_day_delete,
@@ -104,7 +108,7 @@ class ServiceErrorsMixin(AdminBase):
             return http.HttpResponseRedirect(request.get_full_path())
 
 
-class AdminsOnlyMixin(AdminBase):
+class AdminsOnlyMixin(BooleanColumnsMixin):
     """Rows that belong to no unit (policies, the calendar): every admin sees them, other
     roles have no admin. No bulk delete."""
 
@@ -453,7 +457,7 @@ class CalendarDayAdmin(AdminsOnlyMixin, admin.ModelAdmin):
     new clocks count with the change. A wrongly entered day is deleted, one at a time."""
 
     form = CalendarDayForm
-    list_display = ["date", "weekday", "kind", "is_working_day", "name"]
+    list_display = ["date", "weekday", "kind", "is_working_day", "holiday_name"]
     list_filter = ["is_working_day"]
     search_fields = ["name"]
     date_hierarchy = "date"
@@ -467,6 +471,10 @@ class CalendarDayAdmin(AdminsOnlyMixin, admin.ModelAdmin):
                 day.date.weekday()
             ]
         )
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def holiday_name(self, day: CalendarDay) -> str:
+        return holiday_label(day.name)
 
     @admin.display(description=gettext_lazy("kind"))
     def kind(self, day: CalendarDay) -> str:
@@ -722,10 +730,24 @@ class EscalationAdmin(ReadOnlyScopedAdmin):
         return escalation.petition.number
 
 
+def _status_label(event: PetitionEvent, status: str) -> str:
+    """A status of an event as users call it: the dispatch's for a step of a dispatch."""
+    labels = dict(DispatchStatus.choices if event.dispatch_id else Status.choices)
+    return str(labels.get(status, status))
+
+
 @admin.register(PetitionEvent)
 class PetitionEventAdmin(ReadOnlyScopedAdmin):
     policy_resource = PetitionEvent
-    list_display = ["petition_number", "at", "action", "from_status", "to_status", "actor", "unit"]
+    list_display = [
+        "petition_number",
+        "at",
+        "action",
+        "status_before",
+        "status_after",
+        "actor",
+        "unit",
+    ]
     list_filter = ["action"]
     list_select_related = ["petition", "actor", "unit"]
     search_fields = ["=petition__number"]
@@ -735,3 +757,17 @@ class PetitionEventAdmin(ReadOnlyScopedAdmin):
     @admin.display(description=gettext_lazy("petition"), ordering="petition__number")
     def petition_number(self, event: PetitionEvent) -> str:
         return event.petition.number
+
+    @admin.display(
+        description=PetitionEvent._meta.get_field("from_status").verbose_name,
+        ordering="from_status",
+    )
+    def status_before(self, event: PetitionEvent) -> str:
+        return _status_label(event, event.from_status)
+
+    @admin.display(
+        description=PetitionEvent._meta.get_field("to_status").verbose_name,
+        ordering="to_status",
+    )
+    def status_after(self, event: PetitionEvent) -> str:
+        return _status_label(event, event.to_status)

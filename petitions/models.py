@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -43,6 +44,25 @@ class CalendarYear(models.Model):
         return str(self.year)
 
 
+# chinesecalendar names the holidays in English (the names the calendar days keep); they are
+# shown in the user's language. A name edited in the admin is shown as it was written.
+HOLIDAY_NAMES: dict[str, Promise] = {
+    "New Year's Day": pgettext_lazy("holiday", "New Year's Day"),
+    "Spring Festival": pgettext_lazy("holiday", "Spring Festival"),
+    "Tomb-sweeping Day": pgettext_lazy("holiday", "Tomb-sweeping Day"),
+    "Labour Day": pgettext_lazy("holiday", "Labour Day"),
+    "Dragon Boat Festival": pgettext_lazy("holiday", "Dragon Boat Festival"),
+    "National Day": pgettext_lazy("holiday", "National Day"),
+    "Mid-autumn Festival": pgettext_lazy("holiday", "Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": pgettext_lazy("holiday", "Anti-Fascist 70th Day"),
+}
+
+
+def holiday_label(name: str) -> str:
+    """A calendar day's name in the user's language (chinesecalendar's English names)."""
+    return str(HOLIDAY_NAMES.get(name, name))
+
+
 class CalendarDay(models.Model):
     """A day that differs from Monday–Friday: a public holiday on a weekday (is_working_day
     False) or a make-up working day on a weekend (调休, is_working_day True)."""
@@ -57,7 +77,7 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.name}"
+        return f"{self.date} {holiday_label(self.name)}"
 
 
 # --- Deadline policies -----------------------------------------------------------------------
@@ -128,7 +148,7 @@ class DeadlinePolicy(models.Model):
         _("unit"), max_length=15, choices=TimeUnit.choices, default=TimeUnit.CALENDAR_DAYS
     )
     yellow_at = models.PositiveSmallIntegerField(
-        _("yellow light at (% of the time)"),
+        _("yellow light at (percent of the time)"),
         default=80,
         help_text=_("A clock turns yellow when this share of its time has passed."),
     )

@@ -316,6 +316,7 @@ def insert_tree() -> Tree:
             "branch_type": extra.get("branch_type", ""),
             "rating": extra.get("rating", ""),
             "is_weak": False,
+            "phone": "",
         }
         lft, rght, level = positions[attr]
         units[attr] = OrgUnit(

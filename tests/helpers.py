@@ -7,6 +7,9 @@
 * ``frozen_at(moment)``: an autouse fixture for a module whose tests run at ``moment``.
 * ``resident_id(first17)``: a valid 18-digit ID number ending in its check character (from
   tests/factories.py, where the factories for the rows the tests need are).
+* ``residents_of_grid_of(account, community, *people)``: ``people`` live in a household of a
+  new grid of ``community`` that the grid worker's ``account`` staffs (a grid worker's people
+  are its grids' residents).
 * The ``english`` fixture (messages in English) is in tests/conftest.py; a module whose every
   test wants it says ``pytest.mark.usefixtures("english")``.
 """
@@ -23,8 +26,11 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
-from orgchart.models import User
+from grids import services as grid_services
+from grids.models import Household
+from orgchart.models import OrgUnit, Person, User
 from tests.conftest import client_for
+from tests.factories import PersonFactory
 from tests.factories import resident_id as resident_id
 
 
@@ -61,3 +67,17 @@ def frozen_at(moment: dt.datetime) -> Any:
             yield
 
     return frozen
+
+
+def residents_of_grid_of(account: User, community: OrgUnit, *people: Person) -> Household:
+    """``people`` live in one household of a new basic grid of ``community`` that ``account``
+    (a grid worker's) staffs: they are among the people the grid worker sees."""
+    grid = grid_services.grid_create(actor=None, community=community, name="测试网格")
+    staff = PersonFactory.create(unit=community, name="网格员丙", document_number="")
+    grid_services.grid_staff_appoint(
+        actor=None, grid=grid, person=staff, account=account, started_on=dt.date(2024, 1, 1)
+    )
+    home = grid_services.household_create(actor=None, grid=grid, address="测试路1号")
+    for person in people:
+        grid_services.resident_add(actor=None, household=home, person=person)
+    return home

@@ -26,6 +26,7 @@ from grids.services import restricted_tags_of
 from notifications.models import Notification
 from orgchart import selectors, services
 from orgchart.demo import REFERENCE_DATE, people_plan, seed_org_demo, seed_people_demo
+from orgchart.demo.people import EMPLOYER_PARTY_ORGS
 from orgchart.models import (
     EXPECTED_POSTS,
     Department,
@@ -176,6 +177,17 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     assert OrgUnit.objects.filter(kind="street", area_type="rural").count() == 1
     assert str(OrgUnit.objects.get(kind="street", area_type="rural").kind_label) == "乡镇"
     assert Department.objects.count() == 6
+    # Streets and communities have office phones, but for one village (its notices give the
+    # township's).
+    phones = dict(
+        OrgUnit.objects.filter(kind__in=["street", "community"]).values_list("name", "phone")
+    )
+    assert [name for name, phone in phones.items() if not phone] == ["王家庄村"]
+    assert phones["光明社区"] == "0315-2871101"
+    assert selectors.orgunit_phone_unit(unit=OrgUnit.objects.get(name="王家庄村")) == (
+        OrgUnit.objects.get(name="青山镇")
+    )
+    assert not OrgUnit.objects.filter(kind__in=["city", "district", "compound"]).exclude(phone="")
     snapshot = list(OrgUnit.objects.order_by("pk").values_list("pk", "name", "lft", "rght"))
 
     again = io.StringIO()
@@ -353,6 +365,15 @@ def check_party_members() -> None:
             assert member.home_community is not None
             assert member.home_community.kind == "community"
             assert member.employer
+            # Their own party organisation is the employer's, not the community's: but for
+            # the community's staff, whose employer is the community (居委会/村委会).
+            if member.employer.endswith("民委员会"):
+                assert member.employer_party_org == ""
+            else:
+                assert member.employer_party_org == EMPLOYER_PARTY_ORGS.get(
+                    member.employer, member.employer
+                )
+            assert member.party_organisation.startswith("中共")
             assert member.dual_registered_on is not None
             assert member.joined_on <= member.dual_registered_on <= REFERENCE_DATE
         else:

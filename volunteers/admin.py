@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from governance.admin_display import BooleanColumnsMixin
 from governance.errors import ApplicationError
 from grids.admin import ReadOnlyScopedAdmin, ServiceErrorsMixin
 from orgchart import policy
@@ -391,7 +392,7 @@ class TeamAdmin(CreateThroughServiceAdmin):
 
 
 @admin.register(PointRule)
-class PointRuleAdmin(admin.ModelAdmin):
+class PointRuleAdmin(BooleanColumnsMixin, admin.ModelAdmin):
     """The points rules are the whole city's: admins see them, a superuser changes the points
     or switches a rule off (audited). The rules themselves come with the code
     (``point_rules_ensure_defaults``): none added or deleted here."""

@@ -42,7 +42,7 @@ from orgchart.exports import (
     yes,
     yes_no,
 )
-from orgchart.models import Person
+from orgchart.models import PartyMember, Person
 from orgchart.policy import AnyUser
 from volunteers import selectors
 from volunteers.models import (
@@ -439,9 +439,10 @@ def dual_registration_columns(context: LedgerContext) -> list[Column[DualRegistr
         ),
         C(
             gettext_lazy("Party organisation"),
-            lambda r: r.party_member.organisation.name,
-            width=20,
+            lambda r: r.party_member.party_organisation,
+            width=24,
         ),
+        C(header(PartyMember, "employer"), lambda r: r.party_member.employer, width=24),
         C(header(DualRegistration, "community"), lambda r: r.community.name, width=14),
         C(
             header(DualRegistration, "partner"),

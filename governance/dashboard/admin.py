@@ -9,13 +9,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from governance.admin_display import BooleanColumnsMixin
 from governance.dashboard.models import RankingScheme
 from governance.dashboard.services import ranking_scheme_save
 from orgchart import policy
 
 
 @admin.register(RankingScheme)
-class RankingSchemeAdmin(admin.ModelAdmin):
+class RankingSchemeAdmin(BooleanColumnsMixin, admin.ModelAdmin):
     list_display = ["name", "is_active", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "is_active"]}),

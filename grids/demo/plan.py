@@ -25,6 +25,7 @@ from pypinyin import lazy_pinyin
 from governance.identity import check_character
 from grids.models import TARGET_HOUSEHOLDS, Grid, GridStaff, Household, Resident
 from orgchart.demo.people import (
+    EMPLOYER_PARTY_ORGS,
     EMPLOYERS_RURAL,
     EMPLOYERS_URBAN,
     GIVEN_NAMES,
@@ -814,6 +815,8 @@ class _GridsPlanner:
                 home_community=community,
                 employer=employer,
                 dual_registered_on=min(registered, REFERENCE_DATE - dt.timedelta(days=10)),
+                # Community staff belong to the community's party organisation.
+                employer_party_org=EMPLOYER_PARTY_ORGS.get(employer, ""),
             )
         self.member_of[index] = member
         self.plan.members.append(member)

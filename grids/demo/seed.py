@@ -349,6 +349,7 @@ class _Seeder:
                     self.units[member.home_community] if member.home_community else None
                 ),
                 employer=member.employer,
+                employer_party_org=member.employer_party_org,
                 dual_registered_on=member.dual_registered_on,
             )
             self.result.created_party_members += 1

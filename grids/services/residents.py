@@ -103,6 +103,32 @@ def resident_add(
     _check(actor, "household.add_resident", household)
     if actor is not None:
         policy.require(actor, "person.view", person)
+    return _add_resident(
+        actor=actor,
+        household=household,
+        person=person,
+        relation=relation,
+        registered_here=registered_here,
+        lives_here=lives_here,
+        care_tags=care_tags,
+        restricted_tags=restricted_tags,
+        moved_in_on=moved_in_on,
+    )
+
+
+def _add_resident(
+    *,
+    actor: AnyUser | None,
+    household: Household,
+    person: Person,
+    relation: str = Resident.Relation.OTHER,
+    registered_here: bool = True,
+    lives_here: bool = True,
+    care_tags: Iterable[str] | None = None,
+    restricted_tags: Iterable[str] | None = None,
+    moved_in_on: dt.date | None = None,
+) -> Resident:
+    """``resident_add`` once the household and the person are settled as the actor's."""
     if relation not in Resident.Relation.values:
         raise _fail("relation", _("Not a valid choice."))
     errors = _resident_errors(registered_here=registered_here, lives_here=lives_here)
@@ -176,7 +202,10 @@ def resident_register(
         )
     _check(actor, "household.add_resident", household)
     person = person_register(actor=actor, unit=household.community, **person_data).person
-    return resident_add(actor=actor, household=household, person=person, **resident_fields)
+    # The actor has just registered this person at the community (or found them there by
+    # their document): theirs to add, though a grid worker sees its grids' residents only,
+    # which they become now.
+    return _add_resident(actor=actor, household=household, person=person, **resident_fields)
 
 
 RESIDENT_FIELDS = frozenset(

@@ -130,7 +130,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     actions = ["reset_passwords"]
     list_display = [
         "username",
-        "get_full_name",
+        "full_name",
         "role",
         "anchor_unit",
         "anchor_department",
@@ -155,6 +155,10 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         (None, {"fields": ("username", "first_name", "email")}),
         (gettext_lazy("Role and area"), {"fields": ("role", "anchor_unit", "anchor_department")}),
     )
+
+    @admin.display(description=gettext_lazy("full name"), ordering="first_name")
+    def full_name(self, user: User) -> str:
+        return user.get_full_name()
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
         if obj is None:

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from governance.admin_display import BooleanColumnsMixin
 from governance.errors import ValidationFailed
 from orgchart import policy
 from orgchart.models import (
@@ -30,7 +31,7 @@ else:
     AdminBase = object
 
 
-class ScopedAdminMixin(AdminBase):
+class ScopedAdminMixin(BooleanColumnsMixin):
     """Rows outside the user's scope are missing: the queryset is the policy's (``overseen``:
     the rows ``policy`` gives, or the resource's oversight rule where it has one), and a
     change, delete or history URL of such a row answers 404 instead of redirecting with a

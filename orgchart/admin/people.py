@@ -278,6 +278,7 @@ class PartyMemberAdminForm(forms.ModelForm):
             "joined_on",
             "home_community",
             "employer",
+            "employer_party_org",
             "dual_registered_on",
         ]
 
@@ -303,6 +304,7 @@ PARTY_MEMBER_FIELDS = (
     "joined_on",
     "home_community",
     "employer",
+    "employer_party_org",
     "dual_registered_on",
 )
 

@@ -7,12 +7,15 @@ change form; there is no bulk delete.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms, http
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from mptt.admin import DraggableMPTTAdmin
@@ -35,6 +38,7 @@ class OrgUnitAdminForm(forms.ModelForm):
             "parent",
             "area_type",
             "division_code",
+            "phone",
             "party_org_name",
             "party_org_type",
             "branch_type",
@@ -73,7 +77,7 @@ class OrgUnitAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
         "division_code",
         "party_org_name",
         "rating",
-        "is_weak",
+        "weak_flag",
     ]
     list_display_links = ["indented_title"]
     list_filter = ["kind", "area_type", "rating", "is_weak"]
@@ -82,6 +86,10 @@ class OrgUnitAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
     # Drag and drop needs whole subtrees on one page; an admin's area (a street, a district)
     # fits. Filters narrow it for superusers of a large city.
     list_per_page = 2000
+    # The tree opens this many levels deep from the top of the admin's area (a city: its
+    # districts and their streets); after that the browser remembers what the admin opened
+    # and closed. django-mptt itself opens all of it or none.
+    open_levels = 2
 
     @admin.display(description=gettext_lazy("name"))
     def indented_title(self, item: OrgUnit) -> str:
@@ -90,6 +98,51 @@ class OrgUnitAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
     @admin.display(description=gettext_lazy("kind"))
     def kind_label(self, unit: OrgUnit) -> str:
         return unit.kind_label
+
+    @admin.display(description=gettext_lazy("weak and lax"), ordering="is_weak", empty_value="")
+    def weak_flag(self, unit: OrgUnit) -> str:
+        """软弱涣散 for a weak unit, nothing for the others (not a red ✖ on every normal unit)."""
+        if not unit.is_weak:
+            return ""  # blank (empty_value), not the changelist's "-"
+        return format_html('<strong class="weak-flag">{}</strong>', _("Weak and lax"))
+
+    def _storage_name(self, request: HttpRequest) -> str:
+        # Per account: one browser may serve a city's admin and a street's.
+        return f"orgchart_orgunit_closed_{request.user.pk}"
+
+    def _tree_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super()._tree_context(request)
+        context["storageName"] = self._storage_name(request)
+        return context
+
+    def _closed_at_first(self, request: HttpRequest) -> list[int]:
+        """The units with children ``open_levels`` or more levels below the top of the
+        admin's area: closed the first time the tree is shown (one query)."""
+        anchor = getattr(request.user, "anchor_unit", None)
+        scope = policy.scope_of(request.user)
+        top = 0 if scope.everything or anchor is None else anchor.level
+        units = self.get_queryset(request).order_by()
+        return list(
+            units.filter(level__gte=top + self.open_levels)
+            .exclude(rght=F("lft") + 1)
+            .values_list("pk", flat=True)
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context is not None and "media" in context:
+            # Before django-mptt's script, which reads the remembered state on page load.
+            opening = forms.Script(
+                "js/admin-tree.js",
+                **{
+                    "data-storage": self._storage_name(request),
+                    "data-closed": json.dumps(self._closed_at_first(request)),
+                },
+            )
+            # Django's Script objects are media entries too (the stubs know only paths).
+            context["media"] = forms.Media(js=[opening]) + context["media"]  # type: ignore[list-item]
+        return response
 
     def get_readonly_fields(self, request: HttpRequest, obj: OrgUnit | None = None) -> list[str]:
         # Structure changes only by drag and drop (orgunit_move), never by editing a field.

@@ -123,6 +123,29 @@ EMPLOYERS_RURAL = _words(
     "青山县人民政府 青山镇人民政府 青山镇中心小学 青山县人民医院 青山县农业农村局 "
     "国网青山县供电公司"
 )
+# An in-service member's own party organisation is their employer's (组织关系在单位).
+EMPLOYER_PARTY_ORGS = {
+    "云阳区住房和城乡建设局": "中共云阳区住房和城乡建设局机关委员会",
+    "云阳区城市管理综合行政执法局": "中共云阳区城市管理综合行政执法局机关委员会",
+    "云阳区民政局": "中共云阳区民政局机关支部委员会",
+    "云阳区市场监督管理局": "中共云阳区市场监督管理局机关委员会",
+    "云阳区人民医院": "中共云阳区人民医院委员会",
+    "云阳区实验小学": "中共云阳区实验小学支部委员会",
+    "云州市第一中学": "中共云州市第一中学委员会",
+    "云州市中心医院": "中共云州市中心医院委员会",
+    "云州市税务局云阳分局": "中共云州市税务局云阳分局委员会",
+    "国网云州供电公司": "中共国网云州供电公司委员会",
+    "中国移动云州分公司": "中共中国移动云州分公司委员会",
+    "云州银行东城支行": "中共云州银行东城支行支部委员会",
+    "云州钢铁集团有限公司": "中共云州钢铁集团有限公司委员会",
+    "云州市自来水公司": "中共云州市自来水公司委员会",
+    "青山县人民政府": "中共青山县人民政府机关委员会",
+    "青山镇人民政府": "中共青山镇机关支部委员会",
+    "青山镇中心小学": "中共青山镇中心小学支部委员会",
+    "青山县人民医院": "中共青山县人民医院委员会",
+    "青山县农业农村局": "中共青山县农业农村局机关支部委员会",
+    "国网青山县供电公司": "中共国网青山县供电公司委员会",
+}
 # Deliberate vacancies (the demo shows how vacancies look): a weak community without a
 # secretary, a village without its chief grid head. Compounds and buildings get a few more
 # from the seeded generator.
@@ -170,6 +193,7 @@ class MemberPlan:
     home_community: UnitPath | None = None
     employer: str = ""
     dual_registered_on: dt.date | None = None
+    employer_party_org: str = ""
 
 
 @dataclass(frozen=True)
@@ -394,6 +418,7 @@ class _PeoplePlanner:
         if age <= 50 and rng.random() < 0.12:  # 流动党员: working away from home
             return MemberPlan(index, branch, PartyMember.Status.FLOATING, membership, joined)
         registered = max(joined, dt.date(2019, 3, 1)) + dt.timedelta(days=rng.randrange(700))
+        employer = rng.choice(EMPLOYERS_RURAL if person.rural else EMPLOYERS_URBAN)
         return MemberPlan(
             index,
             community,
@@ -401,8 +426,9 @@ class _PeoplePlanner:
             membership,
             joined,
             home_community=community,
-            employer=rng.choice(EMPLOYERS_RURAL if person.rural else EMPLOYERS_URBAN),
+            employer=employer,
             dual_registered_on=min(registered, REFERENCE_DATE - dt.timedelta(days=10)),
+            employer_party_org=EMPLOYER_PARTY_ORGS[employer],
         )
 
     # Posts ----------------------------------------------------------------------------------
@@ -426,7 +452,8 @@ class _PeoplePlanner:
             code, kind = units[name]
             holder = self.pick(urban_in_service, ages=(45, 58))
             self.fill((code,), Post.Kind.SECRETARY, holder, since=(2021, 2022))
-            self.employ(holder, _party_org_name(name, kind)[0])
+            party_org = _party_org_name(name, kind)[0]
+            self.employ(holder, party_org, party_org)
         for _district, _code, area_type, streets in DISTRICTS:
             for street in streets:
                 for community in street.communities:
@@ -541,11 +568,14 @@ class _PeoplePlanner:
                     return chosen
         return None
 
-    def employ(self, person: int | None, employer: str) -> None:
-        """An in-service holder works where they lead (a street secretary for the street)."""
+    def employ(self, person: int | None, employer: str, party_org: str = "") -> None:
+        """An in-service holder works where they lead (a street secretary for the street), and
+        belongs to that unit's party organisation (``party_org``; "" for their community's)."""
         for position, member in enumerate(self.plan.members):
             if member.person == person and member.status == PartyMember.Status.IN_SERVICE:
-                self.plan.members[position] = replace(member, employer=employer)
+                self.plan.members[position] = replace(
+                    member, employer=employer, employer_party_org=party_org
+                )
                 self.member_of[member.person] = self.plan.members[position]
 
     def fill(
@@ -652,6 +682,7 @@ def seed_people_demo(seed: int = PEOPLE_SEED) -> PeopleSeedResult:
                 joined_on=member.joined_on,
                 home_community=unit(member.home_community) if member.home_community else None,
                 employer=member.employer,
+                employer_party_org=member.employer_party_org,
                 dual_registered_on=member.dual_registered_on,
             )
             result.created_party_members += 1

@@ -139,6 +139,26 @@ DISTRICTS: list[tuple[str, str, str, list[StreetSpec]]] = [
 ]
 BUILDINGS_PER_COMPOUND = 5
 
+# The office phones of the streets and communities, printed on the acceptance notices.
+# 王家庄村 has none: its notices give 青山镇's.
+OFFICE_PHONES = {
+    "东城街道": "0315-2871001",
+    "光明社区": "0315-2871101",
+    "和平社区": "0315-2871102",
+    "建设社区": "0315-2871103",
+    "西城街道": "0315-2872001",
+    "新华社区": "0315-2872101",
+    "文化社区": "0315-2872102",
+    "友谊社区": "0315-2872103",
+    "南湖街道": "0315-2873001",
+    "湖畔社区": "0315-2873101",
+    "滨河社区": "0315-2873102",
+    "幸福社区": "0315-2873103",
+    "青山镇": "0315-5861001",
+    "石桥村": "0315-5861201",
+    "柳树村": "0315-5861202",
+}
+
 # (name, jurisdiction name, duty phone)
 DEPARTMENTS = [
     ("云阳区城市管理综合行政执法局", "云阳区", "0315-2812345"),
@@ -199,12 +219,15 @@ class _Seeder:
         branch_type: str = "",
         party_name: str | None = None,
     ) -> OrgUnit:
+        phone = OFFICE_PHONES.get(name, "") if kind in (Kind.STREET, Kind.COMMUNITY) else ""
         existing = (
             OrgUnit.objects.filter(division_code=code).first()
             if code
             else OrgUnit.objects.filter(parent=parent, name=name).first()
         )
         if existing is not None:
+            if phone and not existing.phone:  # a demo database from before office phones
+                existing = services.orgunit_update(actor=None, unit=existing, phone=phone)
             return existing
         default_name, party_type = _party_org_name(name, kind)
         self.result.created_units += 1
@@ -220,6 +243,7 @@ class _Seeder:
             branch_type=branch_type,
             rating=rating,
             is_weak=is_weak,
+            phone=phone,
         )
 
     def tree(self) -> None:

@@ -155,8 +155,26 @@ MEMBER_COLUMNS = (
     ),
     Column("dual_registered_on", gettext_lazy("dual registration date"), kind="date", width=13),
     Column("employer", gettext_lazy("employer"), max_length=150, width=24),
+    Column(
+        "employer_party_org",
+        gettext_lazy("party organisation at the employer"),
+        max_length=150,
+        width=28,
+        aliases=("单位党组织",),
+        help_text=gettext_lazy(
+            "In-service members whose membership is kept at work: the employer's party "
+            "organisation, e.g. 中共云州市中心医院委员会."
+        ),
+    ),
 )
-MEMBER_FIELDS = ("status", "membership", "joined_on", "employer", "dual_registered_on")
+MEMBER_FIELDS = (
+    "status",
+    "membership",
+    "joined_on",
+    "employer",
+    "employer_party_org",
+    "dual_registered_on",
+)
 MEMBER_ERROR_COLUMNS = {"person": "document_number", "birth_date": "document_number"}
 
 

@@ -78,6 +78,7 @@ from orgchart.policy.people import (
     PEOPLE_ROLES,
     REVEAL_ROLES,
     may_reveal_in_bulk,
+    sees_area_people,
     sees_full_names,
 )
 
@@ -118,6 +119,7 @@ __all__ = [
     "role_may",
     "role_uses_admin_site",
     "scope_of",
+    "sees_area_people",
     "sees_full_names",
     "sees_source_visits",
     "sees_staffed_grids_only",

@@ -14,6 +14,7 @@ from orgchart.policy.core import (
     AnyUser,
     Role,
     Scope,
+    policy,
     scope_of,
     staffed_grids_q,
 )
@@ -66,11 +67,36 @@ def sees_full_names(user: AnyUser) -> bool:
     return user.is_superuser or user.role in FULL_NAME_ROLES
 
 
+def _sees_grid_residents_only(user: AnyUser, scope: Scope) -> bool:
+    """DESIGN §6: a grid worker's people are the residents of the grids they staff, not the
+    rest of the community (superusers see everyone, whatever their role)."""
+    return isinstance(user, User) and user.role == Role.GRID_WORKER and not scope.everything
+
+
+def _grid_residents_q(user: AnyUser, person_path: str) -> Q:
+    """Rows whose person (the column ``person_path``) is a resident the user sees: the very
+    residents the resident rule shows them (their grids', through ``staffed_grids_q``)."""
+    residents = policy(user, "grids.Resident").filter(person_id=OuterRef(person_path))
+    return Q(Exists(residents))
+
+
+def sees_area_people(user: AnyUser) -> bool:
+    """Whether the user sees every person registered in their area, so that a holder of a
+    post there has a person page for them (no query). False for the roles that work with no
+    one's records and for grid workers, who see their grids' residents."""
+    if not user.is_authenticated or not isinstance(user, User):
+        return False
+    scope = scope_of(user)
+    return _works_with_people(user, scope) and not _sees_grid_residents_only(user, scope)
+
+
 def _person_rule(user: AnyUser, scope: Scope) -> Q:
     if not _works_with_people(user, scope):
         return Q(pk__in=[])
     if scope.everything:
         return Q()
+    if _sees_grid_residents_only(user, scope):
+        return _grid_residents_q(user, "pk")
     registered_here = PersonRegistration.objects.filter(
         scope.units_q("unit"), person=OuterRef("pk")
     )
@@ -80,7 +106,10 @@ def _person_rule(user: AnyUser, scope: Scope) -> Q:
 def _party_member_rule(user: AnyUser, scope: Scope) -> Q:
     if not _works_with_people(user, scope):
         return Q(pk__in=[])
-    return scope.units_q("organisation") | scope.units_q("home_community")
+    rule = scope.units_q("organisation") | scope.units_q("home_community")
+    if _sees_grid_residents_only(user, scope):
+        return rule & _grid_residents_q(user, "person_id")  # the members among their people
+    return rule
 
 
 def _post_rule(user: AnyUser, scope: Scope) -> Q:

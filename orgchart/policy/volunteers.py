@@ -15,6 +15,7 @@ from orgchart.policy.core import (
     AnyUser,
     Role,
     Scope,
+    policy,
     scope_of,
 )
 
@@ -117,10 +118,27 @@ def _signup_rule(user: AnyUser, scope: Scope) -> Q:
     return _staff_or_none(user, scope, scope.units_q("volunteer__community"))
 
 
-def _points_rule(user: AnyUser, scope: Scope) -> Q:
+def _points_holders(user: AnyUser, scope: Scope, path: str) -> Q:
+    """Volunteers (reached by ``path``; "" for Volunteer itself) whose points ledger the user
+    sees: a volunteer their own; the staff of an area its volunteers; a grid worker those
+    among the people they see, the residents of their grids (DESIGN §6: their grids' people
+    and no one else's; the monthly ranking stays the community's, as volunteers see it)."""
+    prefix = f"{path}__" if path else ""
     if _is_volunteer_account(user):
-        return _volunteer_own(user, "volunteer__")
-    return _staff_or_none(user, scope, scope.units_q("volunteer__community"))
+        return _volunteer_own(user, prefix)
+    if isinstance(user, User) and user.role == Role.GRID_WORKER and not scope.everything:
+        people = policy(user, "orgchart.Person")
+        return scope.units_q(f"{prefix}community") & Q(**{f"{prefix}person__in": people})
+    return _staff_or_none(user, scope, scope.units_q(f"{prefix}community"))
+
+
+def points_holders_q(user: AnyUser) -> Q:
+    """Volunteer rows whose points the user sees (for statements built on volunteers)."""
+    return _points_holders(user, scope_of(user), "")
+
+
+def _points_rule(user: AnyUser, scope: Scope) -> Q:
+    return _points_holders(user, scope, "volunteer")
 
 
 def _reward_rule(user: AnyUser, scope: Scope) -> Q:

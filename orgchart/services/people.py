@@ -382,6 +382,9 @@ def _party_member_fields(changes: dict[str, Any], actor: AnyUser | None) -> dict
     joined = changes.get("joined_on")
     if joined is not None and joined > dt.date.today():  # noqa: DTZ011 - a calendar date
         errors["joined_on"].append(_("The date cannot be in the future."))
+    for field in ("employer", "employer_party_org"):
+        if field in changes:
+            changes[field] = " ".join((changes[field] or "").split())
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=dict(errors))
     return changes
@@ -398,6 +401,7 @@ def party_member_create(
     joined_on: dt.date | None = None,
     home_community: OrgUnit | None = None,
     employer: str = "",
+    employer_party_org: str = "",
     dual_registered_on: dt.date | None = None,
 ) -> PartyMember:
     """Record a person's party membership. The person is registered at the organisation and
@@ -414,6 +418,7 @@ def party_member_create(
             "joined_on": joined_on,
             "home_community": home_community,
             "employer": employer,
+            "employer_party_org": employer_party_org,
             "dual_registered_on": dual_registered_on,
         },
         actor,
@@ -444,6 +449,7 @@ def party_member_update(
         "joined_on",
         "home_community",
         "employer",
+        "employer_party_org",
         "dual_registered_on",
     }
     unknown = set(changes) - allowed

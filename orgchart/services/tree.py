@@ -48,8 +48,15 @@ EDITABLE_FIELDS = frozenset(
         "branch_type",
         "rating",
         "is_weak",
+        "phone",
     }
 )
+# An office phone as people write it: digits with dashes, spaces, parentheses and a leading
+# country code (0315-2812345, (0315) 281 2345, +86 315 2812345, 12345). Not personal data,
+# so checked loosely, never sealed.
+UNIT_PHONE = re.compile(r"[0-9+()\- ]+")
+UNIT_PHONE_MIN_DIGITS = 3
+UNIT_PHONE_MAX_LENGTH = 30  # OrgUnit.phone's max_length
 
 
 def _lock_tree(actor: AnyUser | None = None) -> None:
@@ -115,6 +122,19 @@ def orgunit_validate(
                 taken = taken.exclude(pk=instance.pk)
             if taken.exists():
                 errors["division_code"].append(_("This division code is already used."))
+    phone = normalise_unit_phone(fields.get("phone"))
+    if phone:
+        if len(phone) > UNIT_PHONE_MAX_LENGTH:
+            errors["phone"].append(
+                _("A phone number has at most %(count)d characters.")
+                % {"count": UNIT_PHONE_MAX_LENGTH}
+            )
+        elif not UNIT_PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < (
+            UNIT_PHONE_MIN_DIGITS
+        ):
+            errors["phone"].append(
+                _("A phone number has digits only, with dashes, spaces, parentheses or a +.")
+            )
     if "area_type" in fields and not fields["area_type"]:
         errors["area_type"].append(_("This field is required."))
     for field, choices in (
@@ -156,6 +176,12 @@ def normalise_division_code(value: str | None) -> str | None:
     return code or None
 
 
+def normalise_unit_phone(value: str | None) -> str:
+    """Full-width digits and brackets from Chinese input methods become ASCII; runs of spaces
+    one space; the ends trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", value or "").split())
+
+
 def _check_actor(actor: AnyUser | None, action: str, obj: OrgUnit | Department) -> None:
     if actor is not None:
         policy.require(actor, action, obj)
@@ -175,6 +201,7 @@ def orgunit_create(
     branch_type: str = "",
     rating: str = "",
     is_weak: bool = False,
+    phone: str = "",
 ) -> OrgUnit:
     """Create a unit as the last child of ``parent`` (or a new root when ``parent`` is None).
 
@@ -197,6 +224,7 @@ def orgunit_create(
         "branch_type": branch_type,
         "rating": rating,
         "is_weak": is_weak,
+        "phone": normalise_unit_phone(phone),
     }
     orgunit_validate(kind=kind, parent=parent, fields=fields)
     unit = OrgUnit(kind=kind, parent=parent, **fields)
@@ -213,7 +241,8 @@ def orgunit_create(
 
 @transaction.atomic
 def orgunit_update(*, actor: AnyUser | None, unit: OrgUnit, **changes: Any) -> OrgUnit:
-    """Change a unit's non-structural fields (name, labels, party organisation, rating).
+    """Change a unit's non-structural fields (name, labels, party organisation, rating,
+    office phone).
 
     Parent and kind change only through ``orgunit_move``. Idempotent.
     """
@@ -228,6 +257,8 @@ def orgunit_update(*, actor: AnyUser | None, unit: OrgUnit, **changes: Any) -> O
     _check_actor(actor, "orgunit.change", unit)
     if "division_code" in changes:
         changes["division_code"] = normalise_division_code(changes["division_code"])
+    if "phone" in changes:
+        changes["phone"] = normalise_unit_phone(changes["phone"])
     fields = {field: getattr(unit, field) for field in EDITABLE_FIELDS} | changes
     orgunit_validate(kind=unit.kind, parent=unit.parent, fields=fields, instance=unit)
     for field, value in changes.items():

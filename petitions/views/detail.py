@@ -648,13 +648,15 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-at", "-id")
         .first()
     )
+    # The notice is handed to the petitioner: it addresses them by name (as the printing staff
+    # see it) and gives the handling unit's office phone, or the nearest one above it.
     context = {
         "petition": petition,
-        "petitioner": _("anonymous")
-        if petition.is_anonymous
-        else (petition.petitioner.masked_name if petition.petitioner else ""),
+        "petitioner": petitioner_name(user, petition, _("anonymous")),
+        "addressee": "" if petition.is_anonymous else petitioner_name(user, petition, ""),
         "accepted_by": _actor_name(accepted.actor) if accepted is not None else "",
         "accept_unit": accepted.unit if accepted is not None else petition.handling_unit,
+        "phone_unit": org_selectors.orgunit_phone_unit(unit=petition.handling_unit),
         "printed_at": timezone.now(),
     }
     response = render(request, "petitions/notice.html", context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import DASHBOARD_URL, log_in
 from tests.conftest import Personas, Tree
@@ -76,3 +76,29 @@ def test_tree_expands_and_collapses_through_htmx(page: Page, tree: Tree, people:
     expect(page.locator(f'li[data-unit="{tree.heping.pk}"] .tree-toggle')).to_have_count(0)
     compound.click()
     expect(page.locator("[data-testid=unit-name]")).to_have_text("光明小区")
+
+
+def test_the_admin_tree_opens_two_levels_and_remembers_what_is_opened(
+    page: Page, tree: Tree, people: Personas
+):
+    log_in(page, "root")  # the superuser: the whole city
+    page.goto("/admin/orgchart/orgunit/")
+    rows = page.locator("#result_list tbody tr")
+
+    def row(unit_name: str) -> Locator:
+        return rows.filter(has=page.get_by_role("link", name=unit_name, exact=True))
+
+    # The city and its district are open: the streets show, closed; nothing below them.
+    for name in ("云州市", "云阳区", "东城街道", "西城街道"):
+        expect(row(name)).to_be_visible()
+    for name in ("光明社区", "和平社区", "新华社区", "光明小区", "1号楼"):
+        expect(row(name)).to_be_hidden()
+    # Opening a street shows its communities (光明社区 still closed), and stays so on reload.
+    row("东城街道").locator(".tree-node").click()
+    expect(row("光明社区")).to_be_visible()
+    expect(row("和平社区")).to_be_visible()
+    expect(row("光明小区")).to_be_hidden()
+    page.reload()
+    expect(row("光明社区")).to_be_visible()
+    expect(row("光明小区")).to_be_hidden()
+    expect(row("新华社区")).to_be_hidden()

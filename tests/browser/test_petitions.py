@@ -175,8 +175,10 @@ def test_worker_logs_and_whistles_handler_reports_and_completes_worker_closes(
         worker.locator("[data-testid=print-notice]").click()
     notice = popup.value
     expect(notice.locator("[data-testid=notice-number]")).to_have_text(petition.number)
-    expect(notice.locator("[data-testid=notice-petitioner]")).to_have_text(
-        world.wang.person.masked_name
+    # Handed to the petitioner: addressed by name.
+    expect(notice.locator("[data-testid=notice-petitioner]")).to_have_text(world.wang.person.name)
+    expect(notice.locator("[data-testid=notice-salutation]")).to_have_text(
+        f"{world.wang.person.name}："
     )
 
 

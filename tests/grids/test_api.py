@@ -304,7 +304,8 @@ def test_grid_roles_that_may_not_act_get_403(
     refused(
         grid.post("/api/grids/", {"community": tree.guangming.pk, "name": "新"}, format="json"), 403
     )
-    refused(grid.post(f"{url}staff/", {"person": world.staff_b.person_id}, format="json"), 403)
+    # A resident of its grid (the people it sees): the role may not appoint staff.
+    refused(grid.post(f"{url}staff/", {"person": world.wang.person_id}, format="json"), 403)
     refused(grid.post(f"/api/grid-staff/{world.staff_a.pk}/end/", {}, format="json"), 403)
     official = api(people.official)
     refused(official.patch(url, {"name": "改名"}, format="json"), 403)

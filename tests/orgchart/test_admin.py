@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from django.test import Client
 
+from governance.models import AuditEvent
+from orgchart import services
 from orgchart.models import OrgUnit, User
 from orgchart.services import orgtree_check
 from tests.conftest import Personas, Tree, client_for, make_user
@@ -106,6 +111,75 @@ def test_edit_changes_plain_fields(tree: Tree, people: Personas) -> None:
     assert response.status_code == 302
     heping = OrgUnit.objects.get(pk=tree.heping.pk)
     assert (heping.rating, heping.is_weak, heping.parent_id) == ("D", True, tree.east.pk)
+
+
+def test_the_office_phone_is_edited_through_the_service(tree: Tree, people: Personas) -> None:
+    client = client_for(people.street_admin)
+    fields = {"name": "和平社区", "area_type": "urban", "division_code": "139902001002"}
+    response = client.post(change_url(tree.heping), {**fields, "phone": "0315－2871102"})
+    assert response.status_code == 302
+    assert OrgUnit.objects.get(pk=tree.heping.pk).phone == "0315-2871102"  # normalised
+    event = AuditEvent.objects.filter(object_type="orgchart.OrgUnit", action="update").latest("id")
+    assert event.changes == {"phone": "0315-2871102"}
+    # The service's message lands on the field, and nothing changes.
+    response = client.post(change_url(tree.heping), {**fields, "phone": "请拨2871102"})
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["phone"]
+    assert OrgUnit.objects.get(pk=tree.heping.pk).phone == "0315-2871102"
+
+
+def tree_rows(html: str) -> dict[str, str]:
+    """The changelist's rows by unit name: each row's HTML."""
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    named = {}
+    for row in rows:
+        name = re.search(r'class="field-indented_title"><a [^>]*><div [^>]*>([^<]+)</div>', row)
+        if name:
+            named[name.group(1)] = row
+    return named
+
+
+def test_the_tree_marks_weak_units_only(tree: Tree, people: Personas) -> None:
+    services.orgunit_update(actor=None, unit=tree.heping, is_weak=True)
+    html = client_for(people.superuser).get(CHANGELIST).content.decode()
+    rows = tree_rows(html)
+    assert len(rows) == OrgUnit.objects.count()
+    flags = {
+        name: re.search(r'<td class="field-weak_flag">(.*?)</td>', row)
+        for name, row in rows.items()
+    }
+    assert {name: match.group(1) for name, match in flags.items() if match and match.group(1)} == {
+        "和平社区": '<strong class="weak-flag">软弱涣散</strong>'
+    }
+    assert "icon-no.svg" not in html  # no red ✖ on the normal units
+    assert "icon-yes.svg" not in html
+
+
+def test_the_tree_opens_two_levels_below_the_top_of_the_area(tree: Tree, people: Personas) -> None:
+    def opening(user: User) -> tuple[str, set[int]]:
+        html = client_for(user).get(CHANGELIST).content.decode()
+        script = re.search(
+            r'<script src="/static/js/admin-tree.js" data-closed="([^"]*)" '
+            r'data-storage="([^"]*)">',
+            html,
+        )
+        assert script is not None
+        # Before django-mptt's script, which reads the closed units when the page has loaded.
+        assert html.index("admin-tree.js") < html.index("mptt/draggable-admin.js")
+        context = re.search(r'data-context="([^"]*)"', html)
+        assert context is not None
+        assert f"&quot;storageName&quot;: &quot;{script.group(2)}&quot;" in context.group(1)
+        return script.group(2), set(json.loads(script.group(1)))
+
+    # The city's admin: the city and its district open, the streets shown closed (and every
+    # unit below them with children of its own).
+    storage, closed = opening(people.superuser)
+    assert storage == f"orgchart_orgunit_closed_{people.superuser.pk}"
+    assert closed == {tree.east.pk, tree.west.pk, tree.guangming.pk, tree.guangming_compound.pk}
+    # A street's admin: the street and its communities open, the compounds closed.
+    storage, closed = opening(people.street_admin)
+    assert storage == f"orgchart_orgunit_closed_{people.street_admin.pk}"
+    assert closed == {tree.guangming_compound.pk}
 
 
 def test_drag_and_drop_moves_through_the_service(tree: Tree, people: Personas) -> None:

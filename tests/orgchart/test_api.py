@@ -127,6 +127,9 @@ def test_admin_creates_updates_moves_and_deletes(tree: Tree, people: Personas) -
     assert created.json()["parent"] == tree.heping.pk
     updated = client.patch(f"/api/orgunits/{unit_id}/", {"is_weak": True}, format="json")
     assert updated.json()["is_weak"] is True
+    assert updated.json()["phone"] == ""
+    updated = client.patch(f"/api/orgunits/{unit_id}/", {"phone": "0315-2871199"}, format="json")
+    assert updated.json()["phone"] == "0315-2871199"
     moved = client.post(
         f"/api/orgunits/{unit_id}/move/", {"target": tree.guangming.pk}, format="json"
     )
@@ -147,6 +150,7 @@ def test_admin_creates_updates_moves_and_deletes(tree: Tree, people: Personas) -
         ({"parent": "P", "name": "a", "kind": "compound", "division_code": "1"}, {"division_code"}),
         ({"parent": "P", "name": "a", "kind": "branch"}, {"branch_type"}),
         ({"parent": "P", "name": "a", "kind": "compound", "rating": "Z"}, {"rating"}),
+        ({"parent": "P", "name": "a", "kind": "compound", "phone": "电话"}, {"phone"}),
     ],
 )
 def test_bad_input_is_400_with_field_messages(

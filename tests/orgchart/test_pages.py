@@ -6,6 +6,7 @@ from typing import Any
 
 from django.test import Client
 
+from orgchart import services
 from tests.conftest import PASSWORD, Personas, Tree, client_for
 
 
@@ -80,6 +81,14 @@ def test_unit_page_shows_children_party_org_and_rating(tree: Tree, people: Perso
     assert f'href="/org/{tree.east.pk}/"' in official.content.decode()
     assert "rating-A" in html
     assert "139902001001" in html
+    assert 'data-testid="unit-phone"' not in html  # no office phone yet
+
+
+def test_the_unit_page_gives_its_office_phone(tree: Tree, people: Personas) -> None:
+    services.orgunit_update(actor=None, unit=tree.guangming, phone="(0315) 287 1101")
+    html = client_for(people.worker).get(f"/org/{tree.guangming.pk}/").content.decode()
+    assert 'href="tel:(0315)2871101" data-testid="unit-phone"' in html
+    assert "(0315) 287 1101</a>" in html
 
 
 def test_outsider_gets_404_on_pages(tree: Tree, people: Personas) -> None:

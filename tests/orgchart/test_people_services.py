@@ -568,7 +568,7 @@ def test_update_refused_paths_change_nothing(tree: Tree, people: Personas) -> No
     before = people_snapshot()
     with pytest.raises(NotAllowed):
         services.person_update(actor=people.official, person=person, address="x")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(OutOfScope):  # not a resident of the grid worker's grids
         services.person_update(actor=people.grid, person=person, address="x")
     with pytest.raises(OutOfScope):
         services.person_update(actor=people.worker, person=other, address="x")
@@ -624,7 +624,7 @@ def test_reveal_refused_writes_no_audit_row(tree: Tree, people: Personas) -> Non
     before = people_snapshot()
     for actor, error in (
         (people.official, NotAllowed),
-        (people.grid, NotAllowed),  # only for their grids' residents (the grids app)
+        (people.grid, OutOfScope),  # they see their grids' residents only (the grids app)
         (people.volunteer, OutOfScope),
         (people.handler, OutOfScope),
         (people.other_worker, OutOfScope),
@@ -919,6 +919,7 @@ def test_party_member_create(tree: Tree, people: Personas) -> None:
         joined_on=dt.date(2023, 7, 1),
         home_community=tree.guangming,
         employer="云阳区财政局",
+        employer_party_org=" 中共云阳区财政局 机关委员会 ",
         dual_registered_on=dt.date(2023, 9, 1),
     )
     stored = PartyMember.objects.values().get()
@@ -931,8 +932,10 @@ def test_party_member_create(tree: Tree, people: Personas) -> None:
         "joined_on": dt.date(2023, 7, 1),
         "home_community_id": tree.guangming.pk,
         "employer": "云阳区财政局",
+        "employer_party_org": "中共云阳区财政局 机关委员会",  # spaces collapsed, ends trimmed
         "dual_registered_on": dt.date(2023, 9, 1),
     }
+    assert member.party_organisation == "中共云阳区财政局 机关委员会"
     assert set(PersonRegistration.objects.values_list("unit__name", flat=True)) == {
         "1号楼",
         "下沉党员支部",
@@ -965,6 +968,7 @@ def test_party_member_create(tree: Tree, people: Personas) -> None:
                 "joined_on": "2023-07-01",
                 "home_community": tree.guangming.pk,
                 "employer": "云阳区财政局",
+                "employer_party_org": "中共云阳区财政局 机关委员会",
                 "dual_registered_on": "2023-09-01",
             },
         ),

@@ -165,6 +165,26 @@ def test_update_changes_only_plain_fields(tree: Tree) -> None:
     assert services.orgtree_check() == []
 
 
+def test_an_office_phone_is_checked_loosely_and_kept_as_written(tree: Tree) -> None:
+    unit = services.orgunit_update(actor=None, unit=tree.guangming, phone=" (0315)  281-1101 ")
+    assert unit.phone == "(0315) 281-1101"
+    # Full-width digits and brackets from a Chinese input method become ASCII.
+    full_width = "＋８６ ３１５ ２８１１１０１"
+    unit = services.orgunit_update(actor=None, unit=tree.guangming, phone=full_width)
+    assert unit.phone == "+86 315 2811101"
+    created = services.orgunit_create(
+        actor=None, parent=tree.guangming, name="新建小区", kind=K.COMPOUND, phone="12345"
+    )
+    assert created.phone == "12345"
+    for bad in ("0315-281110l", "电话2811101", "0315/2811101", "--", "1" * 31):
+        with pytest.raises(ValidationFailed) as error:
+            services.orgunit_update(actor=None, unit=tree.guangming, phone=bad)
+        assert list(error.value.fields) == ["phone"], bad
+    assert OrgUnit.objects.get(pk=tree.guangming.pk).phone == "+86 315 2811101"
+    # Optional: cleared with an empty value.
+    assert services.orgunit_update(actor=None, unit=tree.guangming, phone="").phone == ""
+
+
 def test_delete_only_leaves_nothing_refers_to(tree: Tree, people: Personas) -> None:
     with pytest.raises(ValidationFailed):
         services.orgunit_delete(actor=None, unit=tree.guangming_compound)  # has children

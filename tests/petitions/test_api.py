@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from governance.ledger.export import UTF8_BOM
 from governance.models import AuditEvent
+from grids import services as grid_services
 from notifications.models import Notification
 from orgchart.models import User
 from petitions import services
@@ -697,18 +698,21 @@ def test_list_filters(people: Personas, tree: Tree, clock: Any) -> None:
 GROWTH_CASES = [(category, urgency) for category in Category.values for urgency in Urgency.values]
 
 
-def _grow(people: Personas, tree: Tree, count: int) -> None:
-    """``count`` more petitions, logged by the grid worker with a petitioner and whistled to
-    城管局 (so each list of each persona gains rows), and as many more deadline policies."""
+def _grow(people: Personas, tree: Tree, world: GridWorld, count: int) -> None:
+    """``count`` more petitions, logged by the grid worker with a petitioner (a new resident
+    of its grid each time) and whistled to 城管局 (so each list of each persona gains rows),
+    and as many more deadline policies."""
     start = Petition.objects.count()
     for index in range(start, start + count):
+        petitioner = register_wang(tree)
+        grid_services.resident_add(actor=None, household=world.home_101, person=petitioner)
         petition = log_petition_as(
             people.grid,
             tree,
             channel="grid_report",
             title=f"诉求{index}",
             description="楼道堆放杂物",
-            petitioner=register_wang(tree),
+            petitioner=petitioner,
         )
         whistled(petition, people, tree)
         category, urgency = GROWTH_CASES[index]
@@ -740,7 +744,7 @@ def _grow(people: Personas, tree: Tree, count: int) -> None:
     ],
 )
 def test_list_query_counts_do_not_grow_with_rows(
-    people: Personas, tree: Tree, url: str, persona: str, expected: int
+    people: Personas, tree: Tree, world: GridWorld, url: str, persona: str, expected: int
 ) -> None:
     target = url.format(guangming=tree.guangming.pk)
 
@@ -750,9 +754,9 @@ def test_list_query_counts_do_not_grow_with_rows(
             body = ok(client.get(target))
         return len(captured), len(body["results"])
 
-    _grow(people, tree, 1)
+    _grow(people, tree, world, 1)
     few = measure()
-    _grow(people, tree, 6)
+    _grow(people, tree, world, 6)
     many = measure()
     assert few[1] < many[1]
     assert few[0] == many[0] == expected, (few, many)
@@ -851,16 +855,18 @@ def test_the_petition_ledger_holds_the_callers_scope_and_is_logged(
     assert not AuditEvent.objects.filter(pk__gt=last_audit).exists()
 
 
-def test_export_query_count_does_not_grow_with_rows(people: Personas, tree: Tree) -> None:
+def test_export_query_count_does_not_grow_with_rows(
+    people: Personas, tree: Tree, world: GridWorld
+) -> None:
     def measure() -> int:
         client = api_for(people.worker)
         with CaptureQueriesContext(connection) as captured:
             _download(client.get("/api/petitions/", {"format": "xlsx"}))
         return len(captured)
 
-    _grow(people, tree, 1)
+    _grow(people, tree, world, 1)
     few = measure()
-    _grow(people, tree, 6)
+    _grow(people, tree, world, 6)
     assert measure() == few
 
 

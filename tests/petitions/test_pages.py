@@ -25,6 +25,7 @@ from governance.models import AuditEvent
 from grids import services as grid_services
 from grids.models import Visit
 from notifications.models import Notification
+from orgchart import services as org_services
 from orgchart.models import User
 from petitions import services
 from petitions.models import (
@@ -975,8 +976,9 @@ def test_the_acceptance_notice_prints_once_accepted(
         f'data-testid="notice-accepted">{local(petition.accepted_at, "%Y-%m-%d %H:%M")}</td>'
         in html
     )
-    assert 'data-testid="notice-petitioner">王**</td>' in html
-    assert "王秀英" not in html
+    # Handed to the petitioner: addressed by name, as the staff who print it see it.
+    assert 'data-testid="notice-salutation">王秀英：</p>' in html
+    assert 'data-testid="notice-petitioner">王秀英</td>' in html
     assert 'data-testid="notice-unit">光明社区</td>' in html
     assert local(petition.resolve_due_at, "%Y-%m-%d %H:%M") in html
     assert 'data-testid="notice-contact">光明社区 · worker</td>' in html
@@ -989,6 +991,44 @@ def test_the_acceptance_notice_prints_once_accepted(
     # The department works on the whistle; it prints no notice.
     services.petition_dispatch(actor=people.worker, petition=petition, lead=tree.chengguan)
     assert client_for(people.handler).get(f"/petitions/{petition.pk}/notice/").status_code == 403
+
+
+def test_the_notice_gives_the_handling_units_phone_or_the_nearest_one_above(
+    people: Personas, tree: Tree, world: GridWorld
+) -> None:
+    petition = log_petition(people, tree, petitioner=world.wang.person)
+    petition = services.petition_accept(actor=people.worker, petition=petition, now=NOW + HOUR)
+    client = client_for(people.worker)
+    url = f"/petitions/{petition.pk}/notice/"
+    # No unit from the community up has an office phone: no line at all.
+    html = html_of(client.get(url))
+    assert 'data-testid="notice-phone"' not in html
+    assert zh("Contact phone") not in html
+    # The community has none: the street's, named.
+    org_services.orgunit_update(actor=None, unit=tree.east, phone="0315-2871001")
+    html = html_of(client.get(url))
+    assert 'data-testid="notice-phone">0315-2871001（东城街道）</td>' in html
+    # The handling unit's own phone comes first, without a name.
+    org_services.orgunit_update(actor=None, unit=tree.guangming, phone="0315-2871101")
+    html = html_of(client.get(url))
+    assert 'data-testid="notice-phone">0315-2871101</td>' in html
+    assert "0315-2871001" not in html
+    # Escalated to the street: the street handles it now, and gives its own phone.
+    Petition.objects.filter(pk=petition.pk).update(handling_unit=tree.east)
+    html = html_of(client.get(url))
+    assert 'data-testid="notice-unit">东城街道</td>' in html
+    assert 'data-testid="notice-phone">0315-2871001</td>' in html
+
+
+def test_an_anonymous_petitioner_is_addressed_as_the_petitioner(
+    people: Personas, tree: Tree
+) -> None:
+    petition = log_petition(people, tree, is_anonymous=True, contact_phone="13912345678")
+    petition = services.petition_accept(actor=people.worker, petition=petition, now=NOW + HOUR)
+    html = html_of(client_for(people.worker).get(f"/petitions/{petition.pk}/notice/"))
+    assert f'data-testid="notice-salutation">{zh("Petitioner")}：</p>' in html
+    assert f'data-testid="notice-petitioner">{zh("anonymous")}</td>' in html
+    assert "13912345678" not in html
 
 
 def test_attachments_are_served_to_those_who_see_the_petition(people: Personas, tree: Tree) -> None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext, override
 from orgchart.models import Person
 from tests.conftest import Personas, Tree, client_for
 from tests.factories import PersonFactory
-from tests.helpers import frozen_at, resident_id
+from tests.helpers import frozen_at, resident_id, residents_of_grid_of
 from tests.volunteers.conftest import NOW, SHANGHAI, VolunteerWorld
 from volunteers import services
 from volunteers.models import Activity, PointRule, Volunteer, Wish
@@ -203,7 +203,7 @@ def search(client, query: str, **kept: str):
 
 
 def test_the_search_offers_the_communitys_residents_and_keeps_the_wish(
-    people: Personas, vworld: VolunteerWorld, residents: dict[str, Person]
+    tree: Tree, people: Personas, vworld: VolunteerWorld, residents: dict[str, Person]
 ) -> None:
     response = search(client_for(people.worker), "王", title="买米", description="每周")
     assert response.status_code == 200
@@ -220,9 +220,12 @@ def test_the_search_offers_the_communitys_residents_and_keeps_the_wish(
     assert "王阿姨" not in html
     assert "王叔叔" not in html
     assert Wish.objects.count() == 0
-    # Pinyin initials find them too.
+    # Pinyin initials find them too; a grid worker finds the residents of its grids only.
+    residents_of_grid_of(people.grid, tree.guangming, residents["王奶奶"])
     initials = search(client_for(people.grid), "WNN").context["pick"]
     assert [person.name for person, _name in initials.candidates] == ["王奶奶"]
+    grid_pick = search(client_for(people.grid), "王").context["pick"]
+    assert [person.name for person, _name in grid_pick.candidates] == ["王奶奶"]
 
 
 def test_a_whole_id_number_search_is_refused_for_a_grid_worker_and_never_echoed(
@@ -243,9 +246,16 @@ def test_a_whole_id_number_search_is_refused_for_a_grid_worker_and_never_echoed(
 
 
 def test_posting_a_wish_for_a_resident_of_the_community(
-    people: Personas, vworld: VolunteerWorld, residents: dict[str, Person]
+    tree: Tree, people: Personas, vworld: VolunteerWorld, residents: dict[str, Person]
 ) -> None:
     grandma = residents["王奶奶"]
+    residents_of_grid_of(people.grid, tree.guangming, grandma)
+    # 王大爷 of the same community lives in none of the grid worker's grids: not its to name.
+    refused = client_for(people.grid).post(
+        WISH_NEW, {"title": "帮王大爷买米", "beneficiary": str(residents["王大爷"].pk)}
+    )
+    assert refused.status_code == 400
+    assert Wish.objects.count() == 0
     response = client_for(people.grid).post(
         WISH_NEW, {"title": "帮王奶奶买米", "beneficiary": str(grandma.pk), "beneficiary_q": "王"}
     )

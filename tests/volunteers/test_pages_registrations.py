@@ -180,11 +180,13 @@ def test_the_list_exports_xlsx_and_csv_with_its_filters(
     client = client_for(people.official)
     url = LISTS["registrations"]
     rows = sheet_rows(client.get(url, {"community": tree.heping.pk, "format": "xlsx"}))
-    # Name, party organisation, community, partner unit, post, post at, registered, ended.
+    # Name, party organisation, employer, community, partner unit, post, post at, registered,
+    # ended.
     assert rows == [
         (
             "党员丙",
             "光明社区",
+            "云阳供电公司",
             "和平社区",
             None,
             zh(ServicePostKind.PATROL.label),
@@ -195,6 +197,7 @@ def test_the_list_exports_xlsx_and_csv_with_its_filters(
         (
             "党员乙",
             "和平社区",
+            "云阳供电公司",
             "和平社区",
             None,
             zh(ServicePostKind.MEDIATION.label),
@@ -208,6 +211,7 @@ def test_the_list_exports_xlsx_and_csv_with_its_filters(
         [
             "党员丙",
             "光明社区",
+            "云阳供电公司",
             "光明社区",
             "云阳供电公司",
             zh(ServicePostKind.PATROL.label),
@@ -219,6 +223,49 @@ def test_the_list_exports_xlsx_and_csv_with_its_filters(
     export = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).latest("id")
     assert export.object_type == "volunteers.DualRegistration"
     assert export.changes["rows"] == 1
+
+
+def test_the_members_own_party_organisation_and_employer_have_their_own_columns(
+    tree: Tree, people: Personas
+) -> None:
+    """A doctor living in 光明社区: her party organisation is the hospital's, not the
+    community's; the employer has its own column; the community only the community's."""
+    doctor = party_member(tree.guangming, "党员戊", "11010119800505015")
+    org.party_member_update(
+        actor=None,
+        member=doctor,
+        employer="云州市中心医院",
+        employer_party_org="中共云州市中心医院委员会",
+    )
+    # A member organised in the tree without an employer's organisation: the unit's party
+    # organisation by its party name.
+    org.orgunit_update(actor=None, unit=tree.heping, party_org_name="中共和平社区委员会")
+    staff = party_member(tree.heping, "党员己", "11010119810606016")
+    org.party_member_update(actor=None, member=staff, employer="")
+    for member, community in ((doctor, tree.guangming), (staff, tree.heping)):
+        services.dual_register(
+            actor=None, party_member=member, community=community, registered_on=DAY_1
+        )
+    client = client_for(people.official)
+    response = client.get(LISTS["registrations"])
+    html = response.content.decode()
+    assert 'data-testid="member-org">中共云州市中心医院委员会</td>' in html
+    assert 'data-testid="member-employer">云州市中心医院</td>' in html
+    assert 'data-testid="member-org">中共和平社区委员会</td>' in html
+    assert 'data-testid="member-employer">—</td>' in html  # no employer
+    assert '<th scope="col">工作单位</th>' in html
+    rows = sheet_rows(client.get(LISTS["registrations"], {"format": "xlsx"}))
+    assert [row[:4] for row in rows] == [
+        ("党员戊", "中共云州市中心医院委员会", "云州市中心医院", "光明社区"),
+        ("党员己", "中共和平社区委员会", None, "和平社区"),
+    ]
+    api = APIClient()
+    api.force_authenticate(people.official)
+    listed = api.get("/api/dual-registrations/").json()["results"]
+    assert [(r["name"], r["party_organisation"], r["employer"]) for r in listed] == [
+        ("党员戊", "中共云州市中心医院委员会", "云州市中心医院"),
+        ("党员己", "中共和平社区委员会", ""),
+    ]
 
 
 # --- Registering a party member (双报到) --------------------------------------------------------
@@ -533,13 +580,14 @@ def test_the_partner_page_lists_pairings_and_registrations_and_exports_each(
         ("云阳供电公司", "和平社区", None, midnight(DAY_1), midnight(DAY_10)),
     ]
     registrations = sheet_rows(official.get(url, {"list": "registrations", "format": "xlsx"}))
-    assert [(row[2], row[4]) for row in registrations] == [
+    # Name, party organisation, employer, community, partner unit, post…
+    assert [(row[3], row[5]) for row in registrations] == [
         ("光明社区", zh(ServicePostKind.BUILDING_HEAD.label))
     ]
     every = sheet_rows(
         official.get(url, {"list": "registrations", "state": "all", "format": "xlsx"})
     )
-    assert [(row[2], row[4], row[7]) for row in every] == [
+    assert [(row[3], row[5], row[8]) for row in every] == [
         ("光明社区", zh(ServicePostKind.BUILDING_HEAD.label), None),
         ("光明社区", zh(ServicePostKind.PATROL.label), midnight(DAY_10)),
     ]

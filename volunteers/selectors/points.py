@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from orgchart import policy as org_policy
 from orgchart.models import OrgUnit, PartyMember, User
 from orgchart.policy import AnyUser, is_volunteer_account, policy
 from volunteers.models import PointEntry, Redemption, Reward, Signup, Volunteer
@@ -161,13 +162,18 @@ def points_statement(
         .annotate(total=Sum("hours"))
         .values("total")
     )
-    rows = volunteer_list_visible(user=user).annotate(
-        opening=_points_total(Q(at__lt=start)),
-        earned=_points_total(in_quarter & Q(points__gt=0)),
-        redeemed=-_points_total(in_quarter & Q(points__lt=0)),
-        hours=Coalesce(
-            Subquery(hours, output_field=HOURS), Value(Decimal("0")), output_field=HOURS
-        ),
+    # The volunteers whose points the user sees (a grid worker: those living in their grids).
+    rows = (
+        volunteer_list_visible(user=user)
+        .filter(org_policy.volunteers.points_holders_q(user))
+        .annotate(
+            opening=_points_total(Q(at__lt=start)),
+            earned=_points_total(in_quarter & Q(points__gt=0)),
+            redeemed=-_points_total(in_quarter & Q(points__lt=0)),
+            hours=Coalesce(
+                Subquery(hours, output_field=HOURS), Value(Decimal("0")), output_field=HOURS
+            ),
+        )
     )
     rows = rows.annotate(closing=F("opening") + F("earned") - F("redeemed"))
     if volunteer is not None:

@@ -191,6 +191,12 @@ class DualRegistrationSerializer(serializers.ModelSerializer[DualRegistration]):
     organisation_name = serializers.CharField(
         source="party_member.organisation.name", read_only=True
     )
+    party_organisation = serializers.CharField(
+        source="party_member.party_organisation",
+        read_only=True,
+        help_text=_("The member's own party organisation (at the employer for most)."),
+    )
+    employer = serializers.CharField(source="party_member.employer", read_only=True)
     community_name = serializers.CharField(source="community.name", read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True, default="")
     post_label = serializers.CharField(source="get_post_display", read_only=True)
@@ -203,6 +209,8 @@ class DualRegistrationSerializer(serializers.ModelSerializer[DualRegistration]):
             "party_member",
             "name",
             "organisation_name",
+            "party_organisation",
+            "employer",
             "community",
             "community_name",
             "partner",

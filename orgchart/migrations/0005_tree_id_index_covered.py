@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgchart', '0002_people_posts_accounts'),
+        ('orgchart', '0004_partymember_employer_party_org'),
     ]
 
     operations = [
