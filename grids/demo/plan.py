@@ -5,7 +5,8 @@ households, so the number of grids follows the households; every street gets one
 grid (mall, school, industrial park) and one special grid. The people of the people demo live
 in the homes they were given there; new people fill the other households. Ages and dates are
 planned against ``REFERENCE_DATE`` (like the people demo), so the plan is a pure function of the
-seed. Visits depend on the day they are seeded for and are planned in ``grids.demo.visits``.
+seed. Visits hang on a moment (the reference clock, moved to the moment of seeding) and are
+planned in ``grids.demo.visits``.
 """
 
 from __future__ import annotations
