@@ -131,6 +131,32 @@ class Grid(models.Model):
         )
 
 
+class CommunityOutline(models.Model):
+    """The outline of a community's grids on the map: the convex hull of the boundaries of its
+    active grids, a GeoJSON Polygon. The grid services keep it whenever a grid's boundary,
+    activity or existence changes (``grids.services.community_outline_refresh``); no row when
+    no active grid of the community has a boundary. The maps of districts and cities draw
+    their units from these rows, one a community, instead of every grid below them."""
+
+    community = models.OneToOneField(
+        OrgUnit,
+        verbose_name=_("community"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="grid_outline",
+    )
+    shape = models.JSONField(_("outline"), help_text=_("A GeoJSON Polygon (longitude, latitude)."))
+    grids = models.PositiveIntegerField(_("grids with a boundary"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("outline of a community's grids")
+        verbose_name_plural = _("outlines of communities' grids")
+
+    def __str__(self) -> str:
+        return f"{self.community_id} ({self.grids})"
+
+
 class GridStaff(models.Model):
     """网格员: a person working a grid, full- or part-time, for a term.
 

@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -29,6 +30,7 @@ from governance.database import scalar_count
 from governance.errors import OutOfScope
 from grids.models import (
     TARGET_PARTY_SHARE,
+    CommunityOutline,
     Grid,
     GridStaff,
     Household,
@@ -544,6 +546,16 @@ def unit_grid_shapes(unit: OrgUnit, *, limit: int) -> list[Grid] | None:
         .order_by("id")[: limit + 1]
     )
     return None if len(grids) > limit else grids
+
+
+def community_outline_expression() -> Subquery:
+    """The outline of a community's grids (a GeoJSON Polygon, None without one), to select
+    beside the columns of community rows: ``OrgUnit`` rows annotated with it (the maps of
+    districts and cities)."""
+    return Subquery(
+        CommunityOutline.objects.filter(community=OuterRef("pk")).values("shape")[:1],
+        output_field=JSONField(),
+    )
 
 
 def person_grid_posts(*, user: AnyUser, person: Person) -> list[GridStaff]:

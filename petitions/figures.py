@@ -17,9 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
+from governance.database import scalar_sum
 from orgchart.models import OrgUnit
 from petitions.models import (
     Category,
@@ -313,3 +314,11 @@ def department_figures(
         row["department__name"],
         {name: int(row[name] or 0) for name in DEPARTMENT_COUNTERS},
     )
+
+
+def community_open_expressions() -> dict[str, Any]:
+    """A community's cases open now and those overdue on record, whatever day they were
+    logged (the rollups' rows with open cases, through their partial index): scalar
+    subqueries to select beside the columns of community rows (the maps' colours)."""
+    rows = PetitionDay.objects.filter(community=OuterRef("pk"), open__gt=0)
+    return {"open_cases": scalar_sum(rows, "open"), "overdue_cases": scalar_sum(rows, "overdue")}

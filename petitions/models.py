@@ -816,7 +816,12 @@ class PetitionDay(models.Model):
                 fields=["community", "day", "category", "channel"], name="petitionday_key"
             )
         ]
-        indexes = [models.Index(fields=["day", "community"], name="petitionday_period")]
+        indexes = [
+            models.Index(fields=["day", "community"], name="petitionday_period"),
+            # The cases open now, whatever day they were logged (the maps' colours): the few
+            # rows with open cases among years of days.
+            models.Index(fields=["community"], condition=Q(open__gt=0), name="petitionday_open"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.community_id} {self.day} {self.category} {self.channel}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -12,8 +15,10 @@ from django.utils import timezone
 
 from governance.database import select_scalars
 from governance.errors import NotAllowed, OutOfScope
+from grids.models import Grid
 from grids.selectors import (
     UnitGridFigures,
+    community_outline_expression,
     unit_grid_expressions,
     unit_grid_figures,
     unit_grid_shapes,
@@ -22,7 +27,7 @@ from orgchart import selectors as org_selectors
 from orgchart.models import OrgUnit
 from orgchart.policy import AnyUser, is_volunteer_account, role_may
 from orgchart.selectors import UnitOrgFigures, unit_org_expressions, unit_org_figures
-from petitions.figures import Tally, UnitFigures, unit_figures
+from petitions.figures import Tally, UnitFigures, community_open_expressions, unit_figures
 from petitions.selectors import grid_petition_counts
 from volunteers import selectors as volunteer_selectors
 from volunteers.selectors import Quarter
@@ -229,45 +234,110 @@ def unit_dashboard(
     )
 
 
-# --- The map of grids ------------------------------------------------------------------------
+# --- The map ----------------------------------------------------------------------------------
 
-# A map draws a street's grids at most (a district's or a city's would be thousands).
-MAP_KINDS = frozenset(
+# A street and the units below it draw their grids (up to MAP_LIMIT of them); a district or a
+# city, and a street with more grids, draw their child units, each from the outlines of its
+# communities' grids (one row a community, kept by the grid services).
+GRID_MAP_KINDS = frozenset(
     {OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY, OrgUnit.Kind.COMPOUND, OrgUnit.Kind.BUILDING}
 )
 MAP_LIMIT = 600
 
 
 @dataclass(frozen=True)
-class GridMap:
-    """GeoJSON features of a unit's grids coloured by their open and overdue cases; ``too_big``
-    when the unit is too large to draw (drill down)."""
+class BoardMap:
+    """GeoJSON features of the dashboard's map, coloured by their open and overdue cases: the
+    unit's grids (``of`` "grids", each linking to its page) or its child units (``of`` "units",
+    each the outlines of its communities' grids, linking to its dashboard). ``too_big`` when a
+    unit below a street has more grids than a map draws."""
 
     features: list[dict[str, Any]]
+    of: str = "grids"
     too_big: bool = False
 
 
-def grid_map(*, unit: OrgUnit, now: dt.datetime | None = None) -> GridMap:
-    """Two queries for a street and below (the grids, their cases); none above."""
-    if unit.kind not in MAP_KINDS:
-        return GridMap([], too_big=True)
-    grids = unit_grid_shapes(unit, limit=MAP_LIMIT)
-    if grids is None:
-        return GridMap([], too_big=True)
-    counts = grid_petition_counts(grid_ids=[grid.pk for grid in grids], now=now or timezone.now())
-    return GridMap(
-        [
-            {
-                "type": "Feature",
-                "geometry": grid.boundary,
-                "properties": {
-                    "id": grid.pk,
-                    "name": grid.name,
-                    "open": counts.get(grid.pk, (0, 0))[0],
-                    "overdue": counts.get(grid.pk, (0, 0))[1],
-                    "href": reverse("grids:grid", args=[grid.pk]),
-                },
-            }
-            for grid in grids
-        ]
+def board_map(
+    *,
+    unit: OrgUnit,
+    children: list[OrgUnit],
+    now: dt.datetime | None = None,
+    unit_link: Callable[[OrgUnit], str] | None = None,
+) -> BoardMap:
+    """The map of ``unit``'s dashboard. Two queries for the grids of a street or a smaller unit
+    (the grids, their cases); one for the ``children`` of a district or a city (their
+    communities' outlines and open cases, from the rollups); three for a street with more than
+    MAP_LIMIT grids, which draws its communities. ``unit_link`` gives a child's address
+    (its dashboard by default)."""
+    if unit.kind in GRID_MAP_KINDS:
+        grids = unit_grid_shapes(unit, limit=MAP_LIMIT)
+        if grids is not None:
+            return BoardMap(_grid_features(grids, now=now or timezone.now()))
+        if unit.kind != OrgUnit.Kind.STREET:
+            return BoardMap([], too_big=True)
+    link = unit_link or (lambda child: reverse("dashboard_unit", args=[child.pk]))
+    return BoardMap(_unit_features(unit, children, link), of="units")
+
+
+def _grid_features(grids: list[Grid], *, now: dt.datetime) -> list[dict[str, Any]]:
+    counts = grid_petition_counts(grid_ids=[grid.pk for grid in grids], now=now)
+    return [
+        {
+            "type": "Feature",
+            "geometry": grid.boundary,
+            "properties": {
+                "id": grid.pk,
+                "name": grid.name,
+                "open": counts.get(grid.pk, (0, 0))[0],
+                "overdue": counts.get(grid.pk, (0, 0))[1],
+                "href": reverse("grids:grid", args=[grid.pk]),
+            },
+        }
+        for grid in grids
+    ]
+
+
+def _unit_features(
+    unit: OrgUnit, children: list[OrgUnit], link: Callable[[OrgUnit], str]
+) -> list[dict[str, Any]]:
+    """One feature a child with an outline: the outlines of its communities as one
+    MultiPolygon, their open and overdue cases summed. One query over the unit's communities
+    (``children`` are ordered by ``lft``)."""
+    communities = (
+        OrgUnit.objects.filter(
+            tree_id=unit.tree_id,
+            lft__gt=unit.lft,
+            lft__lt=unit.rght,
+            kind=OrgUnit.Kind.COMMUNITY,
+        )
+        .annotate(outline=community_outline_expression(), **community_open_expressions())
+        .order_by("lft")
+        .values_list("lft", "outline", "open_cases", "overdue_cases")
     )
+    starts = [child.lft for child in children]
+    polygons: dict[int, list[Any]] = defaultdict(list)
+    cases: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for lft, outline, open_cases, overdue_cases in communities:
+        position = bisect.bisect_right(starts, lft) - 1
+        if position < 0 or lft > children[position].rght:
+            continue  # not below a child the user sees
+        child = children[position]
+        if outline is not None:
+            polygons[child.pk].append(outline["coordinates"])
+        cases[child.pk][0] += open_cases
+        cases[child.pk][1] += overdue_cases
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "MultiPolygon", "coordinates": polygons[child.pk]},
+            "properties": {
+                "id": child.pk,
+                "name": child.name,
+                "open": cases[child.pk][0],
+                "overdue": cases[child.pk][1],
+                "href": link(child),
+            },
+        }
+        for child in children
+        if polygons[child.pk]
+    ]

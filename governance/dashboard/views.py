@@ -17,9 +17,9 @@ from governance.dashboard.ranking import next_month, previous_month, ranking_mon
 from governance.dashboard.selectors import (
     MAX_PERIOD_DAYS,
     Period,
+    board_map,
     dashboard_for,
     dashboard_unit,
-    grid_map,
     this_month,
     unit_dashboard,
 )
@@ -66,10 +66,19 @@ SCREEN_WEEKS = 12
 
 
 def _board_context(
-    request: HttpRequest, pk: Any = None, *, default: Period | None = None
+    request: HttpRequest,
+    pk: Any = None,
+    *,
+    default: Period | None = None,
+    unit_page: str = "dashboard_unit",
 ) -> dict[str, Any]:
+    """The dashboard of a unit for its page, the home page and the wall screen; the units on
+    its map link to their own ``unit_page`` for the same period."""
     form = PeriodForm(request.GET)
-    period = form.period() if default is None or request.GET else default
+    if default is not None and not request.GET:
+        period, chosen = default, False
+    else:
+        period, chosen = form.period(), True
     unit = dashboard_unit(user=request.user, pk=pk)
     board = unit_dashboard(user=request.user, unit=unit, period=period)
     period_query = f"logged_from={period.date_from:%Y-%m-%d}&logged_to={period.last_day:%Y-%m-%d}"
@@ -96,10 +105,17 @@ def _board_context(
             "values": [tally.received for tally in figures.by_category.values()],
         },
     }
+    board_query = f"date_from={period.date_from:%Y-%m-%d}&date_to={period.last_day:%Y-%m-%d}"
+    # A default period that rolls on (the wall screen's) rolls on below too.
+    map_query = f"?{board_query}" if chosen else ""
     return {
         "board": board,
         "charts": charts,
-        "grid_map": grid_map(unit=unit),
+        "board_map": board_map(
+            unit=unit,
+            children=[row.unit for row in board.children],
+            unit_link=lambda child: f"{reverse(unit_page, args=[child.pk])}{map_query}",
+        ),
         # Each figure links to the list behind it (the petition list, same unit and period).
         "links": {
             "received": listed,
@@ -112,7 +128,7 @@ def _board_context(
         "period_form": form,
         # The same period on every figure's link to its list.
         "period_query": period_query,
-        "board_query": f"date_from={period.date_from:%Y-%m-%d}&date_to={period.last_day:%Y-%m-%d}",
+        "board_query": board_query,
     }
 
 
@@ -182,14 +198,14 @@ SCREEN_FEED = 8
 @login_required
 def screen(request: HttpRequest, pk: int) -> HttpResponse:
     """数据大屏: a full-screen, self-refreshing view of a unit for the 综治中心's wall (1920×1080):
-    big figures of this month, the weekly trend, the child units, and feeds of the newest and
-    the overdue cases."""
+    big figures of the period, the weekly trend, the map of the dashboard (its units link to
+    their own screens), the child units, and feeds of the newest and the overdue cases."""
     today = timezone.localdate()
     twelve_weeks = Period(
         today - dt.timedelta(days=today.weekday(), weeks=SCREEN_WEEKS - 1),
         today + dt.timedelta(days=1),
     )
-    context = _board_context(request, pk, default=twelve_weeks)
+    context = _board_context(request, pk, default=twelve_weeks, unit_page="dashboard_screen")
     unit = context["board"].unit
     context.update(
         {

@@ -1,7 +1,8 @@
 """Demo grids, staff, households, residents and visits (part of ``manage.py seed_demo``).
 
 ``plan`` plans them from a seed (pure, no database), ``visits`` plans the visits of the 90 days
-before the day of seeding, ``seed`` writes what is missing (idempotent).
+before the demo's reference clock, ``seed`` writes what is missing (idempotent), the visits
+moved to the moment of seeding.
 """
 
 from grids.demo.plan import GRIDS_SEED, GridsPlan, grids_plan

@@ -5,7 +5,8 @@ households, so the number of grids follows the households; every street gets one
 grid (mall, school, industrial park) and one special grid. The people of the people demo live
 in the homes they were given there; new people fill the other households. Ages and dates are
 planned against ``REFERENCE_DATE`` (like the people demo), so the plan is a pure function of the
-seed. Visits depend on the day they are seeded for and are planned in ``grids.demo.visits``.
+seed. Visits hang on a moment (the reference clock, moved to the moment of seeding) and are
+planned in ``grids.demo.visits``.
 """
 
 from __future__ import annotations
@@ -297,14 +298,14 @@ class _GridsPlanner:
     # Grids and households ------------------------------------------------------------------
 
     def run(self) -> GridsPlan:
-        community_index = 0
+        street_index = 0
         communities: list[tuple[CommunitySpec, bool]] = []
         for _district, _code, area_type, streets in DISTRICTS:
             for street in streets:
-                for spec in street.communities:
-                    self.community(spec, rural=area_type == RURAL, index=community_index)
+                for position, spec in enumerate(street.communities):
+                    self.community(spec, rural=area_type == RURAL, place=(street_index, position))
                     communities.append((spec, area_type == RURAL))
-                    community_index += 1
+                street_index += 1
                 codes = {spec.name: spec.code for spec in street.communities}
                 for community, kind, name, what in STREET_GRIDS[street.name]:
                     self.plan.grids.append(
@@ -324,7 +325,7 @@ class _GridsPlanner:
             self.community_staff(spec, rural=rural, below_target=below)
         return self.plan
 
-    def community(self, spec: CommunitySpec, *, rural: bool, index: int) -> None:
+    def community(self, spec: CommunitySpec, *, rural: bool, place: tuple[int, int]) -> None:
         dwellings = self.dwellings(spec, rural=rural)
         grid_number = 0
         for compound in spec.compounds:
@@ -346,7 +347,7 @@ class _GridsPlanner:
                         kind=Kind.BASIC,
                         area_type=RURAL if rural else "urban",
                         compound=compound,
-                        boundary=_boundary(index, grid_number),
+                        boundary=_boundary(place, grid_number),
                     )
                 )
                 start = len(in_compound) * chunk // grids
@@ -828,11 +829,14 @@ class _GridsPlanner:
         return min(started, REFERENCE_DATE)
 
 
-def _boundary(community_index: int, grid_number: int) -> dict[str, Any]:
-    """A small rectangle for a basic grid, laid out four grids to a row per community."""
+def _boundary(place: tuple[int, int], grid_number: int) -> dict[str, Any]:
+    """A small rectangle for a basic grid, laid out four grids to a row per community; the
+    communities of a street side by side in one band, the streets one below the other (so a
+    street, and a district, covers one piece of the map)."""
+    street, position = place
     row, column = divmod(grid_number - 1, 4)
-    west = ORIGIN[0] + (community_index % 4) * 5 * CELL[0] + column * CELL[0]
-    north = ORIGIN[1] - (community_index // 4) * 4 * CELL[1] - row * CELL[1]
+    west = ORIGIN[0] + position * 5 * CELL[0] + column * CELL[0]
+    north = ORIGIN[1] - street * 4 * CELL[1] - row * CELL[1]
     east, south = west + CELL[0], north - CELL[1]
     ring = [[west, north], [east, north], [east, south], [west, south], [west, north]]
     return {

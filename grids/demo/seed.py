@@ -11,6 +11,9 @@ Idempotent: grids are found by name in their community, people by their ID numbe
 hash, households by address in their community, residents by (household, person), party
 members by person, accounts by username, staff by (grid, person) among current terms; a grid
 that has visits gets no more.
+
+Visits are planned on the demo's reference clock (``orgchart.demo.REFERENCE_NOW``) and moved to
+the moment of seeding by ``demo_shift``, as the petitions that come from them are.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from grids.demo.plan import GRIDS_SEED, GridsPlan, grids_plan
 from grids.demo.visits import visits_plan
 from grids.models import Grid, GridStaff, Household, Resident, ResidentCareTag, Visit
 from orgchart import services as org
-from orgchart.demo import DEMO_PASSWORD
+from orgchart.demo import DEMO_PASSWORD, REFERENCE_NOW, demo_shift
 from orgchart.demo.people import UnitPath
 from orgchart.models import OrgUnit, PartyMember, Person, PersonRegistration, User
 
@@ -411,7 +414,8 @@ class _Seeder:
         visited = set(
             Visit.objects.filter(grid__in=self.grids).values_list("grid_id", flat=True).distinct()
         )
-        planned = visits_plan(self.plan, now=self.now, seed=self.seed)
+        planned = visits_plan(self.plan, now=REFERENCE_NOW, seed=self.seed)
+        shift = demo_shift(self.now)
         created: list[Visit] = []
         for index, visits in planned.items():
             grid = self.grids[index]
@@ -424,7 +428,7 @@ class _Seeder:
                         self.households[visit.household] if visit.household is not None else None
                     ),
                     visitor=self.accounts[visit.visitor],
-                    visited_at=visit.visited_at,
+                    visited_at=visit.visited_at + shift,
                     purpose=visit.purpose,
                     notes=visit.notes,
                     hazard_found=visit.hazard_found,
@@ -451,7 +455,8 @@ class _Seeder:
 
 def seed_grids_demo(*, seed: int = GRIDS_SEED, now: dt.datetime | None = None) -> GridsSeedResult:
     """Create the planned demo grids, people, households, residents, party members, grid
-    worker accounts, staff and the visits of the 90 days before ``now`` that are missing.
+    worker accounts, staff and the visits of the 90 days before ``now`` that are missing
+    (planned on the reference clock and moved to ``now``).
 
     Idempotent (see the module's docstring). Needs the demo tree and people
     (``seed_org_demo``, ``seed_people_demo``).

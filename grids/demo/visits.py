@@ -1,9 +1,11 @@
-"""The demo visits: the last 90 days of rounds before the day the demo is seeded.
+"""The demo visits: the last 90 days of rounds before a moment (``now``).
 
-Unlike the rest of the plan, visits hang on the day they are seeded for (``now``), so that the
-pages show recent work ("visited in the last 30 days"). Each grid's visits come from a
-generator seeded by the plan's seed and the grid's code; a grid that has visits already is
-left alone, which keeps a second run from adding any.
+Unlike the rest of the plan, visits hang on a moment, so that the pages show recent work
+("visited in the last 30 days"). The seeding plans them before the demo's reference clock
+(``orgchart.demo.REFERENCE_NOW``) and moves them to the moment of seeding, like the petitions
+that come from the hazards they found: the same visits, as long ago, whenever the demo is
+loaded. Each grid's visits come from a generator seeded by the plan's seed and the grid's
+code; a grid that has visits already is left alone, which keeps a second run from adding any.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ an audit row. Restricted tags are sealed like ID numbers; the plaintext leaves o
 ``resident_reveal_restricted`` (audited).
 
 * ``grids``: creating, describing (boundary, site, topic), deactivating and deleting grids;
+* ``outlines``: the outline of a community's grids on the map, kept by the grid services;
 * ``staff``: appointing grid heads and workers, ending their terms, the account handover;
 * ``households``: recording dwellings in a basic grid, describing and regridding them;
 * ``residents``: adding, registering, updating and moving out; the sealed restricted tags;
@@ -26,6 +27,7 @@ from grids.services.households import (
     household_move,
     household_update,
 )
+from grids.services.outlines import community_outline_refresh, outline_of
 from grids.services.residents import (
     PERSON_FIELDS,
     RESIDENT_FIELDS,
@@ -47,6 +49,7 @@ __all__ = [
     "PERSON_FIELDS",
     "RESIDENT_FIELDS",
     "VISIT_BACKDATE_DAYS",
+    "community_outline_refresh",
     "grid_clean_boundary",
     "grid_create",
     "grid_delete",
@@ -57,6 +60,7 @@ __all__ = [
     "household_create",
     "household_move",
     "household_update",
+    "outline_of",
     "resident_add",
     "resident_move_out",
     "resident_register",

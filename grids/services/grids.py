@@ -14,6 +14,7 @@ from governance.errors import ValidationFailed
 from governance.models import AuditEvent
 from grids.models import Grid
 from grids.services.core import _check, _fail
+from grids.services.outlines import community_outline_refresh
 from orgchart.models import OrgUnit
 from orgchart.policy import AnyUser
 
@@ -149,8 +150,9 @@ def grid_create(
     """Create a grid in ``community`` (optionally inside one of its compounds).
 
     Urban or rural follows the community unless given. Dedicated grids name their site (mall,
-    school, industrial park…), special grids their topic. Not idempotent: a second grid with
-    the same name in the community is a ``ValidationFailed`` on ``name``.
+    school, industrial park…), special grids their topic. A boundary redraws the community's
+    outline (``community_outline_refresh``). Not idempotent: a second grid with the same name
+    in the community is a ``ValidationFailed`` on ``name``.
     """
     _check(actor, "orgunit.add_grid", community)
     if community.kind != OrgUnit.Kind.COMMUNITY:
@@ -174,6 +176,8 @@ def grid_create(
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
     grid = Grid(community=community, kind=kind, **fields)
     _save_grid(grid)
+    if grid.boundary is not None:
+        community_outline_refresh(community_id=community.pk)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -193,7 +197,8 @@ def grid_update(*, actor: AnyUser | None, grid: Grid, **changes: Any) -> Grid:
     """Change a grid's description (fields of ``grid_create`` and ``is_active``).
 
     A grid that still has households cannot be deactivated (move them first). The kind is
-    fixed once created. Nothing given, nothing written.
+    fixed once created. A new boundary, or a grid (de)activated, redraws the community's
+    outline. Nothing given, nothing written.
     """
     unknown = set(changes) - GRID_CHANGEABLE
     if unknown:
@@ -216,6 +221,8 @@ def grid_update(*, actor: AnyUser | None, grid: Grid, **changes: Any) -> Grid:
     for field, value in fields.items():
         setattr(grid, field, value)
     _save_grid(grid, fields=list(fields))
+    if {"boundary", "is_active"} & set(fields):
+        community_outline_refresh(community_id=grid.community_id)
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=grid, changes=fields)
     return grid
 
@@ -223,12 +230,16 @@ def grid_update(*, actor: AnyUser | None, grid: Grid, **changes: Any) -> Grid:
 @transaction.atomic
 def grid_delete(*, actor: AnyUser | None, grid: Grid) -> None:
     """Delete a grid nothing refers to. Staff terms, households, visits and petitions keep a
-    grid (``on_delete=PROTECT``): such a grid is refused with a message (deactivate it)."""
+    grid (``on_delete=PROTECT``): such a grid is refused with a message (deactivate it). The
+    community's outline is redrawn without it."""
     _check(actor, "grid.delete", grid)
+    community_id, drawn = grid.community_id, grid.boundary is not None
     try:
         with transaction.atomic():
             audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=grid)
             grid.delete()
+            if drawn:
+                community_outline_refresh(community_id=community_id)
     except ProtectedError as error:
         raise ValidationFailed(
             _(

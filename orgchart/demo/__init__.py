@@ -7,9 +7,21 @@ reference date and found again by their ID number (``person_register`` is idempo
 document), party members by person, posts by (unit, kind, holder) among current terms. Running
 it again creates nothing new. Everything is written through the services, as the system
 (``actor=None``).
+
+``clock`` holds the reference clock the later demos plan their activity on (visits, petitions)
+before they move it to the moment of seeding.
 """
 
+from orgchart.demo.clock import REFERENCE_NOW, demo_shift
 from orgchart.demo.people import REFERENCE_DATE, people_plan, seed_people_demo
 from orgchart.demo.tree import DEMO_PASSWORD, seed_org_demo
 
-__all__ = ["DEMO_PASSWORD", "REFERENCE_DATE", "people_plan", "seed_org_demo", "seed_people_demo"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "REFERENCE_DATE",
+    "REFERENCE_NOW",
+    "demo_shift",
+    "people_plan",
+    "seed_org_demo",
+    "seed_people_demo",
+]

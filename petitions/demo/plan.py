@@ -1,4 +1,5 @@
-"""The demo petitions, planned from a seed against the moment of seeding (no writes).
+"""The demo petitions, planned from a seed against a moment, ``now`` (no writes): the seeding
+plans them against the demo's reference clock and moves them to the moment of seeding.
 
 Each petition gets a script: its intake and the steps that follow (accept, whistle, report,
 complete, reply, evaluate, rate …), each at a moment chosen inside the clocks of its deadline

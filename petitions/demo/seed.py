@@ -13,6 +13,11 @@ The older petitions whose deadlines all held are written in bulk by ``petitions.
 the same rows the services write, numbered in the order they were logged among the others.
 No sweep would have touched them, so the timeline of the others is unchanged.
 
+All of it is played on the demo's reference clock (``orgchart.demo.REFERENCE_NOW``: the plan,
+the services' deadlines on the working-day calendar, the sweep) and then moved to the moment of
+seeding by ``petitions.demo.shift``, so the same cases are open, overdue and escalated whenever
+the demo is loaded.
+
 Idempotent: when any petition exists the petitions are left as they are (accounts are still
 added when missing).
 """
@@ -35,10 +40,11 @@ from governance.models import NumberSequence
 from grids.demo.plan import community_pinyin
 from grids.models import Grid, GridStaff, Household, Resident, Visit
 from notifications.models import Notification
-from orgchart.demo import DEMO_PASSWORD
+from orgchart.demo import DEMO_PASSWORD, REFERENCE_NOW, demo_shift
 from orgchart.models import Department, OrgUnit, Person, User
 from petitions import rollups, services
 from petitions.calendar import WorkingCalendar
+from petitions.demo import shift as moving
 from petitions.demo import texts
 from petitions.demo.bulk import BulkWriter
 from petitions.demo.plan import (
@@ -203,9 +209,11 @@ def _staff_by_unit() -> dict[int, User]:
     return staff
 
 
-def load_world(now: dt.datetime) -> World:
-    """What the plan reads from the database: communities with their homes, residents, grid
-    workers and serving departments, hazard visits, policies, the calendar."""
+def load_world(now: dt.datetime, *, shift: dt.timedelta = dt.timedelta(0)) -> World:
+    """What the plan for ``now`` reads from the database: communities with their homes,
+    residents, grid workers and serving departments, hazard visits, policies, the calendar.
+    The visits were written ``shift`` after their plan (``orgchart.demo.demo_shift``): the
+    world has them at their planned moments."""
     staff = _staff_by_unit()
     units = {unit.pk: unit for unit in OrgUnit.objects.all()}
     communities = sorted(
@@ -288,11 +296,11 @@ def load_world(now: dt.datetime) -> World:
     }
     start = now - dt.timedelta(days=DAYS)
     visits = [
-        VisitInfo(pk, community, grid, household, visitor, visited_at, notes)
+        VisitInfo(pk, community, grid, household, visitor, visited_at - shift, notes)
         for pk, community, grid, household, visitor, visited_at, notes in Visit.objects.filter(
             hazard_found=True,
-            visited_at__gte=start,
-            visited_at__lt=now,
+            visited_at__gte=start + shift,
+            visited_at__lt=now + shift,
             visitor__role__in=(Role.GRID_WORKER, Role.COMMUNITY_WORKER),
             petition__isnull=True,
         )
@@ -346,8 +354,9 @@ class _Run:
 
 
 class _Seeder:
-    def __init__(self, now: dt.datetime, seed: int) -> None:
-        self.now = now
+    def __init__(self, now: dt.datetime, seed: int, shift: dt.timedelta) -> None:
+        self.now = now  # the plan's: the reference clock
+        self.shift = shift  # from there to the moment of seeding
         self.seed = seed
         self.result = PetitionsSeedResult()
         self.units: dict[int, OrgUnit] = {}
@@ -370,7 +379,8 @@ class _Seeder:
         if Petition.objects.exists():
             return self.result
         self.staff = _staff_by_unit()
-        world = load_world(self.now)
+        marks = moving.Marks.take()
+        world = load_world(self.now, shift=self.shift)
         plans = petitions_plan(world, seed=self.seed)
         self.prepare(plans)
         self.play(plans)
@@ -380,6 +390,7 @@ class _Seeder:
         Notification.objects.filter(
             read_at__isnull=True, created_at__lt=self.now - dt.timedelta(days=2)
         ).update(read_at=F("created_at") + dt.timedelta(hours=3))
+        moving.move_to_now(shift=self.shift, marks=marks)
         # No petition existed before, so every dispatch, escalation and event is new.
         self.result.created_petitions = len(plans)
         self.result.created_dispatches = Dispatch.objects.count()
@@ -672,18 +683,27 @@ def seed_petitions_demo(
     *, seed: int = PETITIONS_SEED, now: dt.datetime | None = None
 ) -> PetitionsSeedResult:
     """Create the demo petitions of the six months before ``now`` (and the accounts that act
-    on them) unless petitions exist. Needs the org, people and grids demos."""
-    seeder = _Seeder(now or timezone.now(), seed)
-    sweep_log = logging.getLogger("petitions.sweep")
-    level = sweep_log.level
-    # The sweep logs every escalation; hundreds of past ones would bury the command's output.
-    sweep_log.setLevel(logging.WARNING)
+    on them) unless petitions exist: played on the reference clock, moved to ``now``. Needs
+    the org, people and grids demos (seeded for the same ``now``: the hazards their visits
+    found become petitions)."""
+    seeder = _Seeder(REFERENCE_NOW, seed, demo_shift(now or timezone.now()))
+    # The sweep logs every escalation, and the recount below every day it re-keys (the bulk
+    # writer bypasses the workflow core, the move changes the days): hundreds of lines that
+    # would bury the command's output.
+    quiet = {
+        logging.getLogger("petitions.sweep"): logging.WARNING,
+        logging.getLogger("petitions.rollups"): logging.ERROR,
+    }
+    levels = {log: log.level for log in quiet}
+    for log, level in quiet.items():
+        log.setLevel(level)
     try:
         with transaction.atomic():
             result = seeder.run()
-            # The bulk writer bypasses the workflow core: count the dashboards' rollups from
-            # the rows (this also brings the rollups of an older demo database up to date).
+            # Count the dashboards' rollups from the rows (this also brings the rollups of an
+            # older demo database up to date).
             rollups.recompute()
             return result
     finally:
-        sweep_log.setLevel(level)
+        for log, level in levels.items():
+            log.setLevel(level)

@@ -34,7 +34,9 @@ from petitions.workflows import PETITION_WORKFLOW
 # --- Escalation (the sweep calls these) ------------------------------------------------------
 
 
-def _deadline_key(deadline: str, dispatch_id: int | None, due_at: dt.datetime) -> str:
+def escalation_deadline_key(deadline: str, dispatch_id: int | None, due_at: dt.datetime) -> str:
+    """What makes an escalation unique for its petition: the deadline, its dispatch, its due
+    time."""
     return f"{deadline}:{dispatch_id or 0}:{due_at.astimezone(dt.UTC).isoformat()}"
 
 
@@ -93,7 +95,7 @@ def petition_escalate(
                 petition=petition,
                 dispatch=dispatch,
                 deadline=deadline,
-                deadline_key=_deadline_key(deadline, dispatch_id, due_at),
+                deadline_key=escalation_deadline_key(deadline, dispatch_id, due_at),
                 due_at=due_at,
                 level=level,
                 from_unit=from_unit,

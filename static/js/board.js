@@ -45,24 +45,50 @@
     });
     window.addEventListener("resize", function () { bars.resize(); });
   }
-  // The grids on a map (Leaflet, no tiles from outside: the polygons alone), coloured by
-  // their cases: red with an overdue one, amber with open ones, green otherwise.
+  // The map (Leaflet, no tiles from outside: the shapes alone): a street's grids, or the units
+  // below a district or a city (each the outlines of its communities' grids), coloured by
+  // their cases: red with an overdue one, amber with open ones, green otherwise. A click opens
+  // the grid's page or the unit's dashboard; units carry their names on the map.
   var shapes = data("board-map");
-  var mapNode = document.querySelector("[data-map='grids']");
+  var mapNode = document.querySelector("[data-map]");
   if (shapes && mapNode && window.L) {
+    var units = mapNode.getAttribute("data-map") === "units";
+    var openLabel = mapNode.getAttribute("data-open-label") || "";
+    var overdueLabel = mapNode.getAttribute("data-overdue-label") || "";
     var map = L.map(mapNode, { attributionControl: false, zoomSnap: 0.25 });
     var layer = L.geoJSON({ type: "FeatureCollection", features: shapes }, {
       style: function (feature) {
         var p = feature.properties;
         var colour = p.overdue ? "#dc3545" : (p.open ? "#fd7e14" : "#198754");
-        return { color: colour, weight: 1, fillColor: colour, fillOpacity: p.open ? 0.45 : 0.2 };
+        return {
+          color: units ? (dark ? "#0b1524" : "#ffffff") : colour,
+          weight: units ? 1.5 : 1,
+          fillColor: colour,
+          fillOpacity: (p.open ? 0.5 : 0.25) + (dark ? 0.25 : 0)
+        };
       },
       onEachFeature: function (feature, shape) {
         var p = feature.properties;
-        shape.bindTooltip(p.name + " · " + p.open + " / " + p.overdue);
+        // Names are text, never markup: the label is built from text nodes.
+        var label = document.createElement("div");
+        var name = document.createElement("strong");
+        name.textContent = p.name;
+        label.appendChild(name);
+        label.appendChild(document.createElement("br"));
+        label.appendChild(document.createTextNode(
+          openLabel + " " + p.open + " · " + overdueLabel + " " + p.overdue
+        ));
+        if (units) {
+          // Named in the middle of all its pieces (a unit is the outlines of its communities).
+          L.tooltip({ permanent: true, direction: "center", className: "map-label" })
+            .setLatLng(shape.getBounds().getCenter()).setContent(label).addTo(map);
+        } else {
+          shape.bindTooltip(label, { sticky: true });
+        }
         shape.on("click", function () { window.location.href = p.href; });
       }
     }).addTo(map);
     map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+    window.addEventListener("resize", function () { map.invalidateSize(); });
   }
 })();

@@ -1,6 +1,7 @@
 """The command view in headless Chromium: an official drills from the street's dashboard into a
-community, follows an overdue figure to its list and exports the ranking; a grid worker on a
-phone finds the households due a visit from the home page."""
+community, follows an overdue figure to its list and exports the ranking; an official of the
+district opens a street from the district's map; a grid worker on a phone finds the households
+due a visit from the home page."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from grids import services as grid_services
 from grids.models import Visit
+from orgchart.models import User
 from petitions import services
 from petitions.sweep import escalate_overdue
 from tests.browser.conftest import PHONE, NewPage, log_in
 from tests.browser.test_grids import no_horizontal_scroll
-from tests.conftest import Personas, Tree
+from tests.conftest import Personas, Tree, make_user
 from tests.grids.conftest import GridWorld, world
 from tests.petitions.conftest import default_policies, log_petition
 
@@ -60,6 +63,35 @@ def test_official_drills_down_follows_overdue_and_exports_the_ranking(
     with page.expect_download() as download:
         page.locator("[data-testid=export-ranking]").click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def square(west: float) -> dict[str, object]:
+    ring = [[west, 39.6], [west + 0.01, 39.6], [west + 0.01, 39.61], [west, 39.61], [west, 39.6]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_official_of_a_district_opens_a_street_from_its_map(
+    new_page: NewPage, tree: Tree, people: Personas, world: GridWorld, default_policies: None
+) -> None:
+    make_user("district_official", User.Role.OFFICIAL, unit=tree.district)
+    grid_services.grid_update(actor=None, grid=world.grid_a, boundary=square(118.10))
+    grid_services.grid_update(actor=None, grid=world.xinhua_grid, boundary=square(118.13))
+    log_petition(people, tree, grid=world.grid_a, now=timezone.now())
+
+    page = new_page(viewport=PHONE)
+    log_in(page, "district_official")
+    board_map = page.locator("[data-testid=board-map]")
+    expect(board_map).to_contain_text("下级单位诉求分布图")
+    # One shape a street, named on the map with its open and overdue cases.
+    expect(board_map.locator(".leaflet-interactive")).to_have_count(2)
+    expect(board_map.locator(".map-label").first).to_contain_text("东城街道")
+    expect(board_map.locator(".map-label").first).to_contain_text("在办 1")
+    no_horizontal_scroll(page)
+    board_map.locator(".leaflet-interactive").first.click()
+    expect(page).to_have_url(re.compile(rf"/dashboard/{tree.east.pk}/\?date_from="))
+    # The street's own map draws its grids.
+    expect(page.locator("[data-map=grids]")).to_be_visible()
+    expect(page.locator("[data-testid=board-map] .leaflet-interactive")).to_have_count(1)
 
 
 def test_grid_worker_sees_households_due_a_visit_on_a_phone(

@@ -4,6 +4,7 @@ definitions, drill-down, scope, the period, and the number of queries whatever t
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -11,11 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from governance.dashboard.selectors import Period, dashboard_unit, grid_map, unit_dashboard
+from governance.dashboard import selectors as dashboard_selectors
+from governance.dashboard.selectors import Period, board_map, dashboard_unit, unit_dashboard
 from governance.errors import NotAllowed
-from grids.models import Grid, Household, Resident
+from grids import services as grid_services
+from grids.models import Household, Resident
 from orgchart.models import OrgUnit, PartyMember
-from petitions.models import Petition
+from petitions.models import OPEN_STATUSES, Petition
 from petitions.selectors import petition_figures, petition_list_visible
 from petitions.sweep import escalate_overdue
 from tests.helpers import api_for
@@ -250,26 +253,154 @@ def test_grid_organisation_and_volunteer_figures(people, tree, world) -> None:
     assert (west.grids.households, west.grids.residents) == (1, 1)
 
 
-def test_the_map_colours_grids_by_their_cases(people, tree, world) -> None:
-    square = {
+def square(west: float, south: float, size: float = 0.01) -> dict[str, Any]:
+    east, north = west + size, south + size
+    return {
         "type": "Polygon",
         "coordinates": [
-            [[118.1, 39.6], [118.2, 39.6], [118.2, 39.7], [118.1, 39.7], [118.1, 39.6]]
+            [[west, south], [east, south], [east, north], [west, north], [west, south]]
         ],
     }
-    Grid.objects.filter(pk__in=[world.grid_a.pk, world.grid_b.pk]).update(boundary=square)
+
+
+@pytest.fixture
+def drawn(people, tree, world):
+    """光明社区's two grids and 新华社区's drawn side by side (through the grid services, which
+    keep the communities' outlines), a case overdue on record and an open one in 光明一网格."""
+    grid_services.grid_update(actor=None, grid=world.grid_a, boundary=square(118.10, 39.60))
+    grid_services.grid_update(actor=None, grid=world.grid_b, boundary=square(118.11, 39.60))
+    grid_services.grid_update(actor=None, grid=world.xinhua_grid, boundary=square(118.13, 39.60))
     late = log_petition(people, tree, grid=world.grid_a)
     log_petition(people, tree, grid=world.grid_a, title="路灯不亮", now=SATURDAY)
     escalate_overdue(now=SATURDAY)
-    with CaptureQueriesContext(connection) as queries:
-        drawn = grid_map(unit=tree.guangming, now=SATURDAY)
-    assert len(queries) == 2
-    by_grid = {feature["properties"]["id"]: feature["properties"] for feature in drawn.features}
-    assert set(by_grid) == {world.grid_a.pk, world.grid_b.pk}  # the mall has no boundary
-    assert (by_grid[world.grid_a.pk]["open"], by_grid[world.grid_a.pk]["overdue"]) == (2, 1)
-    assert (by_grid[world.grid_b.pk]["open"], by_grid[world.grid_b.pk]["overdue"]) == (0, 0)
     assert Petition.objects.get(pk=late.pk).overdue_since is not None
-    # Above a street the map is not drawn: drill down.
+    return world
+
+
+def by_id(drawn_map: dashboard_selectors.BoardMap) -> dict[int, dict[str, Any]]:
+    return {feature["properties"]["id"]: feature for feature in drawn_map.features}
+
+
+def test_the_map_of_a_street_colours_its_grids_by_their_cases(drawn, people, tree) -> None:
+    children = list(OrgUnit.objects.filter(parent=tree.guangming).order_by("lft"))
     with CaptureQueriesContext(connection) as queries:
-        assert grid_map(unit=tree.district).too_big
-    assert len(queries) == 0
+        shown = board_map(unit=tree.guangming, children=children, now=SATURDAY)
+    assert len(queries) == 2  # the grids, their cases
+    assert shown.of == "grids"
+    grids = {key: feature["properties"] for key, feature in by_id(shown).items()}
+    assert set(grids) == {drawn.grid_a.pk, drawn.grid_b.pk}  # the mall has no boundary
+    assert (grids[drawn.grid_a.pk]["open"], grids[drawn.grid_a.pk]["overdue"]) == (2, 1)
+    assert (grids[drawn.grid_b.pk]["open"], grids[drawn.grid_b.pk]["overdue"]) == (0, 0)
+    assert grids[drawn.grid_a.pk]["href"] == reverse("grids:grid", args=[drawn.grid_a.pk])
+    street = board_map(unit=tree.east, children=[tree.guangming, tree.heping], now=SATURDAY)
+    assert street.of == "grids"
+    assert set(by_id(street)) == {drawn.grid_a.pk, drawn.grid_b.pk}
+
+
+def test_the_map_of_a_district_draws_its_streets_from_their_communities_outlines(
+    drawn, people, tree
+) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        shown = board_map(unit=tree.district, children=[tree.east, tree.west], now=SATURDAY)
+    assert len(queries) == 1  # the communities: outlines and open cases from the rollups
+    assert shown.of == "units"
+    assert not shown.too_big
+    streets = by_id(shown)
+    assert set(streets) == {tree.east.pk, tree.west.pk}
+    east, west = streets[tree.east.pk], streets[tree.west.pk]
+    # One shape a street: the hull of each community's grids (光明's two squares make one
+    # rectangle; 和平 has no grid with a boundary).
+    assert east["geometry"] == {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [[[118.1, 39.6], [118.12, 39.6], [118.12, 39.61], [118.1, 39.61], [118.1, 39.6]]]
+        ],
+    }
+    assert west["geometry"]["coordinates"] == [square(118.13, 39.60)["coordinates"]]
+    # Coloured by the street's cases open now and overdue on record, whatever day they were
+    # logged: the rollups agree with the cases themselves.
+    open_in_east = Petition.objects.filter(status__in=OPEN_STATUSES, community__parent=tree.east)
+    assert (east["properties"]["open"], east["properties"]["overdue"]) == (
+        open_in_east.count(),
+        open_in_east.filter(overdue_since__isnull=False).count(),
+    )
+    assert (east["properties"]["open"], east["properties"]["overdue"]) == (2, 1)
+    assert (west["properties"]["open"], west["properties"]["overdue"]) == (0, 0)
+    assert (east["properties"]["name"], east["properties"]["href"]) == (
+        "东城街道",
+        reverse("dashboard_unit", args=[tree.east.pk]),
+    )
+
+
+def test_the_map_of_a_city_draws_its_districts_and_only_the_units_given(
+    drawn, people, tree
+) -> None:
+    city = board_map(unit=tree.city, children=[tree.district], now=SATURDAY)
+    (district,) = city.features
+    assert district["properties"]["id"] == tree.district.pk
+    assert len(district["geometry"]["coordinates"]) == 2  # 光明社区 and 新华社区
+    assert (district["properties"]["open"], district["properties"]["overdue"]) == (2, 1)
+    # Only the children given (those the user sees) are drawn, and only with their own
+    # communities' cases.
+    only_west = board_map(
+        unit=tree.district, children=[tree.west], unit_link=lambda unit: f"/x/{unit.pk}"
+    )
+    assert [feature["properties"]["id"] for feature in only_west.features] == [tree.west.pk]
+    assert only_west.features[0]["properties"]["href"] == f"/x/{tree.west.pk}"
+    assert only_west.features[0]["properties"]["open"] == 0
+
+
+def test_a_street_with_more_grids_than_a_map_draws_shows_its_communities(
+    drawn, people, tree, monkeypatch
+) -> None:
+    monkeypatch.setattr(dashboard_selectors, "MAP_LIMIT", 1)
+    with CaptureQueriesContext(connection) as queries:
+        shown = board_map(unit=tree.east, children=[tree.guangming, tree.heping], now=SATURDAY)
+    assert len(queries) == 2  # the grids (too many), the communities
+    assert shown.of == "units"
+    (guangming,) = shown.features  # 和平社区 has nothing to draw
+    assert guangming["properties"]["id"] == tree.guangming.pk
+    assert (guangming["properties"]["open"], guangming["properties"]["overdue"]) == (2, 1)
+    # Below a street, too many grids is too big to draw.
+    community = board_map(unit=tree.guangming, children=[], now=SATURDAY)
+    assert community.too_big
+    assert community.features == []
+
+
+def test_the_pages_and_the_wall_screen_draw_the_same_map(drawn, people, tree, client) -> None:
+    client.force_login(people.superuser)
+    with time_machine.travel(SATURDAY, tick=False):
+        page = client.get(
+            reverse("dashboard_unit", args=[tree.district.pk]),
+            {"date_from": "2026-11-01", "date_to": "2026-11-30"},
+        )
+        screen = client.get(reverse("dashboard_screen", args=[tree.district.pk]))
+        street = client.get(reverse("dashboard_unit", args=[tree.east.pk]))
+    shown = page.context["board_map"]
+    assert (shown.of, {feature["properties"]["id"] for feature in shown.features}) == (
+        "units",
+        {tree.east.pk, tree.west.pk},
+    )
+    html = page.content.decode()
+    assert 'data-map="units"' in html
+    assert 'id="board-map"' in html
+    assert "leaflet.js" in html
+    # A street on the district's map opens its dashboard for the same period; on the wall
+    # screen, its screen (whose period rolls on).
+    links = {
+        feature["properties"]["id"]: feature["properties"]["href"] for feature in shown.features
+    }
+    east_board = reverse("dashboard_unit", args=[tree.east.pk])
+    assert links[tree.east.pk] == f"{east_board}?date_from=2026-11-01&date_to=2026-11-30"
+    on_screen = screen.context["board_map"]
+    assert [feature["geometry"] for feature in on_screen.features] == [
+        feature["geometry"] for feature in shown.features
+    ]
+    assert {feature["properties"]["href"] for feature in on_screen.features} == {
+        reverse("dashboard_screen", args=[tree.east.pk]),
+        reverse("dashboard_screen", args=[tree.west.pk]),
+    }
+    assert 'data-testid="screen-map"' in screen.content.decode()
+    assert 'data-map="units"' in screen.content.decode()
+    assert street.context["board_map"].of == "grids"
+    assert 'data-map="grids"' in street.content.decode()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from governance.database import refresh_planner_statistics
 from grids.demo import seed_grids_demo
@@ -22,17 +23,20 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # One moment for every stage: the visits and the petitions from their hazards move
+        # from the reference clock to the same "now".
+        now = timezone.now()
         # One transaction for the whole seed: it is all there or none of it is.
         with transaction.atomic():
             org = seed_org_demo()
             people = seed_people_demo()
-            grids = seed_grids_demo()
-            petitions = seed_petitions_demo()
+            grids = seed_grids_demo(now=now)
+            petitions = seed_petitions_demo(now=now)
             # The volunteer stage reads people, registrations and staff written above, in
             # this same transaction: the planner must know their size.
             refresh_planner_statistics()
             # Last: volunteers act on the people, grids and unit staff seeded before them.
-            volunteers = seed_volunteers_demo()
+            volunteers = seed_volunteers_demo(now=now)
         self.stdout.write(
             f"Demo data: {org.created_units} units, {org.created_departments} departments, "
             f"{org.created_accounts} accounts, {people.created_people} people, "
