@@ -136,7 +136,7 @@ def test_roles_without_volunteer_pages_get_neither(
 # Every page: the session, the user with its anchor, the idle-timeout session save (3 in a test
 # transaction), and the navbar's unread count for roles that get notifications (1); a
 # handler's scope reads its department (1).
-BASE = {"volunteer": 5, "worker": 6, "grid": 5, "official": 6, "handler": 7, "superuser": 5}
+BASE = {"volunteer": 5, "worker": 6, "grid": 6, "official": 6, "handler": 7, "superuser": 5}
 # The dashboard: units by kind, roots, weak units, departments (a volunteer account: the roots
 # only, then its points).
 DASHBOARD = 4
