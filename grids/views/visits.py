@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from governance.api import private_file_response
 from governance.errors import NotAllowed, ValidationFailed
 from grids import exports, selectors, services
 from grids.forms import VisitFilterForm, VisitForm
@@ -197,17 +198,16 @@ def visit_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
 def _original(photo: VisitPhoto) -> FileResponse:
     stored = photo.image.open("rb")
     try:
-        with Image.open(stored) as image:  # reads the header only
+        # Reads the header only, and leaves the file open: the response streams it from the
+        # start (``private_file_response`` reopens an open file by seeking back).
+        with Image.open(stored) as image:
             content_type = PHOTO_TYPES.get(image.format or "")
-        stored.seek(0)
     except BaseException:
         stored.close()
         raise
     if content_type is None:  # an image format browsers do not show: download it
-        return FileResponse(stored, as_attachment=True, filename=f"visit-photo-{photo.pk}")
-    response = FileResponse(stored, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    return response
+        return private_file_response(photo.image, download_name=f"visit-photo-{photo.pk}")
+    return private_file_response(photo.image, content_type=content_type)
 
 
 def _thumbnail(photo: VisitPhoto) -> HttpResponse:
