@@ -6,9 +6,11 @@ reports a hazard found on a visit from a phone, and makes the whole round from t
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from django.utils.translation import gettext, override
 from playwright.sync_api import Page, expect
 
@@ -25,11 +27,12 @@ from petitions.models import (
     Satisfaction,
     Status,
 )
+from petitions.sweep import escalate_overdue
 from tests.browser.conftest import DASHBOARD_URL, PHONE, NewPage, log_in
 from tests.conftest import Personas, Tree
 from tests.factories import PersonFactory
 from tests.grids.conftest import GridWorld, world
-from tests.petitions.conftest import default_policies
+from tests.petitions.conftest import default_policies, log_petition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -349,3 +352,28 @@ def test_grid_worker_visits_a_care_household_finds_a_hazard_and_reports_it_on_a_
     no_horizontal_scroll(page)
     reports.first.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/petitions/{petition.pk}/$"))
+
+
+def test_the_lights_of_an_escalated_case_stay_inside_its_row_on_a_phone(
+    new_page: NewPage, tree: Tree, people: Personas, default_policies: None
+) -> None:
+    """An overdue case that was escalated shows two lights (超期 against its first deadline, and
+    the street's own clock): at 390 px both stay inside the row."""
+    now = timezone.now()
+    petition = log_petition(people, tree, now=now - dt.timedelta(days=10), title="路灯不亮")
+    assert escalate_overdue(now=now).escalated["accept"] == 1
+    page = new_page(viewport=PHONE)
+    log_in(page, "official")
+    page.goto("/petitions/?overdue=yes")
+    row = page.locator(f"[data-petition='{petition.pk}']")
+    lights = row.locator(".light-badge")
+    expect(lights).to_have_count(2)
+    expect(row.locator("[data-testid=current-clock]")).to_be_visible()
+    row_box = row.bounding_box()
+    assert row_box is not None
+    for index in range(2):
+        box = lights.nth(index).bounding_box()
+        assert box is not None
+        assert box["x"] >= row_box["x"]
+        assert box["x"] + box["width"] <= row_box["x"] + row_box["width"], index
+    no_horizontal_scroll(page)
