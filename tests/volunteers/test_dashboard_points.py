@@ -115,13 +115,16 @@ def test_staff_get_volunteer_service_links_and_no_card(
         response = client_for(user).get(HOME)
         assert response.context["dashboard"].points is None
         html = html_of(response)
+        # Redemptions to hand over: for those who hand them over (the community), not for
+        # grid workers or officials, who may only look at them.
+        hands_over = user == people.worker
         assert ids_with(html, "home-volunteer-") == [
             "home-volunteer-wishes",
             "home-volunteer-work-orders",
-            "home-volunteer-redemptions",
+            *(["home-volunteer-redemptions"] if hands_over else []),
             "home-volunteer-ranking",
         ]
-        assert f'href="{reverse("volunteers:redemptions")}?pending=1"' in html
+        assert (f'href="{reverse("volunteers:redemptions")}?pending=1"' in html) is hands_over
         assert 'data-testid="points-card"' not in html
 
 

@@ -80,6 +80,9 @@ class VolunteerNav:
     ranking: bool
     redemptions: bool
     registrations: bool
+    # Hands redemptions over (the home page's "redemptions to hand over"): those who manage
+    # the volunteers, not every role that sees the redemptions.
+    hands_over: bool
 
     @property
     def any(self) -> bool:
@@ -95,6 +98,7 @@ def nav_for(user: AnyUser) -> VolunteerNav:
         ranking=sees_volunteer_pages(user),
         redemptions=is_volunteer_staff(user),
         registrations=is_volunteer_staff(user),
+        hands_over=manages_volunteers(user),
     )
 
 
