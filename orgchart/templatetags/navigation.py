@@ -15,10 +15,3 @@ register = template.Library()
 def nav_sections(user: AnyUser) -> tuple[str, ...]:
     """``{% nav_sections user as sections %}``: the navbar's entries, in order. No query."""
     return policy.nav_sections(user)
-
-
-@register.simple_tag
-def uses_section(user: AnyUser, section: str) -> bool:
-    """``{% uses_section user "notifications" as shown %}``: whether the user uses a section
-    that is not one of the navbar's entries. No query."""
-    return policy.uses_section(user, section)
