@@ -221,15 +221,18 @@ def private_file_response(
     stored: Any,
     *,
     download_name: str | None = None,
+    content_type: str | None = None,
     cache_control: str = "private, max-age=3600",
 ) -> FileResponse:
-    """A stored file (a ``FieldFile``) for a caller the view has already checked. A row whose
-    file is gone (a restored database) is a 404, not a 500. ``download_name`` makes the
-    browser save it under that name instead of showing it."""
-    content_type = mimetypes.guess_type(download_name or stored.name)[0]
+    """A stored file (a ``FieldFile``) for a caller the view has already checked, pages and
+    API alike. A row whose file is gone (a restored database) or that has none is a 404, not
+    a 500. The type is ``content_type`` when the caller read it from the content, else
+    guessed from the name; ``download_name`` makes the browser save it under that name
+    instead of showing it. Browsers never sniff another type into it (``nosniff``)."""
+    content_type = content_type or mimetypes.guess_type(download_name or stored.name)[0]
     try:
         stream = stored.open("rb")
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         raise OutOfScope() from error
     response = FileResponse(
         stream,
@@ -238,4 +241,5 @@ def private_file_response(
         filename=download_name or "",
     )
     response["Cache-Control"] = cache_control
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -26,6 +26,7 @@ from orgchart.api import (
     PostViewSet,
     UserViewSet,
 )
+from orgchart.sections import section_urls, section_view
 from petitions.api import (
     DeadlinePolicyViewSet,
     DispatchViewSet,
@@ -76,14 +77,23 @@ admin.site.site_header = settings.SITE_TITLE
 admin.site.site_title = settings.SITE_TITLE
 
 urlpatterns = [
-    path("", dashboard_views.home, name="home"),
-    path("dashboard/<int:pk>/", dashboard_views.unit_board, name="dashboard_unit"),
-    path("dashboard/<int:pk>/ranking/", dashboard_views.ranking_page, name="dashboard_ranking"),
-    path("dashboard/<int:pk>/screen/", dashboard_views.screen, name="dashboard_screen"),
-    path(
-        "dashboard/<int:pk>/ranking/print/",
-        dashboard_views.ranking_print,
-        name="dashboard_ranking_print",
+    *section_urls("home", [path("", dashboard_views.home, name="home")]),
+    *section_urls(
+        "dashboard",
+        [
+            path("dashboard/<int:pk>/", dashboard_views.unit_board, name="dashboard_unit"),
+            path(
+                "dashboard/<int:pk>/ranking/",
+                dashboard_views.ranking_page,
+                name="dashboard_ranking",
+            ),
+            path("dashboard/<int:pk>/screen/", dashboard_views.screen, name="dashboard_screen"),
+            path(
+                "dashboard/<int:pk>/ranking/print/",
+                dashboard_views.ranking_print,
+                name="dashboard_ranking_print",
+            ),
+        ],
     ),
     path("org/", include("orgchart.urls")),
     path("grids/", include("grids.urls")),
@@ -102,7 +112,8 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", governance_views.favicon, name="favicon"),
     # The admin's login through the audited login view (same form and template).
-    path("admin/login/", account_views.admin_login),
+    # A signed-in user whose role has no admin site gets the section's 403, not a second login.
+    path("admin/login/", section_view("admin", account_views.admin_login)),
     path("admin/", admin.site.urls),
     path("api/auth/token/", account_views.TokenLoginView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

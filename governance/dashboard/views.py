@@ -25,7 +25,7 @@ from governance.dashboard.selectors import (
 )
 from governance.dashboard.work import my_work
 from governance.ledger.export import ledger_response
-from orgchart.policy import role_may
+from orgchart.policy import role_may, uses_section
 from petitions.models import Category
 from petitions.selectors import newest_petitions, overdue_petitions
 from volunteers.views.shared import is_volunteer, nav_for
@@ -141,6 +141,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # account gets its points card instead.
         "volunteer_links": None if is_volunteer(user) else nav_for(user),
         "work": my_work(user=user),
+        # The area's name links to its unit page for those who use the org pages.
+        "area_links": uses_section(user, "org"),
     }
     if role_may(user, "page.dashboard", None):
         context.update(_board_context(request))

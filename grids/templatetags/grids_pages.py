@@ -1,5 +1,5 @@
-"""Template filters of the grid pages: who sees grids at all, who works them in the field (the
-policy's answers, for the navbar and the breadcrumbs)."""
+"""Template filters of the grid pages: who works grids in the field (the policy's answer, for
+the navbar's label and the breadcrumbs)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,6 @@ from orgchart import policy
 from orgchart.policy import AnyUser
 
 register = template.Library()
-
-
-@register.filter
-def sees_grids(user: AnyUser) -> bool:
-    """The roles the policy shows grids to (DESIGN §6): the area's staff and grid workers;
-    not handlers or volunteers. No query."""
-    return policy.role_may(user, "page.grids", None)
 
 
 @register.filter

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from governance.errors import NotAllowed, ValidationFailed
+from governance.errors import ValidationFailed
 from grids import exports, selectors, services
 from grids.forms import MoveOutForm, ResidentAddForm, ResidentEditForm, ResidentFilterForm
 from grids.models import Household, Resident, ResidentCareTag
@@ -31,11 +31,9 @@ from grids.views.shared import (
     import_allowed,
     is_grid_worker,
     names,
-    not_allowed_page,
     person_pick,
     resident_rows,
     searched,
-    sees_grids,
     unit_choices,
     within_filter,
 )
@@ -69,7 +67,6 @@ def resident_list(request: HttpRequest) -> HttpResponseBase:
     listed = list_search(request, keep=RESIDENT_FILTERS)
     if listed.redirect_to:
         return redirect(listed.redirect_to)
-    allowed = sees_grids(user)
     form_data = listed.data.copy()
     if not form_data.get("days"):
         form_data["days"] = "30"  # the care lists ask about the last 30 days
@@ -77,10 +74,6 @@ def resident_list(request: HttpRequest) -> HttpResponseBase:
     filters.is_valid()  # the valid filters apply, the others show their errors
     data = filters.cleaned_data
     asked = export_asked(request) if request.method == "GET" else None
-    if asked is not None and not allowed:
-        raise NotAllowed()
-    if not allowed:
-        return not_allowed_page(request, "grids/resident_list.html", {"filters_form": filters})
     grid = grid_filter(user, listed.data)
     within = within_filter(user, listed.data)
     query = listed.query
@@ -129,7 +122,6 @@ def resident_list(request: HttpRequest) -> HttpResponseBase:
     page = paginate(request, residents)
     filtered = bool(query or grid or within or care_tag or separation or min_age is not None)
     context = {
-        "allowed": True,
         "filters_form": filters,
         "query": query,
         "masked_query": listed.masked_query,

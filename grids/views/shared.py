@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.utils import timezone
 
 from governance.errors import ValidationFailed
@@ -34,12 +33,6 @@ PERSON_CANDIDATES = 10
 # Grid codes count up (…001, …002); names do not sort in order (第七 before 第三).
 GRID_ORDER = ("community__tree_id", "community__lft", "kind", "code", "name", "id")
 RELATION_ORDER = {relation: index for index, relation in enumerate(Resident.Relation.values)}
-
-
-def sees_grids(user: AnyUser) -> bool:
-    """The roles the policy shows grids to (DESIGN §6): the area's staff and grid workers;
-    not handlers or volunteers. No query."""
-    return policy.role_may(user, "page.grids", None)
 
 
 def is_grid_worker(user: AnyUser) -> bool:
@@ -125,10 +118,6 @@ def error_text(error: ValidationFailed) -> str:
 
 def form_status(form: Any) -> int:
     return 400 if form.is_bound and form.errors else 200
-
-
-def not_allowed_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {**context, "allowed": False, "nav_section": "grids"})
 
 
 @dataclass(frozen=True)

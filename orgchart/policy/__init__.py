@@ -23,8 +23,9 @@ layers):
 * ``accounts``: what an account's role means (its kind, its anchor, the admin site, who takes
   over from a leaving user);
 * ``pages``: which pages, menu entries and ledger imports a role gets (``page.*`` and
-  ``ledger.import_*`` rules, asked with ``role_may(user, action, None)``), and where a role
-  works from its anchor (``anchor_for``).
+  ``ledger.import_*`` rules, asked with ``role_may(user, action, None)``), the sections of the
+  app a role uses (``uses_section``, ``nav_sections``: the navbar and the URL gates), and
+  where a role works from its anchor (``anchor_for``).
 """
 
 from orgchart.policy import (
@@ -64,14 +65,19 @@ from orgchart.policy.core import (
     staffed_grids_q,
 )
 from orgchart.policy.pages import (
+    NAV_SECTIONS,
+    SECTIONS,
     anchor_for,
     browses_units,
+    has_own_points,
     intake_community,
+    nav_sections,
     own_department_id,
     receives_petition_notifications,
     sees_source_visits,
     sees_staffed_grids_only,
     uses_admin_site,
+    uses_section,
     works_with_people,
 )
 from orgchart.policy.people import (
@@ -84,9 +90,11 @@ from orgchart.policy.people import (
 
 __all__ = [
     "ACTION_RULES",
+    "NAV_SECTIONS",
     "OVERSIGHT_RULES",
     "PEOPLE_ROLES",
     "REVEAL_ROLES",
+    "SECTIONS",
     "VISIBILITY_RULES",
     "ActionRule",
     "AnyUser",
@@ -100,12 +108,14 @@ __all__ = [
     "browses_units",
     "can",
     "grids",
+    "has_own_points",
     "intake_community",
     "is_grid_worker_account",
     "is_visible",
     "is_volunteer_account",
     "may_reveal_in_bulk",
     "may_take_over",
+    "nav_sections",
     "notifications",
     "overseen",
     "own_department_id",
@@ -125,6 +135,7 @@ __all__ = [
     "sees_staffed_grids_only",
     "staffed_grids_q",
     "uses_admin_site",
+    "uses_section",
     "volunteers",
     "works_with_people",
 ]

@@ -9,6 +9,10 @@ the anchor that come with the user).
   import it at all (each row is then checked by the services).
 * ``petition.print_notice`` (obj: a petition the user sees) says who prints the acceptance
   notice (受理告知书).
+* The sections of the app (``SECTIONS``: the org tree, people, grids, petitions…) are asked
+  with ``uses_section(user, section)``: the navbar shows a section's entry, and the section's
+  URLs answer, exactly when it says so (``nav_sections`` lists the navbar's entries; the URL
+  gate is ``orgchart.sections``). A section a role never uses is a 403 by URL.
 * The functions below answer by the account's role for superuser accounts too, as the pages
   always have: a superuser anchored as a community worker logs petitions at that community;
   one with the administrator role has no "my grids" and no points of its own.
@@ -16,10 +20,15 @@ the anchor that come with the user).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from orgchart.models import OrgUnit, User
-from orgchart.policy.accounts import is_grid_worker_account, role_uses_admin_site
+from orgchart.policy.accounts import (
+    is_grid_worker_account,
+    is_volunteer_account,
+    role_uses_admin_site,
+)
 from orgchart.policy.core import ACTION_RULES, ActionRule, AnyUser, Role, role_may
 from orgchart.policy.grids import GRID_ROLES
 from orgchart.policy.people import PEOPLE_ROLES
@@ -30,9 +39,18 @@ from orgchart.policy.volunteers import VOLUNTEER_STAFF_ROLES, _manages_volunteer
 PETITION_PAGE_ROLES = frozenset(
     {Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
 )
-# The roles notifications are written to (``notifications.recipients``): unit staff (about
-# petitions and work orders) and department handlers (about petitions).
-NOTIFIED_ROLES = frozenset({Role.COMMUNITY_WORKER, Role.OFFICIAL, Role.DEPARTMENT_HANDLER})
+# The roles notifications are written to: unit staff (``notifications.recipients``: about
+# petitions and work orders), department handlers (about petitions) and grid workers (about the
+# cases they reported: ``petitions.notifications.tell_the_reporter``).
+NOTIFIED_ROLES = frozenset(
+    {Role.COMMUNITY_WORKER, Role.OFFICIAL, Role.DEPARTMENT_HANDLER, Role.GRID_WORKER}
+)
+# The roles that browse the org tree and open unit pages (a unit's children, party
+# organisation, departments, party members and posts): those who keep or read the area's
+# records. Not handlers, whose area is their department's jurisdiction, reached through the
+# cases whistled to them; not volunteers, whose pages are their community's wish board,
+# activities and their own points (DESIGN §6).
+ORG_PAGE_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER})
 # The roles whose home shows the dashboard of their scope (and who open any unit's in it).
 DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
 # The roles that import the households and residents ledgers, and the party members ledger:
@@ -116,8 +134,8 @@ def sees_source_visits(user: AnyUser) -> bool:
 
 
 def receives_petition_notifications(user: AnyUser) -> bool:
-    """The roles notifications are written to (unit staff, department handlers: petitions'
-    and work orders'): the navbar shows them their unread count."""
+    """The roles notifications are written to (unit staff, department handlers, grid workers
+    about their reports): the navbar shows them their inbox and its unread count."""
     return isinstance(user, User) and user.role in NOTIFIED_ROLES
 
 
@@ -134,6 +152,8 @@ def _prints_notices(user: User, petition: Any) -> bool:
 
 ACTION_RULES.update(
     {
+        # The org tree and the unit pages.
+        "page.org": _roles(*ORG_PAGE_ROLES),
         # The people pages (人员): the roles that work with residents' records.
         "page.people": _roles(*PEOPLE_ROLES),
         # The grid pages: the roles that see grids (grid workers: the grids they staff).
@@ -163,3 +183,80 @@ ACTION_RULES.update(
         "petition.print_notice": _prints_notices,
     }
 )
+
+
+# --- Sections: the parts of the app a role uses -------------------------------------------------
+
+
+def _page_rule(action: str) -> Callable[[AnyUser], bool]:
+    def gate(user: AnyUser) -> bool:
+        return role_may(user, action, None)
+
+    return gate
+
+
+def _signed_in(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def has_own_points(user: AnyUser) -> bool:
+    """我的积分 (points, rewards to redeem): a volunteer account's own, by its role (a superuser
+    with the administrator role has no points of its own)."""
+    return is_volunteer_account(user) and bool(user.is_active)
+
+
+# Each section of the app and whether a user uses it. The navbar shows the entries of
+# ``NAV_SECTIONS`` a user uses; every URL of a section answers only those who use it (403 for
+# everyone else, whatever object the URL names: the answer says nothing about what exists).
+SECTIONS: dict[str, Callable[[AnyUser], bool]] = {
+    # 工作台: my work, and the dashboard of my area for the roles that have one.
+    "home": _signed_in,
+    # 组织架构: the tree browser, unit pages, a unit's party members and posts.
+    "org": _page_rule("page.org"),
+    # 人员: the people ledger.
+    "people": _page_rule("page.people"),
+    # 网格 (a grid worker: 我的网格): grids, households, residents, visits.
+    "grids": _page_rule("page.grids"),
+    # 诉求: the list, intake, a petition's page, 督办 and 疑难复杂 for the roles that have them.
+    "petitions": _page_rule("page.petitions"),
+    # 部门待办: the whistles sent to the department.
+    "inbox": _page_rule("page.petition_inbox"),
+    # 通知: the user's own messages (only the roles messages are written to).
+    "notifications": receives_petition_notifications,
+    # The dashboard of a unit of the area, its 每月通报排队 and 数据大屏.
+    "dashboard": _page_rule("page.dashboard"),
+    # 志愿服务 (a volunteer: 微心愿): wish board, work orders, activities, points ranking.
+    "volunteers": _page_rule("page.volunteers"),
+    # The staff's volunteer desk: the registers (双报到, partner units, volunteers, teams) and
+    # the redemptions to hand over.
+    "volunteer_staff": _page_rule("page.volunteer_staff"),
+    # 我的积分.
+    "points": has_own_points,
+    # 后台管理: the admin site.
+    "admin": uses_admin_site,
+}
+
+# The navbar's entries, in its order (the notifications sit apart, by the user menu; the
+# dashboards are reached from the home page, the volunteer desk from the volunteer pages).
+NAV_SECTIONS = (
+    "home",
+    "org",
+    "people",
+    "grids",
+    "petitions",
+    "inbox",
+    "volunteers",
+    "points",
+    "admin",
+)
+
+
+def uses_section(user: AnyUser, section: str) -> bool:
+    """Whether the user uses ``section`` (a key of ``SECTIONS``; ``KeyError`` otherwise): its
+    navbar entry is shown and its URLs answer. No query."""
+    return SECTIONS[section](user)
+
+
+def nav_sections(user: AnyUser) -> tuple[str, ...]:
+    """The navbar entries of the user, in order (``NAV_SECTIONS`` the user uses). No query."""
+    return tuple(section for section in NAV_SECTIONS if uses_section(user, section))

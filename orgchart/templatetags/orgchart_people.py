@@ -14,9 +14,3 @@ register = template.Library()
 def works_with_people(user: AnyUser) -> bool:
     """True for the roles the policy shows people to (DESIGN §6): not handlers, volunteers."""
     return policy.works_with_people(user)
-
-
-@register.filter
-def uses_admin_site(user: AnyUser) -> bool:
-    """Whether the account has the admin site (and the API docs in its menu)."""
-    return policy.uses_admin_site(user)

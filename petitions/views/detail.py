@@ -15,13 +15,12 @@ from a public URL.
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -671,17 +670,9 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespons
     item = petition.attachments.filter(pk=attachment_id).first()
     if item is None:
         raise OutOfScope()
-    try:
-        stream = item.file.open("rb")
-    except (FileNotFoundError, ValueError) as error:  # the row outlived its file
-        raise OutOfScope() from error
-    content_type = mimetypes.guess_type(item.name)[0] or "application/octet-stream"
-    response = FileResponse(
-        stream, content_type=content_type, as_attachment=True, filename=item.name
+    return private_file_response(
+        item.file, download_name=item.name, cache_control="private, no-store"
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

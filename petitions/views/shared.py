@@ -35,8 +35,9 @@ FILTER_CHOICES_LIMIT = 300
 
 def sees_petition_list(user: AnyUser) -> bool:
     """Everyone the policy shows petitions to: the area's staff, grid workers (what they logged
-    or what concerns their grids), handlers (what was whistled to them). Not volunteers."""
-    return policy.role_may(user, "page.petitions", None)
+    or what concerns their grids), handlers (what was whistled to them). Not volunteers. The
+    petition section of the navbar, whose URLs answer only them."""
+    return policy.uses_section(user, "petitions")
 
 
 def intake_community(user: AnyUser) -> OrgUnit | None:
@@ -51,7 +52,12 @@ def logs_petitions(user: AnyUser) -> bool:
 
 def uses_inbox(user: AnyUser) -> bool:
     """部门待办: department handlers (and superusers, who see every department)."""
-    return policy.role_may(user, "page.petition_inbox", None)
+    return policy.uses_section(user, "inbox")
+
+
+def reads_notifications(user: AnyUser) -> bool:
+    """通知: the roles messages are written to."""
+    return policy.uses_section(user, "notifications")
 
 
 def supervises(user: AnyUser) -> bool:
@@ -78,6 +84,7 @@ class PetitionNav:
     inbox: bool
     supervision: bool
     complex_cases: bool
+    notifications: bool
 
     @property
     def any(self) -> bool:
@@ -91,6 +98,7 @@ def nav_for(user: AnyUser) -> PetitionNav:
         inbox=uses_inbox(user),
         supervision=supervises(user),
         complex_cases=reviews_complex_cases(user),
+        notifications=reads_notifications(user),
     )
 
 

@@ -1,18 +1,21 @@
 """Petition pages in headless Chromium: a community worker logs a petition, accepts it and
 whistles 城管局; the department's handler reports and completes it from the inbox; the worker
 replies and records a satisfied evaluation, and the petition is closed (已办结). A grid worker
-reports a hazard found on a visit from a phone."""
+reports a hazard found on a visit from a phone, and makes the whole round from the home page
+(a care household due a visit, the visit, the report, the report on the home page)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from django.utils.translation import gettext, override
 from playwright.sync_api import Page, expect
 
 from grids import services as grid_services
-from grids.models import Visit
+from grids.models import Resident, Visit
 from petitions.models import (
     Action,
     Category,
@@ -24,10 +27,12 @@ from petitions.models import (
     Satisfaction,
     Status,
 )
-from tests.browser.conftest import PHONE, NewPage, log_in
+from petitions.sweep import escalate_overdue
+from tests.browser.conftest import DASHBOARD_URL, PHONE, NewPage, log_in
 from tests.conftest import Personas, Tree
+from tests.factories import PersonFactory
 from tests.grids.conftest import GridWorld, world
-from tests.petitions.conftest import default_policies
+from tests.petitions.conftest import default_policies, log_petition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -236,3 +241,142 @@ def test_grid_worker_reports_a_hazard_from_a_visit_on_a_phone(
     page.goto(f"/grids/visits/{visit.pk}/")
     expect(page.locator("[data-testid=visit-petition]")).to_contain_text(petition.number)
     expect(page.locator("[data-testid=report-petition]")).to_have_count(0)
+
+
+def test_grid_worker_visits_a_care_household_finds_a_hazard_and_reports_it_on_a_phone(
+    new_page: NewPage,
+    tree: Tree,
+    people: Personas,
+    world: GridWorld,
+    default_policies: None,
+) -> None:
+    """The grid worker's round at 390 px: home → care households due a visit → the household →
+    a visit that found a hazard → the visit's page → 上报为诉求 → the petition, and back home to
+    the report under "my reports"."""
+    # 102 gets a resident with a care tag and has never been visited: due a visit.
+    grid_services.resident_add(
+        actor=None,
+        household=world.home_102,
+        person=PersonFactory.create(unit=tree.guangming, name="李奶奶", document_number=""),
+        relation=Resident.Relation.PARENT,
+        care_tags=["disabled"],
+    )
+    page = new_page(viewport=PHONE)
+    log_in(page, "grid")
+    due = page.locator("[data-testid=work-care_due]")
+    expect(due.locator(".work-count")).to_have_text("1")
+    expect(page.locator("[data-testid=my-reports]")).to_have_count(0)
+    no_horizontal_scroll(page)
+    due.click()
+    expect(page).to_have_url(re.compile(r"/grids/households/\?.*care=on"))
+    rows = page.locator("[data-testid=households-table] tbody tr")
+    expect(rows).to_have_count(1)
+    no_horizontal_scroll(page)
+    rows.first.get_by_role("link", name="1号楼1单元102室").click()
+    expect(page.locator("[data-testid=household-address]")).to_have_text("1号楼1单元102室")
+    no_horizontal_scroll(page)
+
+    # 走访登记: a hazard check that found a hazard.
+    page.locator("[data-testid=record-visit]").click()
+    expect(page).to_have_url(re.compile(rf"/grids/visits/new/\?household={world.home_102.pk}$"))
+    page.locator("label[for=id_purpose_3]").click()  # hazard check
+    expect(page.locator("#id_purpose_3")).to_be_checked()
+    page.locator("#id_notes").fill("楼道堆放纸箱，堵塞消防通道")
+    page.locator("label[for=id_hazard_found]").click()
+    expect(page.locator("#id_hazard_found")).to_be_checked()
+    no_horizontal_scroll(page)
+    page.locator("[data-testid=save-visit]").click()
+
+    # The visit's page, with the offer to report the hazard right away.
+    visit = Visit.objects.get(household=world.home_102)
+    assert (visit.visitor_id, visit.purpose, visit.hazard_found) == (
+        people.grid.pk,
+        Visit.Purpose.HAZARD_CHECK,
+        True,
+    )
+    expect(page).to_have_url(re.compile(rf"/grids/visits/{visit.pk}/$"))
+    expect(page.locator(".alert-warning")).to_have_count(1)
+    expect(page.locator("[data-testid=visit-notes]")).to_have_text("楼道堆放纸箱，堵塞消防通道")
+    report = page.locator("[data-testid=report-petition]")
+    expect(report).to_have_text(zh("Report as a petition"))
+    no_horizontal_scroll(page)
+    report.click()
+
+    # The intake form, filled in from the visit: the title names the hazard and the place.
+    expect(page).to_have_url(re.compile(rf"/petitions/new/\?visit={visit.pk}$"))
+    expect(page.locator("[data-testid=from-visit]")).to_be_visible()
+    title = page.locator("#id_title")
+    expect(title).to_have_value(zh("Hazard: %(place)s") % {"place": "1号楼1单元102室"})
+    assert "隐患" in title.input_value()
+    expect(page.locator("#id_channel_2")).to_be_checked()  # grid report
+    expect(page.locator("#id_category_1")).to_be_checked()  # safety hazard
+    expect(page.locator("#id_description")).to_have_value("楼道堆放纸箱，堵塞消防通道")
+    expect(page.locator("#id_grid")).to_have_value(str(world.grid_a.pk))
+    expect(page.locator("#id_location")).to_have_value(str(tree.building_1.pk))
+    no_horizontal_scroll(page)
+    page.locator("#id_is_anonymous").check()
+    page.locator("#id_contact_phone").fill("13800002222")
+    page.locator("[data-testid=save-petition]").click()
+
+    # The new petition.
+    expect(page).to_have_url(re.compile(r"/petitions/\d+/$"))
+    petition = Petition.objects.get()
+    assert (
+        petition.source_visit_id,
+        petition.created_by_id,
+        petition.channel,
+        petition.category,
+        petition.status,
+        petition.title,
+    ) == (
+        visit.pk,
+        people.grid.pk,
+        Channel.GRID_REPORT,
+        Category.SAFETY_HAZARD,
+        Status.SUBMITTED,
+        "隐患：1号楼1单元102室",
+    )
+    expect(page.locator("[data-testid=petition-number]")).to_have_text(petition.number)
+    expect(page.locator(".petition-badges [data-status]")).to_have_attribute(
+        "data-status", Status.SUBMITTED
+    )
+    no_horizontal_scroll(page)
+
+    # Home: the report under "my reports", linked to its page; the household no longer due.
+    page.locator(".navbar-brand").click()
+    expect(page).to_have_url(DASHBOARD_URL)
+    reports = page.locator("[data-testid=my-reports] li")
+    expect(reports).to_have_count(1)
+    expect(reports.first).to_contain_text("隐患：1号楼1单元102室")
+    expect(reports.first.locator("[data-status]")).to_have_attribute(
+        "data-status", Status.SUBMITTED
+    )
+    expect(due.locator(".work-count")).to_have_text("0")
+    no_horizontal_scroll(page)
+    reports.first.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/petitions/{petition.pk}/$"))
+
+
+def test_the_lights_of_an_escalated_case_stay_inside_its_row_on_a_phone(
+    new_page: NewPage, tree: Tree, people: Personas, default_policies: None
+) -> None:
+    """An overdue case that was escalated shows two lights (超期 against its first deadline, and
+    the street's own clock): at 390 px both stay inside the row."""
+    now = timezone.now()
+    petition = log_petition(people, tree, now=now - dt.timedelta(days=10), title="路灯不亮")
+    assert escalate_overdue(now=now).escalated["accept"] == 1
+    page = new_page(viewport=PHONE)
+    log_in(page, "official")
+    page.goto("/petitions/?overdue=yes")
+    row = page.locator(f"[data-petition='{petition.pk}']")
+    lights = row.locator(".light-badge")
+    expect(lights).to_have_count(2)
+    expect(row.locator("[data-testid=current-clock]")).to_be_visible()
+    row_box = row.bounding_box()
+    assert row_box is not None
+    for index in range(2):
+        box = lights.nth(index).bounding_box()
+        assert box is not None
+        assert box["x"] >= row_box["x"]
+        assert box["x"] + box["width"] <= row_box["x"] + row_box["width"], index
+    no_horizontal_scroll(page)

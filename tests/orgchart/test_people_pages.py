@@ -196,26 +196,31 @@ def test_reveal_needs_the_csrf_token(tree: Tree, people: Personas, residents: Re
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.REVEAL).exists()
 
 
-def test_handlers_and_volunteers_see_no_people(
+def test_handlers_and_volunteers_have_no_people_or_org_pages(
     tree: Tree, people: Personas, residents: Residents
 ) -> None:
+    # Neither role uses the people ledger nor the org pages (DESIGN §6): 403 by URL, whatever
+    # the URL names, and no navbar entry.
+    urls = [
+        "/org/people/",
+        "/org/people/?format=xlsx",
+        f"/org/people/{residents.zhang.pk}/",
+        "/org/people/999999/",
+        "/org/",
+        f"/org/{tree.guangming.pk}/",
+        f"/org/{tree.guangming.pk}/party-members/",
+        f"/org/{tree.guangming.pk}/posts/",
+    ]
     for user in (people.handler, people.volunteer):
         client = client_for(user)
-        response = client.get("/org/people/")
-        assert response.status_code == 200
-        assert response.context["rows"] == []
-        assert 'data-testid="nav-people"' not in html_of(response)
-        assert "watermark" not in html_of(response)
-        assert client.get(f"/org/people/{residents.zhang.pk}/").status_code == 404
-    volunteer = client_for(people.volunteer)
-    members = volunteer.get(f"/org/{tree.guangming.pk}/party-members/")
-    assert members.status_code == 200
-    assert members.context["rows"] == []
-    # Posts are public inside the area, the holders' names masked.
-    posts = html_of(volunteer.get(f"/org/{tree.guangming.pk}/posts/"))
-    assert "王*" in posts
-    assert "王五" not in posts
-    assert f"/org/people/{residents.wang.pk}/" not in posts
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 403, (user.username, url)
+            html = html_of(response)
+            assert "张三丰" not in html
+            assert "王*" not in html
+        assert 'data-testid="nav-people"' not in html_of(client.get("/"))
+        assert 'data-testid="nav-org"' not in html_of(client.get("/"))
     # Staff get the navbar link.
     assert 'data-testid="nav-people"' in html_of(client_for(people.grid).get("/"))
 
@@ -400,9 +405,6 @@ def test_unit_page_links_to_people_party_members_and_posts(tree: Tree, people: P
     assert f'href="/org/{tree.guangming.pk}/posts/"' in html
     assert f'href="/org/people/?unit={tree.guangming.pk}"' in html
     assert f'href="/org/people/new/?unit={tree.guangming.pk}"' in html
-    volunteer = html_of(client_for(people.volunteer).get(f"/org/{tree.guangming.pk}/"))
-    assert "party-members/" not in volunteer
-    assert f'href="/org/{tree.guangming.pk}/posts/"' in volunteer
     official = html_of(client_for(people.official).get(f"/org/{tree.guangming.pk}/"))
     assert "/org/people/new/" not in official  # officials do not register people
 

@@ -36,6 +36,7 @@ STAFF = ("superuser", "street_admin", "official", "worker", "other_worker", "gri
 
 # Object-less rules, asked with ``role_may(user, rule, None)``: the personas that pass.
 PAGE_RULES = {
+    "page.org": _table(*STAFF),
     "page.people": _table(*STAFF),
     "page.grids": _table(*STAFF),
     "page.petitions": _table(*STAFF, "handler"),
@@ -145,7 +146,10 @@ PAGE_FUNCTIONS = {
     "sees_staffed_grids_only": _table("grid"),
     "browses_units": _table(*STAFF, "volunteer"),
     "sees_source_visits": _table(*STAFF, "volunteer"),
-    "receives_petition_notifications": _table("official", "worker", "other_worker", "handler"),
+    "receives_petition_notifications": _table(
+        "official", "worker", "other_worker", "grid", "handler"
+    ),
+    "has_own_points": _table("volunteer"),
     "uses_admin_site": _table("superuser", "street_admin"),
     "is_volunteer_account": _table("volunteer"),
     "is_grid_worker_account": _table("grid"),

@@ -193,8 +193,9 @@ def test_the_handler_completes_with_photos_and_the_petition_page_shows_them(
     assert served["Cache-Control"] == "private, max-age=3600"
     assert streamed(served) == content
     # Whoever does not see the whistle does not see its photo; nor under another whistle.
-    for outsider in (police_handler, people.other_worker, people.volunteer):
+    for outsider in (police_handler, people.other_worker):
         assert client_for(outsider).get(url).status_code == 404
+    assert client_for(people.volunteer).get(url).status_code == 403  # no petition pages at all
     other = reported(people, tree)
     wrong = f"/petitions/dispatches/{other.pk}/photos/{photo.pk}/"
     assert client_for(people.handler).get(wrong).status_code == 404

@@ -690,11 +690,17 @@ def test_detail_is_404_outside_the_scope_and_for_bad_ids(
     people: Personas, tree: Tree, world: GridWorld
 ) -> None:
     petition = log_petition(people, tree)
-    for user in (people.other_worker, people.handler, people.grid, people.volunteer):
+    for user in (people.other_worker, people.handler, people.grid):
         client = client_for(user)
         assert client.get(f"/petitions/{petition.pk}/").status_code == 404, user.username
         assert client.get(f"/petitions/{petition.pk}/notice/").status_code == 404
         assert post_action(client, petition, "accept", {}, petition.version).status_code == 404
+    # Volunteers have no petition pages at all: 403, whichever petition the URL names.
+    volunteer = client_for(people.volunteer)
+    assert volunteer.get(f"/petitions/{petition.pk}/").status_code == 403
+    assert post_action(volunteer, petition, "accept", {}, petition.version).status_code == 403
+    petition.refresh_from_db()
+    assert petition.status == Status.SUBMITTED
     client = client_for(people.worker)
     assert client.get("/petitions/99999/").status_code == 404
     assert client.get("/petitions/abc/").status_code == 404
@@ -1205,8 +1211,10 @@ def test_notifications_inbox_marks_read_one_or_all_and_the_navbar_counts_them(
     assert client.get("/petitions/notifications/read/").status_code == 405
     unread = client.get("/petitions/notifications/?unread=1")
     assert unread.context["items"] == []
-    # Grid workers are sent no notifications: no bell, no count query.
-    assert 'data-testid="nav-notifications"' not in html_of(client_for(people.grid).get("/"))
+    # Grid workers are told about the cases they reported: they have the inbox too. Volunteers
+    # are sent no notifications: no inbox, no count query.
+    assert 'data-testid="nav-notifications"' in html_of(client_for(people.grid).get("/"))
+    assert 'data-testid="nav-notifications"' not in html_of(client_for(people.volunteer).get("/"))
 
 
 # --- Navbar ----------------------------------------------------------------------------------
@@ -1218,7 +1226,7 @@ def test_navbar_links_per_role(people: Personas, tree: Tree) -> None:
         return re.findall(r'data-testid="(nav-(?:petitions|inbox|notifications))"', html)
 
     assert links(people.worker) == ["nav-petitions", "nav-notifications"]
-    assert links(people.grid) == ["nav-petitions"]
+    assert links(people.grid) == ["nav-petitions", "nav-notifications"]
     assert links(people.official) == ["nav-petitions", "nav-notifications"]
     assert links(people.handler) == ["nav-petitions", "nav-inbox", "nav-notifications"]
     assert links(people.volunteer) == []
@@ -1254,8 +1262,8 @@ BASE_QUERIES = 5
         ("/petitions/", "official", 4),
         # a handler: the department (scope), count, page, unread count; no unit filter
         ("/petitions/", "handler", 4),
-        # a grid worker is sent no notifications: no unread count
-        ("/petitions/", "grid", 3),
+        # a grid worker: count, page, unread count (about the cases they reported)
+        ("/petitions/", "grid", 4),
         ("/petitions/inbox/", "handler", 4),
         ("/petitions/inbox/?q=诉求&sort=whistled", "handler", 4),
         ("/petitions/supervision/", "official", 4),

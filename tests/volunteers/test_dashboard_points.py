@@ -115,13 +115,16 @@ def test_staff_get_volunteer_service_links_and_no_card(
         response = client_for(user).get(HOME)
         assert response.context["dashboard"].points is None
         html = html_of(response)
+        # Redemptions to hand over: for those who hand them over (the community), not for
+        # grid workers or officials, who may only look at them.
+        hands_over = user == people.worker
         assert ids_with(html, "home-volunteer-") == [
             "home-volunteer-wishes",
             "home-volunteer-work-orders",
-            "home-volunteer-redemptions",
+            *(["home-volunteer-redemptions"] if hands_over else []),
             "home-volunteer-ranking",
         ]
-        assert f'href="{reverse("volunteers:redemptions")}?pending=1"' in html
+        assert (f'href="{reverse("volunteers:redemptions")}?pending=1"' in html) is hands_over
         assert 'data-testid="points-card"' not in html
 
 
@@ -136,7 +139,7 @@ def test_roles_without_volunteer_pages_get_neither(
 # Every page: the session, the user with its anchor, the idle-timeout session save (3 in a test
 # transaction), and the navbar's unread count for roles that get notifications (1); a
 # handler's scope reads its department (1).
-BASE = {"volunteer": 5, "worker": 6, "grid": 5, "official": 6, "handler": 7, "superuser": 5}
+BASE = {"volunteer": 5, "worker": 6, "grid": 6, "official": 6, "handler": 7, "superuser": 5}
 # The dashboard: units by kind, roots, weak units, departments (a volunteer account: the roots
 # only, then its points).
 DASHBOARD = 4

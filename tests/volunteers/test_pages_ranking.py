@@ -181,7 +181,7 @@ def test_each_viewer_ranks_its_own_area(
     for username, expected in names.items():
         response = client_for(getattr(people, username)).get(URL)
         assert [row.volunteer.person.name for row in response.context["rows"]] == expected, username
-    assert client_for(people.handler).get(URL).status_code == 404
+    assert client_for(people.handler).get(URL).status_code == 403
 
 
 def test_an_inactive_volunteer_account_ranks_nobody(

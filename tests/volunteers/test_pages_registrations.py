@@ -465,7 +465,7 @@ def test_roles_that_may_not_register_get_403_and_outsiders_404(
 # --- Who sees these pages --------------------------------------------------------------------
 
 
-def test_volunteer_accounts_and_handlers_get_404_everywhere(
+def test_volunteer_accounts_and_handlers_get_403_everywhere(
     tree: Tree, people: Personas, members: Members, cast: Cast
 ) -> None:
     pairing = Pairing.objects.get(partner=cast.partner)
@@ -477,13 +477,13 @@ def test_volunteer_accounts_and_handlers_get_404_everywhere(
     for persona in (people.volunteer, cast.partner_contact, people.handler):
         client = client_for(persona)
         for url in urls:
-            assert client.get(url).status_code == 404, (persona.username, url)
-            assert client.get(url, {"format": "xlsx"}).status_code == 404, (persona, url)
+            assert client.get(url).status_code == 403, (persona.username, url)
+            assert client.get(url, {"format": "xlsx"}).status_code == 403, (persona, url)
         assert (
             client.post(
                 reverse("volunteers:pairing_end", args=[cast.partner.pk, pairing.pk])
             ).status_code
-            == 404
+            == 403
         )
     pairing.refresh_from_db()
     assert pairing.ended_on is None
@@ -947,7 +947,7 @@ def test_ending_a_registration_is_for_the_community_staff(
     assert official.post(url).status_code == 403
     assert client_for(people.grid).post(url).status_code == 403
     assert client_for(people.other_worker).post(url).status_code == 404
-    assert client_for(people.volunteer).post(url).status_code == 404
+    assert client_for(people.volunteer).post(url).status_code == 403  # no registers at all
     assert client_for(people.worker).get(url).status_code == 405
     assert DualRegistration.objects.get(pk=registration.pk).ended_on is None
 

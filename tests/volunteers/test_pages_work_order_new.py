@@ -176,10 +176,10 @@ def test_a_role_that_may_not_order_gets_403(
     assert WorkOrder.objects.count() == 0
 
 
-def test_roles_without_volunteer_pages_get_404_and_strangers_log_in(
+def test_roles_without_volunteer_pages_get_403_and_strangers_log_in(
     people: Personas, vworld: VolunteerWorld
 ) -> None:
-    assert client_for(people.handler).get(NEW).status_code == 404
+    assert client_for(people.handler).get(NEW).status_code == 403
     response = Client().get(NEW)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={NEW}"

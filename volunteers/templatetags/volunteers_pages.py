@@ -16,11 +16,6 @@ register = template.Library()
 
 
 @register.filter
-def sees_volunteer_pages(user: AnyUser) -> bool:
-    return views.sees_volunteer_pages(user)
-
-
-@register.filter
 def is_volunteer_account(user: AnyUser) -> bool:
     return views.is_volunteer(user)
 

@@ -45,8 +45,6 @@ from volunteers.views.shared import (
     is_volunteer,
     is_volunteer_staff,
     page_base,
-    require_page,
-    sees_volunteer_pages,
     volunteer_name,
 )
 
@@ -162,7 +160,6 @@ def activity_calendar(request: HttpRequest) -> HttpResponseBase:
     """The month's activities the user sees (their area's and those of the units above it),
     Monday first; on a phone the days that have activities. ``?format=`` exports the month."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     today = timezone.localdate()
     first = _month(request, today)
     last = shift_month(first, 1) - dt.timedelta(days=1)
@@ -240,7 +237,6 @@ def activity_new(request: HttpRequest) -> HttpResponseBase:
     """Announce an activity of a unit the user organises for (their community; officials:
     their street or district, or one of its communities). ``?day=`` preselects the day."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     units, fixed = _organiser_units(user)
     today = timezone.localdate()
     asked = parse_day(request.GET.get("day", ""))
@@ -371,7 +367,6 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The activity, its places and my sign-up; for the area's staff the participants with
     check-in. ``?format=`` exports the sign-ups the user sees (staff)."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     activity = selectors.activity_get(user=user, pk=pk)
     export = export_request(request, {"activity": activity.pk})
     if export is not None:
@@ -400,7 +395,6 @@ def _conflict(request: HttpRequest, pk: int, error: InvalidTransition) -> HttpRe
 def activity_sign_up(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The volunteer signs up (idempotent: signing up again keeps the one sign-up)."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     activity = selectors.activity_get(user=user, pk=pk)
     if not is_volunteer(user):
         raise NotAllowed(_("Only a registered volunteer can sign up."))
@@ -421,7 +415,6 @@ def activity_sign_up(request: HttpRequest, pk: int) -> HttpResponseBase:
 def activity_cancel_sign_up(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The volunteer withdraws before the start (idempotent)."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     activity = selectors.activity_get(user=user, pk=pk)
     if not is_volunteer(user):
         raise NotAllowed(_("Only the volunteer cancels their own sign-up here."))
@@ -452,7 +445,6 @@ def activity_check_in(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The organiser checks one participant in with their service hours; points for the
     attendance and the hours are awarded once (a second check-in corrects the hours only)."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     activity = selectors.activity_get(user=user, pk=pk)
     if not is_volunteer_staff(user):
         raise NotAllowed(_("Only the organisers check volunteers in."))
@@ -489,7 +481,6 @@ def activity_check_in(request: HttpRequest, pk: int) -> HttpResponseBase:
 def activity_call_off(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The organiser calls the activity off before it starts (idempotent), with a reason."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     activity = selectors.activity_get(user=user, pk=pk)
     if not is_volunteer_staff(user) or not policy.can(user, "activity.cancel", activity):
         raise NotAllowed(_("Only the organising unit's staff call an activity off."))

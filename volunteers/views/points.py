@@ -29,8 +29,6 @@ from volunteers.models import (
 )
 from volunteers.views.shared import (
     export_request,
-    is_volunteer,
-    is_volunteer_staff,
     page_base,
     require_page,
     volunteer_name,
@@ -61,7 +59,6 @@ def my_points(request: HttpRequest) -> HttpResponseBase:
     """我的积分 (volunteer accounts): balance, the quarter's statement, the ledger, the reward
     catalogue and my redemptions. ``?format=`` exports the ledger."""
     user = request.user
-    require_page(is_volunteer(user))
     volunteer = services.volunteer_of(user)
     require_page(volunteer is not None)
     quarter = _quarter(request)
@@ -95,7 +92,6 @@ def my_points(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 def reward_redeem(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = request.user
-    require_page(is_volunteer(user))
     reward = selectors.reward_get(user=user, pk=pk)
     volunteer = services.volunteer_of(user)
     if volunteer is None:
@@ -128,7 +124,6 @@ class RedemptionRow:
 def redemption_list(request: HttpRequest) -> HttpResponseBase:
     """积分兑换: the area's redemptions, those to hand over first when asked."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     pending = request.GET.get("pending", "") == "1"
     redemptions = selectors.redemption_list_visible(
         user=user, handed_over=False if pending else None
@@ -159,7 +154,6 @@ def redemption_list(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 def redemption_hand_over(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = request.user
-    require_page(is_volunteer_staff(user))
     redemption = selectors.redemption_get(user=user, pk=pk)
     services.redemption_hand_over(actor=user, redemption=redemption)
     messages.success(request, _("Handed over."))

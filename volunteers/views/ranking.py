@@ -20,8 +20,6 @@ from volunteers.views.shared import (
     export_request,
     is_volunteer,
     page_base,
-    require_page,
-    sees_volunteer_pages,
     volunteer_name,
 )
 
@@ -74,7 +72,6 @@ def points_ranking(request: HttpRequest) -> HttpResponseBase:
     volunteers by the points they earned that month, the first 50 and the viewer's own place;
     for staff, the month per community too. ``?format=xlsx|csv`` exports the whole ranking."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     today = timezone.localdate()
     month = parse_month(request.GET.get("month", ""), today)
     export = export_request(request, {"month": f"{month:%Y-%m}"})

@@ -50,12 +50,10 @@ from volunteers.forms.registrations import (
 )
 from volunteers.models import DualRegistration, Pairing, PartnerUnit, Skill, Team, Volunteer
 from volunteers.views.shared import (
-    is_volunteer_staff,
     manages_volunteers,
     page_base,
     person_name,
     posted_id,
-    require_page,
     volunteer_name,
 )
 
@@ -151,7 +149,6 @@ def dual_registration_list(request: HttpRequest) -> HttpResponseBase:
     """双报到: the in-service party members registered in the user's area, by community, with
     their organisation, partner unit and claimed post; current ones unless asked."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     filters = RegistrationFilterForm(request.GET)
     community = _community_filter(user, request.GET)
     partner = _partner_filter(user, request.GET)
@@ -197,7 +194,6 @@ def dual_registration_end(request: HttpRequest, pk: int) -> HttpResponseBase:
     """End a 双报到 registration today (the member moved away or left in-service work);
     idempotent. Back to the list with its filters."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     registration = selectors.dual_registration_get(user=user, pk=pk)
     if not manages_volunteers(user):
         raise NotAllowed(_("Only community workers and admins end registrations."))
@@ -298,7 +294,6 @@ def dual_registration_new(request: HttpRequest) -> HttpResponseBase:
     """双报到 of an in-service party member of the area: find them, then the community where
     they live, the post they claim (设岗定责) and their employer's partner unit."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     if not manages_volunteers(user):
         raise NotAllowed(_("Only community workers and admins register party members."))
     context: dict[str, Any] = _base(request, "registrations")
@@ -408,7 +403,6 @@ def partner_unit_list(request: HttpRequest) -> HttpResponseBase:
     """共建单位: the partner units of the area (kept by its units or paired with its
     communities) with their current pairings and commitments."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     filters = PartnerFilterForm(request.GET)
     community = _community_filter(user, request.GET)
     kind = str(filters.value("kind"))
@@ -470,7 +464,6 @@ def partner_unit_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A partner unit: its contact, its pairings (current and ended) and the 双报到
     registrations made through it. ``?list=pairings|registrations&format=`` exports a list."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     partner = selectors.partner_unit_get(user=user, pk=pk)
     asked = export_asked(request)
     if asked is not None:
@@ -494,7 +487,6 @@ def partner_unit_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
 def pairing_new(request: HttpRequest, pk: int) -> HttpResponseBase:
     """包联: pair the partner unit with a community of the user's area."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     partner = selectors.partner_unit_get(user=user, pk=pk)
     if not manages_volunteers(user):
         raise NotAllowed(_("Only community workers and admins pair partner units."))
@@ -528,7 +520,6 @@ def pairing_end(request: HttpRequest, pk: int, pairing_pk: int) -> HttpResponseB
     something that is not a date, re-renders the partner page with that pairing's end form
     open and the field's message (400)."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     partner = selectors.partner_unit_get(user=user, pk=pk)
     pairing = selectors.pairing_get(user=user, pk=pairing_pk, partner=partner)
     if not manages_volunteers(user):
@@ -566,7 +557,6 @@ def volunteer_list(request: HttpRequest) -> HttpResponseBase:
     """志愿者: the volunteer register of the area (skills, party member, teams) and, per
     community, its active volunteers and the party members' share among them."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     filters = VolunteerFilterForm(request.GET)
     community = _community_filter(user, request.GET)
     skill = str(filters.value("skill"))
@@ -631,7 +621,6 @@ def team_list(request: HttpRequest) -> HttpResponseBase:
     """志愿服务队: the teams of the area with their lead, member count and whether the lead is
     a party member."""
     user = request.user
-    require_page(is_volunteer_staff(user))
     filters = TeamFilterForm(request.GET)
     community = _community_filter(user, request.GET)
     kind = str(filters.value("kind"))

@@ -42,12 +42,14 @@ def is_volunteer(user: AnyUser) -> bool:
 
 
 def is_volunteer_staff(user: AnyUser) -> bool:
-    """The area's staff, who keep the wish board and hand rewards over."""
-    return policy.role_may(user, "page.volunteer_staff", None)
+    """The area's staff, who keep the wish board and hand rewards over (the volunteer desk:
+    registers and redemptions, a section whose URLs answer only them)."""
+    return policy.uses_section(user, "volunteer_staff")
 
 
 def sees_volunteer_pages(user: AnyUser) -> bool:
-    return policy.role_may(user, "page.volunteers", None)
+    """The volunteer section (wish board, work orders, activities, ranking)."""
+    return policy.uses_section(user, "volunteers")
 
 
 def manages_volunteers(user: AnyUser) -> bool:
@@ -78,6 +80,9 @@ class VolunteerNav:
     ranking: bool
     redemptions: bool
     registrations: bool
+    # Hands redemptions over (the home page's "redemptions to hand over"): those who manage
+    # the volunteers, not every role that sees the redemptions.
+    hands_over: bool
 
     @property
     def any(self) -> bool:
@@ -89,10 +94,11 @@ def nav_for(user: AnyUser) -> VolunteerNav:
         wishes=sees_volunteer_pages(user),
         work_orders=sees_volunteer_pages(user),
         activities=sees_volunteer_pages(user),
-        points=is_volunteer(user),
+        points=policy.uses_section(user, "points"),
         ranking=sees_volunteer_pages(user),
         redemptions=is_volunteer_staff(user),
         registrations=is_volunteer_staff(user),
+        hands_over=manages_volunteers(user),
     )
 
 

@@ -40,9 +40,7 @@ from volunteers.views.shared import (
     page_base,
     person_name,
     posted_id,
-    require_page,
     run_action,
-    sees_volunteer_pages,
     volunteer_name,
     wish_community,
 )
@@ -69,7 +67,6 @@ def _wish_rows(user: AnyUser, wishes: Any) -> list[WishRow]:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponseBase:
-    require_page(sees_volunteer_pages(request.user))
     return redirect("volunteers:wishes")
 
 
@@ -77,7 +74,6 @@ def index(request: HttpRequest) -> HttpResponseBase:
 def wish_list(request: HttpRequest) -> HttpResponseBase:
     """微心愿: the wish board of the user's area, newest first, by status."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     filters = WishFilterForm(request.GET)
     chosen = {"q": str(filters.value("q")).strip(), "status": filters.value("status")}
     wishes = selectors.wish_list_visible(user=user, status=chosen["status"], query=chosen["q"])
@@ -178,7 +174,6 @@ def wish_new(request: HttpRequest) -> HttpResponseBase:
     number never lands in a URL) re-renders the form with the matching residents; it posts
     nothing."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     community = wish_community(user)
     if community is None:
         raise NotAllowed(_("Only community and grid workers post micro-wishes."))
@@ -279,7 +274,6 @@ def _wish_page(
 
 @login_required
 def wish_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
-    require_page(sees_volunteer_pages(request.user))
     return _wish_page(request, selectors.wish_get(user=request.user, pk=pk))
 
 
@@ -288,7 +282,6 @@ def wish_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
 def wish_act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase:
     """One wish action with the ``version`` the page showed."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     if action not in WISH_ACTION_FORMS:
         raise Http404
     wish = selectors.wish_get(user=user, pk=pk)

@@ -47,9 +47,7 @@ from volunteers.views.shared import (
     page_base,
     person_name,
     posted_id,
-    require_page,
     run_action,
-    sees_volunteer_pages,
     wish_community,
 )
 
@@ -96,7 +94,6 @@ def _badge(order: WorkOrder, now: dt.datetime) -> LightBadge:
 def work_order_board(request: HttpRequest) -> HttpResponseBase:
     """服务项目: work orders by 五单 stage (columns on a desk, stacked on a phone) with lights."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     filters = WorkOrderFilterForm(request.GET)
     now = timezone.now()
     query = str(filters.value("q")).strip()
@@ -206,7 +203,6 @@ def _work_order_page(
 
 @login_required
 def work_order_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
-    require_page(sees_volunteer_pages(request.user))
     return _work_order_page(request, selectors.work_order_get(user=request.user, pk=pk))
 
 
@@ -221,7 +217,6 @@ def _due_at(day: dt.date | None) -> dt.datetime | None:
 def work_order_act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase:
     """One 五单 step (or a 督单 note) with the ``version`` the page showed."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     if action not in WORK_ORDER_ACTION_FORMS:
         raise Http404
     order = selectors.work_order_get(user=user, pk=pk)
@@ -361,7 +356,6 @@ def work_order_new(request: HttpRequest) -> HttpResponseBase:
     The resident picker searches the community's people by name or pinyin: "Find" sends the
     form back with the candidates (nothing is saved; htmx swaps just the picker)."""
     user = request.user
-    require_page(sees_volunteer_pages(user))
     community = ordering_community(user)
     if community is None:
         raise NotAllowed(_("Only community and grid workers order work (点单)."))
