@@ -162,8 +162,9 @@ DASHBOARD = 4
         # No org figures but the roots (-3); my work: the department's whistles (1) and its
         # month (1).
         ("handler", -3 + 2),
-        # No anchor, no work list; the board of the root (1 + 7: nothing above it).
-        ("superuser", 1 + 7),
+        # No anchor, no work list; the board of the root (1 + 7: nothing above it) and its map
+        # of child units (1: their outlines with their cases, from the rollups).
+        ("superuser", 1 + 7 + 1),
     ],
 )
 def test_the_home_page_query_count_per_role(
