@@ -15,10 +15,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from governance.errors import NotAllowed
+from governance.keyset import emptied
 from governance.workflow import available_actions
 from orgchart import policy
 from orgchart.models import OrgUnit
-from orgchart.pages import export_asked, paginate, query_string
+from orgchart.pages import export_asked, keyset_page, paginate, query_string
 from petitions import exports, selectors
 from petitions.forms import (
     DispatchFilterForm,
@@ -92,31 +93,32 @@ def petition_list(request: HttpRequest) -> HttpResponseBase:
         "complex": bool(filters.value("complex")),
         "here": here,
     }
-    petitions = selectors.petition_list_visible(
-        user=user,
-        within=within,
-        status=chosen["status"],
-        category=chosen["category"],
-        channel=chosen["channel"],
-        query=chosen["q"],
-        overdue=chosen["overdue"],
-        supervised=chosen["supervised"],
-        repeat=chosen["repeat"],
-        complex_only=chosen["complex"],
-        handled_by=anchor if here else None,
-        now=now,
-    )
-    if here and anchor is None:
-        petitions = petitions.none()
     logged_from, logged_to = filters.logged_between()
-    if logged_from is not None:
-        petitions = petitions.filter(created_at__gte=logged_from)
-    if logged_to is not None:
-        petitions = petitions.filter(created_at__lt=logged_to)
+    # The same filters for the ledger (every row) and the page (read by cursor).
+    selected: dict[str, Any] = {
+        "user": user,
+        "within": within,
+        "status": chosen["status"],
+        "category": chosen["category"],
+        "channel": chosen["channel"],
+        "query": chosen["q"],
+        "overdue": chosen["overdue"],
+        "supervised": chosen["supervised"],
+        "repeat": chosen["repeat"],
+        "complex_only": chosen["complex"],
+        "handled_by": anchor if here else None,
+        "created_from": logged_from,
+        "created_to": logged_to,
+        "now": now,
+    }
+    # "Only cases my unit must act on" holds nothing for a role anchored at no unit.
+    nothing = here and anchor is None
     export = _export(request, within, {**chosen, "unit": within})
     if export is not None:
-        return exports.petition_export(export, petitions)
-    page = paginate(request, petitions)
+        petitions = selectors.petition_list_visible(**selected)
+        return exports.petition_export(export, petitions.none() if nothing else petitions)
+    listed = selectors.petition_pages(**selected)
+    page = keyset_page(request, emptied(listed) if nothing else listed)
     context = {
         "filters_form": filters,
         "filtered": bool(within)
@@ -157,11 +159,11 @@ def supervision(request: HttpRequest) -> HttpResponseBase:
     require(supervises(user))
     within = within_filter(user, request.GET)
     now = timezone.now()
-    petitions = selectors.supervision_list(user=user, within=within, now=now)
     export = _export(request, within, {"supervision": True, "unit": within})
     if export is not None:
+        petitions = selectors.supervision_list(user=user, within=within, now=now)
         return exports.petition_export(export, petitions)
-    page = paginate(request, petitions)
+    page = keyset_page(request, selectors.supervision_pages(user=user, within=within, now=now))
     rows = [
         SupervisionRow(row.petition, row.badge, _reasons(row.petition))
         for row in petition_rows(page.object_list, now=now)
@@ -213,18 +215,19 @@ def complex_cases(request: HttpRequest) -> HttpResponseBase:
     first = month_form.cleaned_data.get("month")
     within = within_filter(user, request.GET)
     bounds = _month_bounds(first) if first else (None, None)
-    petitions = selectors.petition_list_visible(
-        user=user,
-        within=within,
-        complex_only=True,
-        created_from=bounds[0],
-        created_to=bounds[1],
-        now=now,
-    )
+    selected: dict[str, Any] = {
+        "user": user,
+        "within": within,
+        "complex_only": True,
+        "created_from": bounds[0],
+        "created_to": bounds[1],
+        "now": now,
+    }
     export = _export(request, within, {"complex": True, "month": first, "unit": within})
     if export is not None:
+        petitions = selectors.petition_list_visible(**selected)
         return exports.petition_export(export, petitions)
-    page = paginate(request, petitions)
+    page = keyset_page(request, selectors.petition_pages(**selected))
     context = {
         "month_form": month_form,
         "month": first,
