@@ -438,6 +438,7 @@ class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
 
     serializer_class = DispatchListSerializer
     filter_serializer = DispatchFilterSerializer
+    pagination_class = KeysetPagination
     list_parameters = [
         OpenApiParameter("status", str, enum=DispatchStatus.values),
         OpenApiParameter("open", bool),
@@ -475,19 +476,25 @@ class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
     def get_object(self) -> Dispatch:
         return selectors.dispatch_get(user=self.request.user, pk=self.kwargs["pk"])
 
+    @staticmethod
+    def _selected(request: Request, filters: dict[str, Any]) -> dict[str, Any]:
+        """The selector's arguments for these filters."""
+        return {
+            "user": request.user,
+            "status": filters.get("status", ""),
+            "open_only": filters["open"],
+            "within": filters.get("unit"),
+            "overdue": filters["overdue"],
+            "query": filters.get("q", ""),
+            "sort": filters["sort"],
+            "petition": filters.get("petition"),
+        }
+
     def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Dispatch]:
-        dispatches = selectors.dispatch_list_visible(
-            user=request.user,
-            status=filters.get("status", ""),
-            open_only=filters["open"],
-            within=filters.get("unit"),
-            overdue=filters["overdue"],
-            query=filters.get("q", ""),
-            sort=filters["sort"],
-        )
-        if filters.get("petition") is not None:
-            dispatches = dispatches.filter(petition=filters["petition"])
-        return dispatches
+        return selectors.dispatch_list_visible(**self._selected(request, filters))
+
+    def pages(self, request: Request, filters: dict[str, Any]) -> Keyset[Dispatch]:
+        return selectors.dispatch_pages(**self._selected(request, filters))
 
     def export(
         self,

@@ -621,6 +621,11 @@ class Dispatch(models.Model):
                 name="dispatch_complete_due",
             ),
             models.Index(fields=["department", "status"], name="dispatch_inbox"),
+            # A department's inbox read a page at a time, newest whistle first
+            # (petitions.selectors.dispatch_pages).
+            models.Index(
+                fields=["department", "-dispatched_at", "-id"], name="dispatch_department_recent"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

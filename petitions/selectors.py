@@ -505,6 +505,16 @@ class DispatchSort:
     ALL = (DEADLINE, WHISTLED)
 
 
+def _running_clock_due() -> Case:
+    """The due time of a whistle's running clock: 报到 while pending, 办结 once reported."""
+    return Case(
+        When(status=DispatchStatus.PENDING, then=F("report_due_at")),
+        When(status=DispatchStatus.REPORTED, then=F("complete_due_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
 def dispatch_list_visible(
     *,
     user: AnyUser,
@@ -515,12 +525,16 @@ def dispatch_list_visible(
     overdue: bool = False,
     query: str = "",
     sort: str = DispatchSort.DEADLINE,
+    petition: Petition | None = None,
     now: dt.datetime | None = None,
 ) -> QuerySet[Dispatch]:
     """Dispatches the user may see (a handler: their department's inbox), by ``sort``: open
     ones first, then by the due time of their running clock (the default), or the newest
     whistle first; ``overdue``: only the open ones that missed a deadline or whose clock ran
-    out; ``query``: the petition's whole number, or part of its title or address."""
+    out; ``query``: the petition's whole number, or part of its title or address; ``petition``:
+    the whistles of that petition. Unpaginated
+    (the ledgers, one row's page); the inbox reads it a page at a time through
+    ``dispatch_pages``."""
     dispatches = (
         policy(user, Dispatch)
         .select_related(
@@ -531,12 +545,7 @@ def dispatch_list_visible(
             "petition__policy",
         )
         .annotate(
-            running_due_at=Case(
-                When(status=DispatchStatus.PENDING, then=F("report_due_at")),
-                When(status=DispatchStatus.REPORTED, then=F("complete_due_at")),
-                default=Value(None),
-                output_field=DateTimeField(),
-            ),
+            running_due_at=_running_clock_due(),
             # Not ``is_open``: that name is the model's property, which an annotation cannot
             # be set on.
             open_first=Case(
@@ -552,6 +561,31 @@ def dispatch_list_visible(
         dispatches = dispatches.order_by(
             "-open_first", F("running_due_at").asc(nulls_last=True), "-dispatched_at", "-id"
         )
+    return _dispatches_filtered(
+        dispatches,
+        department_id=department_id,
+        status=status,
+        open_only=open_only,
+        within=within,
+        overdue=overdue,
+        query=query,
+        petition=petition,
+        now=now,
+    )
+
+
+def _dispatches_filtered(
+    dispatches: QuerySet[Dispatch],
+    *,
+    department_id: int | None,
+    status: str,
+    open_only: bool,
+    within: OrgUnit | None,
+    overdue: bool,
+    query: str,
+    petition: Petition | None,
+    now: dt.datetime | None,
+) -> QuerySet[Dispatch]:
     if department_id is not None:
         dispatches = dispatches.filter(department_id=department_id)
     if status:
@@ -564,7 +598,65 @@ def dispatch_list_visible(
         dispatches = dispatches.filter(dispatch_overdue_q(now or timezone.now()))
     if query.strip():
         dispatches = dispatches.filter(petition_search_q(query, "petition__"))
+    if petition is not None:
+        dispatches = dispatches.filter(petition=petition)
     return dispatches
+
+
+# Newest whistle first: the index dispatch_department_recent has this order for a department.
+DISPATCH_ORDER = ("-dispatched_at", "-id")
+
+
+def dispatch_pages(
+    *,
+    user: AnyUser,
+    department_id: int | None = None,
+    status: str = "",
+    open_only: bool = False,
+    within: OrgUnit | None = None,
+    overdue: bool = False,
+    query: str = "",
+    sort: str = DispatchSort.DEADLINE,
+    petition: Petition | None = None,
+    now: dt.datetime | None = None,
+) -> Keyset[Dispatch]:
+    """The rows of ``dispatch_list_visible`` with the same filters and order, read a page at a
+    time (``governance.keyset``). By deadline: the open whistles by their running clock's due
+    time (a department's open whistles are few: sorted), those whose clock has no due time,
+    then the finished ones, newest first from the index; newest first: one segment."""
+    dispatches = _dispatches_filtered(
+        listed(user, Dispatch),
+        department_id=department_id,
+        status=status,
+        open_only=open_only,
+        within=within,
+        overdue=overdue,
+        query=query,
+        petition=petition,
+        now=now,
+    )
+    name = f"dispatches:{sort}"
+    if sort == DispatchSort.WHISTLED:
+        segments = [Segment(dispatches, DISPATCH_ORDER)]
+    else:
+        running = dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).annotate(
+            running_due_at=_running_clock_due()
+        )
+        segments = [
+            Segment(
+                running.filter(running_due_at__isnull=False),
+                ("running_due_at", *DISPATCH_ORDER),
+            ),
+            Segment(running.filter(running_due_at__isnull=True), DISPATCH_ORDER),
+            Segment(dispatches.exclude(status__in=OPEN_DISPATCH_STATUSES), DISPATCH_ORDER),
+        ]
+
+    def load(pks: list[Any]) -> QuerySet[Dispatch]:
+        return dispatch_list_visible(user=user).filter(pk__in=pks)
+
+    return Keyset(
+        name=name, segments=lambda as_of: segments, load=load, rows=lambda as_of: dispatches
+    )
 
 
 def dispatch_overdue_q(now: dt.datetime) -> Q:

@@ -26,4 +26,8 @@ class Migration(migrations.Migration):
             model_name='petition',
             index=models.Index(condition=models.Q(('overdue_since__isnull', False), ('status__in', ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied'])), fields=['overdue_since'], name='petition_overdue_since'),
         ),
+        migrations.AddIndex(
+            model_name='dispatch',
+            index=models.Index(fields=['department', '-dispatched_at', '-id'], name='dispatch_department_recent'),
+        ),
     ]

@@ -19,7 +19,7 @@ from governance.keyset import emptied
 from governance.workflow import available_actions
 from orgchart import policy
 from orgchart.models import OrgUnit
-from orgchart.pages import export_asked, keyset_page, paginate, query_string
+from orgchart.pages import export_asked, keyset_page, query_string
 from petitions import exports, selectors
 from petitions.forms import (
     DispatchFilterForm,
@@ -287,21 +287,21 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
     department_id = getattr(user, "anchor_department_id", None)
     if department_id is None and not getattr(user, "is_superuser", False):
         raise NotAllowed()
-    dispatches = selectors.dispatch_list_visible(
-        user=user,
-        department_id=department_id,
-        status=status,
-        overdue=overdue,
-        query=query,
-        sort=sort,
-    )
+    selected: dict[str, Any] = {
+        "user": user,
+        "department_id": department_id,
+        "status": status,
+        "overdue": overdue,
+        "query": query,
+        "sort": sort,
+    }
     export = _export(
         request, None, {"status": status, "overdue": overdue, "q": query, "sort": sort}
     )
     if export is not None:
-        return exports.dispatch_export(export, dispatches)
+        return exports.dispatch_export(export, selectors.dispatch_list_visible(**selected))
     now = timezone.now()
-    page = paginate(request, dispatches)
+    page = keyset_page(request, selectors.dispatch_pages(**selected))
     rows = [
         InboxRow(dispatch, dispatch_badge(dispatch, now=now), _inbox_actions(user, dispatch, now))
         for dispatch in page.object_list

@@ -736,10 +736,13 @@ def _grow(people: Personas, tree: Tree, count: int) -> None:
         ("/api/petitions/?overdue=0&unit={guangming}", "official", 6),
         ("/api/petitions/", "handler", 5),
         ("/api/petitions/?q=诉求", "grid", 6),
+        # Whistles, by cursor: the caller's anchor (or department), by deadline the open
+        # whistles by due time, the open ones without one, the finished ones (the page is not
+        # full before), the page's rows, the count capped at 1,000.
+        ("/api/dispatches/", "handler", 6),
+        ("/api/dispatches/?open=1", "worker", 6),
         # The others by page number: the caller's anchor (or department), COUNT, the rows with
         # their joins; the unread count of the inbox.
-        ("/api/dispatches/", "handler", 3),
-        ("/api/dispatches/?open=1", "worker", 3),
         ("/api/notifications/", "handler", 4),
         ("/api/deadline-policies/", "worker", 3),
     ],

@@ -29,13 +29,13 @@ from orgchart.models import User
 from orgchart.policy import listed, policy
 from orgchart.policy import petitions as petition_rules
 from petitions import services
-from petitions.models import Category, Channel, Petition
-from petitions.selectors import petition_list_visible, supervision_pages
+from petitions.models import Category, Channel, Dispatch, Petition, Status
+from petitions.selectors import dispatch_list_visible, petition_list_visible, supervision_pages
 from petitions.sweep import escalate_overdue
 from tests.conftest import Personas, Tree, client_for
 from tests.helpers import api_for_fresh_copy as api_for
 from tests.helpers import in_english
-from tests.petitions.conftest import NOW, log_petition, log_petition_as
+from tests.petitions.conftest import NOW, bring_to, log_petition, log_petition_as
 
 HOUR = dt.timedelta(hours=1)
 
@@ -352,3 +352,73 @@ def test_supervision_and_complex_lists_page_by_cursor(
     last = worker.get(f"/petitions/complex/?cursor={first.context['page'].next_cursor}")
     assert [row.petition.title for row in last.context["rows"]] == ["today 3"]
     assert last.context["page"].next_cursor is None
+
+
+def _whistles(people: Personas, tree: Tree) -> list[str]:
+    """Seven whistles to 城管局, logged an hour apart: two returned, one reported, four
+    waiting for 报到 (whose clocks run out in the order they were whistled)."""
+    titles = []
+    for index in range(7):
+        whistled_at = NOW - (7 - index) * HOUR
+        petition = bring_to(
+            Status.DISPATCHED, people, tree, now=whistled_at, title=f"whistle {index}"
+        )
+        dispatch = Dispatch.objects.get(petition=petition)
+        if index in (1, 4):
+            services.dispatch_return(
+                actor=people.handler, dispatch=dispatch, reason="不归我们管", now=whistled_at
+            )
+        elif index == 5:
+            services.dispatch_report(actor=people.handler, dispatch=dispatch, now=whistled_at)
+        titles.append(petition.title)
+    return titles
+
+
+def test_the_department_inbox_pages_by_cursor_in_both_orders(
+    people: Personas, tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _whistles(people, tree)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    client = client_for(people.handler)
+    for sort in ("deadline", "whistled"):
+        expected = [
+            dispatch.petition.title
+            for dispatch in dispatch_list_visible(
+                user=User.objects.get(pk=people.handler.pk), sort=sort
+            )
+        ]
+        walked, cursor = [], ""
+        while True:
+            response = client.get("/petitions/inbox/", {"sort": sort, "cursor": cursor})
+            assert response.status_code == 200
+            walked.append([row.dispatch.petition.title for row in response.context["rows"]])
+            cursor = response.context["page"].next_cursor
+            if cursor is None:
+                break
+        assert [title for page in walked for title in page] == expected, sort
+        assert [len(page) for page in walked] == [2, 2, 2, 1]
+    # By deadline: the open ones by their clock (the four to report, then the reported one,
+    # whose 办结 clock runs longer), then the returned ones, newest whistle first.
+    by_deadline = [
+        dispatch.petition.title
+        for dispatch in dispatch_list_visible(user=User.objects.get(pk=people.handler.pk))
+    ]
+    assert by_deadline == [
+        "whistle 0",
+        "whistle 2",
+        "whistle 3",
+        "whistle 6",
+        "whistle 5",
+        "whistle 4",
+        "whistle 1",
+    ]
+    # A cursor of one order is refused by the other: a 400 in the API, the first page here.
+    api = api_for(people.handler)
+    body = ok(api.get("/api/dispatches/?page_size=3"))
+    assert [row["petition_number"] for row in body["results"]] == [
+        Petition.objects.get(title=title).number for title in by_deadline[:3]
+    ]
+    cursor = _cursor_of(body["next"])
+    assert api.get(f"/api/dispatches/?sort=whistled&cursor={cursor}").status_code == 400
+    page = client.get(f"/petitions/inbox/?sort=whistled&cursor={cursor}")
+    assert page.context["page"].is_first

@@ -1220,9 +1220,12 @@ BASE_QUERIES = 5
         ("/petitions/", "handler", 6),
         # a grid worker is sent no notifications: no unread count
         ("/petitions/", "grid", 6),
-        # count, page, unread count (by page number)
-        ("/petitions/inbox/", "handler", 4),
-        ("/petitions/inbox/?q=诉求&sort=whistled", "handler", 4),
+        # The inbox, by cursor: the department (scope); by deadline the open whistles by due
+        # time, the open ones without one, the finished ones (the page is not full before);
+        # the page's rows, the count capped at 1,000, the unread count.
+        ("/petitions/inbox/", "handler", 7),
+        # Newest whistle first: one read instead of three.
+        ("/petitions/inbox/?q=诉求&sort=whistled", "handler", 5),
         ("/petitions/supervision/", "official", 7),
         ("/petitions/complex/", "worker", 7),
         # the department (scope), count, page, unread count
