@@ -469,9 +469,10 @@ class Petition(models.Model):
                 name="petition_open_recent",
             ),
             # The overdue cases the sweep recorded, which lists show first (with the unswept
-            # ones, whose clock ran out, from petition_accept_due and petition_resolve_due).
+            # ones, whose clock ran out, from petition_accept_due and petition_resolve_due), by
+            # community: an area's share of them, not the city's.
             models.Index(
-                fields=["overdue_since"],
+                fields=["community", "overdue_since"],
                 condition=Q(
                     status__in=["submitted", "accepted", "dispatched", "in_progress", "replied"],
                     overdue_since__isnull=False,

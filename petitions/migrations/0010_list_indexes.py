@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='petition',
-            index=models.Index(condition=models.Q(('overdue_since__isnull', False), ('status__in', ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied'])), fields=['overdue_since'], name='petition_overdue_since'),
+            index=models.Index(condition=models.Q(('overdue_since__isnull', False), ('status__in', ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied'])), fields=['community', 'overdue_since'], name='petition_overdue_since'),
         ),
         migrations.AddIndex(
             model_name='dispatch',
