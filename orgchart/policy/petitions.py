@@ -74,9 +74,9 @@ def _petition_list_rule(user: AnyUser, scope: Scope) -> Q:
     if user.role not in PETITION_ROLES and user.role != Role.GRID_WORKER:
         return _petition_rule(user, scope)
     communities = list(
-        OrgUnit.objects.filter(scope.units_q(), kind=OrgUnit.Kind.COMMUNITY).values_list(
-            "pk", flat=True
-        )[: LISTED_BY_COMMUNITY_IDS + 1]
+        OrgUnit.objects.filter(scope.units_q(), kind=OrgUnit.Kind.COMMUNITY)
+        .order_by()
+        .values_list("pk", flat=True)[: LISTED_BY_COMMUNITY_IDS + 1]
     )
     if len(communities) > LISTED_BY_COMMUNITY_IDS:
         return _petition_rule(user, scope)
