@@ -8,23 +8,28 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model
 from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from governance.errors import ApplicationError, OutOfScope
+from governance.keyset import COUNT_CAP, CURSOR_PARAMETER, Keyset, KeysetPage, read_page
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 # Dates a client may send: a calendar of this era. A year 1 or 9999 would overflow when Django
 # or the database converts it to UTC, which must be a 400, never a 500.
@@ -77,6 +82,107 @@ class MomentField(serializers.DateTimeField):
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class KeysetPagination(BasePagination):
+    """The pages of a list read by cursor (``governance.keyset``; the viewset's ``pages()``):
+    ``?cursor=`` from the ``next`` or ``previous`` link of the answer before (400 for a cursor
+    the list did not hand out), ``?page_size=`` as with page numbers. The answer holds
+    ``count`` (exact up to 1,000 rows; ``count_exact`` false past that), ``next``, ``previous``
+    and ``results``."""
+
+    page_size_query_param = Pagination.page_size_query_param
+    max_page_size = Pagination.max_page_size
+
+    def __init__(self) -> None:
+        self.page: KeysetPage[Any] | None = None
+        self.request: Request | None = None
+
+    def get_page_size(self, request: Request) -> int:
+        # As with page numbers: up to 500, and the default for a size that is no number.
+        size = Pagination().get_page_size(request)
+        assert size is not None  # noqa: S101 - the settings set PAGE_SIZE
+        return size
+
+    def paginate_keyset(self, keyset: Keyset[ModelT], request: Request) -> list[ModelT]:
+        self.request = request
+        token = request.query_params.get(CURSOR_PARAMETER, "")
+        self.page = read_page(keyset, token, size=self.get_page_size(request))
+        return self.page.object_list
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        raise NotImplementedError("a list read by cursor pages its keyset: paginate_keyset()")
+
+    def _link(self, token: str | None) -> str | None:
+        if token is None or self.request is None:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), CURSOR_PARAMETER, token)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        page = self.page
+        assert page is not None  # noqa: S101 - paginate_keyset ran
+        return Response(
+            {
+                "count": page.count,
+                "count_exact": page.count_exact,
+                "next": self._link(page.next_cursor),
+                "previous": self._link(page.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "count_exact", "next", "previous", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "description": str(
+                        _("The rows of the list, counted up to %(cap)s.") % {"cap": COUNT_CAP}
+                    ),
+                },
+                "count_exact": {
+                    "type": "boolean",
+                    "description": str(
+                        _("False when the list holds more rows than count says (%(cap)s+).")
+                        % {"cap": COUNT_CAP}
+                    ),
+                },
+                "next": {**link, "description": str(_("The next page; null on the last."))},
+                "previous": {
+                    **link,
+                    "description": str(_("The page before; null on the first.")),
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": CURSOR_PARAMETER,
+                "required": False,
+                "in": "query",
+                "description": str(
+                    _(
+                        "Where the page starts: the cursor of a next or previous link (opaque; "
+                        "400 if changed). None: the first page."
+                    )
+                ),
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(
+                    _("Rows per page (at most %(most)s).") % {"most": self.max_page_size}
+                ),
+                "schema": {"type": "integer"},
+            },
+        ]
 
 
 def _django_validation_detail(error: DjangoValidationError) -> Any:

@@ -1,18 +1,22 @@
-"""Helpers every list page uses: pagination, the filters kept in links, ``?format=`` exports,
-and a search box that keeps whole ID or phone numbers out of URLs."""
+"""Helpers every list page uses: pagination (by page number, or by cursor for the lists too long
+to count: ``keyset_page``), the filters kept in links, ``?format=`` exports, and a search box
+that keeps whole ID or phone numbers out of URLs."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from governance.identity import normalise
+from governance.keyset import CURSOR_PARAMETER, InvalidCursor, Keyset, KeysetPage, read_page
 from governance.ledger.export import FORMATS as EXPORT_FORMATS
 from governance.pii import mask_middle
 
@@ -21,6 +25,20 @@ PAGE_SIZE = 50
 
 def paginate(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def keyset_page(request: HttpRequest, keyset: Keyset[ModelT]) -> KeysetPage[ModelT]:
+    """The page of ``keyset`` that ``?cursor=`` points to (the first without one). A cursor
+    this list did not hand out (a cut or edited link) shows the first page and says so."""
+    token = request.GET.get(CURSOR_PARAMETER, "")
+    try:
+        return read_page(keyset, token, size=PAGE_SIZE)
+    except InvalidCursor:
+        messages.warning(request, _("That page link was not valid; here is the first page."))
+        return read_page(keyset, "", size=PAGE_SIZE)
 
 
 def query_string(request: HttpRequest, *keep: str) -> str:

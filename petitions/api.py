@@ -46,12 +46,14 @@ from rest_framework.response import Response
 
 from governance.api import (
     ImageRenderer,
+    KeysetPagination,
     PrivateFileMixin,
     PrivateFileRenderer,
     private_file_response,
     step_actions,
 )
 from governance.errors import OutOfScope
+from governance.keyset import Keyset, emptied
 from governance.ledger.api import (
     ScopedListViewSet,
 )
@@ -210,6 +212,7 @@ class PetitionViewSet(PrivateFileMixin, ScopedListViewSet[Petition]):
     serializer_class = PetitionSerializer
     filter_serializer = PetitionFilterSerializer
     list_parameters = PETITION_FILTERS
+    pagination_class = KeysetPagination
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Petition]:
@@ -218,27 +221,38 @@ class PetitionViewSet(PrivateFileMixin, ScopedListViewSet[Petition]):
     def get_object(self) -> Petition:
         return selectors.petition_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Petition]:
-        user = request.user
+    def _selected(self, request: Request, filters: dict[str, Any]) -> dict[str, Any]:
+        """The selector's arguments for these filters."""
         # ?handled_here=1: the cases the caller's own unit must act on now (none for a role
         # anchored at a department).
-        here = getattr(user, "anchor_unit", None) if filters["handled_here"] else None
-        petitions = selectors.petition_list_visible(
-            user=user,
-            within=filters.get("unit"),
-            status=filters.get("status", ""),
-            category=filters.get("category", ""),
-            channel=filters.get("channel", ""),
-            query=filters.get("q", ""),
-            overdue=filters["overdue"],
-            supervised=filters["supervised"],
-            repeat=filters["repeat"],
-            complex_only=filters["complex"],
-            handled_by=here,
-        )
-        if filters["handled_here"] and here is None:
-            petitions = petitions.none()
-        return petitions
+        here = getattr(request.user, "anchor_unit", None) if filters["handled_here"] else None
+        return {
+            "user": request.user,
+            "within": filters.get("unit"),
+            "status": filters.get("status", ""),
+            "category": filters.get("category", ""),
+            "channel": filters.get("channel", ""),
+            "query": filters.get("q", ""),
+            "overdue": filters["overdue"],
+            "supervised": filters["supervised"],
+            "repeat": filters["repeat"],
+            "complex_only": filters["complex"],
+            "handled_by": here,
+        }
+
+    @staticmethod
+    def _nothing(selected: dict[str, Any], filters: dict[str, Any]) -> bool:
+        return bool(filters["handled_here"]) and selected["handled_by"] is None
+
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Petition]:
+        selected = self._selected(request, filters)
+        petitions = selectors.petition_list_visible(**selected)
+        return petitions.none() if self._nothing(selected, filters) else petitions
+
+    def pages(self, request: Request, filters: dict[str, Any]) -> Keyset[Petition]:
+        selected = self._selected(request, filters)
+        petitions = selectors.petition_pages(**selected)
+        return emptied(petitions) if self._nothing(selected, filters) else petitions
 
     def export(
         self,
@@ -273,7 +287,8 @@ class PetitionViewSet(PrivateFileMixin, ScopedListViewSet[Petition]):
         return response
 
     @extend_schema(responses={200: PetitionEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    # The whole timeline at once: not paged like the list.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request: Request, pk: str) -> Response:
         """The timeline: every event of the petition and its whistles, oldest first."""
         petition = self.get_object()
@@ -423,6 +438,7 @@ class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
 
     serializer_class = DispatchListSerializer
     filter_serializer = DispatchFilterSerializer
+    pagination_class = KeysetPagination
     list_parameters = [
         OpenApiParameter("status", str, enum=DispatchStatus.values),
         OpenApiParameter("open", bool),
@@ -460,19 +476,25 @@ class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
     def get_object(self) -> Dispatch:
         return selectors.dispatch_get(user=self.request.user, pk=self.kwargs["pk"])
 
+    @staticmethod
+    def _selected(request: Request, filters: dict[str, Any]) -> dict[str, Any]:
+        """The selector's arguments for these filters."""
+        return {
+            "user": request.user,
+            "status": filters.get("status", ""),
+            "open_only": filters["open"],
+            "within": filters.get("unit"),
+            "overdue": filters["overdue"],
+            "query": filters.get("q", ""),
+            "sort": filters["sort"],
+            "petition": filters.get("petition"),
+        }
+
     def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Dispatch]:
-        dispatches = selectors.dispatch_list_visible(
-            user=request.user,
-            status=filters.get("status", ""),
-            open_only=filters["open"],
-            within=filters.get("unit"),
-            overdue=filters["overdue"],
-            query=filters.get("q", ""),
-            sort=filters["sort"],
-        )
-        if filters.get("petition") is not None:
-            dispatches = dispatches.filter(petition=filters["petition"])
-        return dispatches
+        return selectors.dispatch_list_visible(**self._selected(request, filters))
+
+    def pages(self, request: Request, filters: dict[str, Any]) -> Keyset[Dispatch]:
+        return selectors.dispatch_pages(**self._selected(request, filters))
 
     def export(
         self,

@@ -474,7 +474,13 @@ class Petition(models.Model):
             models.Index(
                 fields=["close_due_at"], condition=Q(status="replied"), name="petition_close_due"
             ),
-            # Lists: open cases newest first, keyset-paginated.
+            # Lists, read a page at a time in their order (petitions.selectors.petition_pages):
+            # every case newest first (a large area), a community's newest first (a small
+            # one, named by its communities' ids), the open ones newest first.
+            models.Index(fields=["-created_at", "-id"], name="petition_recent"),
+            models.Index(
+                fields=["community", "-created_at", "-id"], name="petition_community_recent"
+            ),
             models.Index(
                 fields=["-created_at", "-id"],
                 condition=Q(
@@ -482,8 +488,18 @@ class Petition(models.Model):
                 ),
                 name="petition_open_recent",
             ),
+            # The overdue cases the sweep recorded, which lists show first (with the unswept
+            # ones, whose clock ran out, from petition_accept_due and petition_resolve_due), by
+            # community: an area's share of them, not the city's.
+            models.Index(
+                fields=["community", "overdue_since"],
+                condition=Q(
+                    status__in=["submitted", "accepted", "dispatched", "in_progress", "replied"],
+                    overdue_since__isnull=False,
+                ),
+                name="petition_overdue_since",
+            ),
             models.Index(fields=["handling_unit", "status"], name="petition_handling"),
-            models.Index(fields=["community", "-created_at"], name="petition_community_recent"),
             models.Index(
                 fields=["petitioner", "category", "created_at"], name="petition_repeat_lookup"
             ),
@@ -631,6 +647,11 @@ class Dispatch(models.Model):
                 name="dispatch_complete_due",
             ),
             models.Index(fields=["department", "status"], name="dispatch_inbox"),
+            # A department's inbox read a page at a time, newest whistle first
+            # (petitions.selectors.dispatch_pages).
+            models.Index(
+                fields=["department", "-dispatched_at", "-id"], name="dispatch_department_recent"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

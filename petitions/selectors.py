@@ -30,11 +30,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.errors import OutOfScope
+from governance.keyset import Keyset, Segment
 from governance.workflow import available_actions
 from notifications import selectors as inbox
 from notifications.models import Notification
 from orgchart.models import OrgUnit, User
-from orgchart.policy import AnyUser, policy
+from orgchart.policy import AnyUser, listed, policy
 from petitions.models import (
     OPEN_DISPATCH_STATUSES,
     OPEN_STATUSES,
@@ -206,7 +207,8 @@ def petition_list_visible(
     now: dt.datetime | None = None,
 ) -> QuerySet[Petition]:
     """Petitions the user may see, overdue first, then newest first. Each row carries
-    ``running_due_at`` and ``is_overdue``."""
+    ``running_due_at`` and ``is_overdue``. Unpaginated (the ledgers, one row's page); a list
+    reads it a page at a time through ``petition_pages``."""
     now = now or timezone.now()
     petitions = (
         policy(user, Petition)
@@ -215,6 +217,41 @@ def petition_list_visible(
         .annotate(is_overdue=_is_overdue(now))
         .order_by("-is_overdue", "-created_at", "-id")
     )
+    if overdue is not None:
+        petitions = petitions.filter(is_overdue=overdue)
+    return _filtered(
+        petitions,
+        within=within,
+        status=status,
+        open_only=open_only,
+        category=category,
+        channel=channel,
+        query=query,
+        supervised=supervised,
+        repeat=repeat,
+        complex_only=complex_only,
+        handled_by=handled_by,
+        created_from=created_from,
+        created_to=created_to,
+    )
+
+
+def _filtered(
+    petitions: QuerySet[Petition],
+    *,
+    within: OrgUnit | None = None,
+    status: str = "",
+    open_only: bool = False,
+    category: str = "",
+    channel: str = "",
+    query: str = "",
+    supervised: bool | None = None,
+    repeat: bool | None = None,
+    complex_only: bool = False,
+    handled_by: OrgUnit | None = None,
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+) -> QuerySet[Petition]:
     if within is not None:
         petitions = petitions.filter(_within("location", within))
     if status:
@@ -225,8 +262,6 @@ def petition_list_visible(
         petitions = petitions.filter(category=category)
     if channel:
         petitions = petitions.filter(channel=channel)
-    if overdue is not None:
-        petitions = petitions.filter(is_overdue=overdue)
     if supervised is not None:
         petitions = petitions.filter(is_supervised=supervised)
     if repeat is not None:
@@ -242,6 +277,117 @@ def petition_list_visible(
     if query.strip():
         petitions = petitions.filter(petition_search_q(query))
     return petitions
+
+
+# --- Petition lists, a page at a time ----------------------------------------------------------
+
+# Within the overdue cases and within the rest: newest first. The rest is read in this order
+# from petition_recent (a large area) or petition_community_recent (a small one); the overdue
+# cases, few, are found through petition_overdue_since, petition_accept_due and
+# petition_resolve_due and sorted.
+PETITION_ORDER = ("-created_at", "-id")
+
+
+def overdue_as_of_q(moment: dt.datetime, prefix: str = "") -> Q:
+    """``overdue_q`` as it stood at ``moment``: a recorded miss counts from its due time on.
+    For ``moment`` = now it is ``overdue_q(now)`` (every recorded miss lies in the past); for a
+    moment a list was opened at, a case that turned overdue since (its clock ran out, the sweep
+    recorded it) is not, so the list keeps it where it was while someone pages through.
+
+    As in ``overdue_q``, a department's missed deadline counts once the sweep has recorded it
+    (within a sweep interval): a case whose department missed a deadline just before the list
+    was opened, recorded while someone pages through, moves among the overdue cases at the
+    top, where the list shows it the next time it is opened."""
+    return (
+        Q(
+            **{
+                f"{prefix}status__in": OPEN_STATUSES,
+                f"{prefix}overdue_since__lt": moment,
+            }
+        )
+        | Q(**{f"{prefix}status": Status.SUBMITTED, f"{prefix}accept_due_at__lt": moment})
+        | Q(**{f"{prefix}status__in": RESOLVING_STATUSES, f"{prefix}resolve_due_at__lt": moment})
+    )
+
+
+def _overdue_first(
+    name: str,
+    *,
+    user: AnyUser,
+    petitions: QuerySet[Petition],
+    overdue: bool | None,
+    rest: Q | None = None,
+    now: dt.datetime,
+) -> Keyset[Petition]:
+    """``petitions`` (filtered, unordered, without joins) as a list read a page at a time: the
+    overdue ones first (as of the moment the list was opened), then the others (those meeting
+    ``rest`` too, when given), each newest first; ``overdue`` True or False keeps one of the
+    two. The page's rows are loaded with their joins and columns, as ``now`` sees them."""
+
+    def late(as_of: dt.datetime) -> QuerySet[Petition]:
+        return petitions.filter(overdue_as_of_q(as_of))
+
+    def others(as_of: dt.datetime) -> QuerySet[Petition]:
+        on_time = petitions.exclude(overdue_as_of_q(as_of))
+        return on_time.filter(rest) if rest is not None else on_time
+
+    def segments(as_of: dt.datetime) -> list[Segment]:
+        # Both segments always, so a cursor's segment means the same with any filter.
+        return [
+            Segment(late(as_of) if overdue is not False else petitions.none(), PETITION_ORDER),
+            Segment(others(as_of) if overdue is not True else petitions.none(), PETITION_ORDER),
+        ]
+
+    def rows(as_of: dt.datetime) -> QuerySet[Petition]:
+        if overdue is True:
+            return late(as_of)
+        if overdue is False:
+            return others(as_of)
+        return petitions if rest is None else petitions.filter(overdue_as_of_q(as_of) | rest)
+
+    def load(pks: list[Any]) -> QuerySet[Petition]:
+        return petition_list_visible(user=user, now=now).filter(pk__in=pks)
+
+    return Keyset(name=name, segments=segments, load=load, rows=rows)
+
+
+def petition_pages(
+    *,
+    user: AnyUser,
+    within: OrgUnit | None = None,
+    status: str = "",
+    category: str = "",
+    channel: str = "",
+    query: str = "",
+    overdue: bool | None = None,
+    supervised: bool | None = None,
+    repeat: bool | None = None,
+    complex_only: bool = False,
+    handled_by: OrgUnit | None = None,
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Keyset[Petition]:
+    """The rows of ``petition_list_visible`` with the same filters, read a page at a time
+    (``governance.keyset``): overdue first, then newest first, without OFFSET, without
+    counting the whole list, joining the page's rows only."""
+    petitions = _filtered(
+        listed(user, Petition),
+        within=within,
+        status=status,
+        category=category,
+        channel=channel,
+        query=query,
+        supervised=supervised,
+        repeat=repeat,
+        complex_only=complex_only,
+        handled_by=handled_by,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    return _overdue_first(
+        "petitions", user=user, petitions=petitions, overdue=overdue, now=now or timezone.now()
+    )
 
 
 def petition_search_q(query: str, prefix: str = "") -> Q:
@@ -296,6 +442,9 @@ def petition_dispatches(*, user: AnyUser, petition: Petition) -> QuerySet[Dispat
     )
 
 
+SUPERVISED_REASONS = Q(escalation_level__gt=0) | Q(is_supervised=True) | Q(is_repeat=True)
+
+
 def supervision_list(
     *, user: AnyUser, within: OrgUnit | None = None, now: dt.datetime | None = None
 ) -> QuerySet[Petition]:
@@ -303,8 +452,22 @@ def supervision_list(
     or already supervised, overdue first."""
     now = now or timezone.now()
     petitions = petition_list_visible(user=user, within=within, open_only=True, now=now)
-    return petitions.filter(
-        Q(is_overdue=True) | Q(escalation_level__gt=0) | Q(is_supervised=True) | Q(is_repeat=True)
+    return petitions.filter(Q(is_overdue=True) | SUPERVISED_REASONS)
+
+
+def supervision_pages(
+    *, user: AnyUser, within: OrgUnit | None = None, now: dt.datetime | None = None
+) -> Keyset[Petition]:
+    """The rows of ``supervision_list``, read a page at a time (overdue first, then the
+    escalated, repeated or supervised ones, newest first)."""
+    petitions = _filtered(listed(user, Petition), within=within, open_only=True)
+    return _overdue_first(
+        "supervision",
+        user=user,
+        petitions=petitions,
+        overdue=None,
+        rest=SUPERVISED_REASONS,
+        now=now or timezone.now(),
     )
 
 
@@ -342,6 +505,16 @@ class DispatchSort:
     ALL = (DEADLINE, WHISTLED)
 
 
+def _running_clock_due() -> Case:
+    """The due time of a whistle's running clock: 报到 while pending, 办结 once reported."""
+    return Case(
+        When(status=DispatchStatus.PENDING, then=F("report_due_at")),
+        When(status=DispatchStatus.REPORTED, then=F("complete_due_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
 def dispatch_list_visible(
     *,
     user: AnyUser,
@@ -352,12 +525,16 @@ def dispatch_list_visible(
     overdue: bool = False,
     query: str = "",
     sort: str = DispatchSort.DEADLINE,
+    petition: Petition | None = None,
     now: dt.datetime | None = None,
 ) -> QuerySet[Dispatch]:
     """Dispatches the user may see (a handler: their department's inbox), by ``sort``: open
     ones first, then by the due time of their running clock (the default), or the newest
     whistle first; ``overdue``: only the open ones that missed a deadline or whose clock ran
-    out; ``query``: the petition's whole number, or part of its title or address."""
+    out; ``query``: the petition's whole number, or part of its title or address; ``petition``:
+    the whistles of that petition. Unpaginated
+    (the ledgers, one row's page); the inbox reads it a page at a time through
+    ``dispatch_pages``."""
     dispatches = (
         policy(user, Dispatch)
         .select_related(
@@ -368,12 +545,7 @@ def dispatch_list_visible(
             "petition__policy",
         )
         .annotate(
-            running_due_at=Case(
-                When(status=DispatchStatus.PENDING, then=F("report_due_at")),
-                When(status=DispatchStatus.REPORTED, then=F("complete_due_at")),
-                default=Value(None),
-                output_field=DateTimeField(),
-            ),
+            running_due_at=_running_clock_due(),
             # Not ``is_open``: that name is the model's property, which an annotation cannot
             # be set on.
             open_first=Case(
@@ -389,6 +561,31 @@ def dispatch_list_visible(
         dispatches = dispatches.order_by(
             "-open_first", F("running_due_at").asc(nulls_last=True), "-dispatched_at", "-id"
         )
+    return _dispatches_filtered(
+        dispatches,
+        department_id=department_id,
+        status=status,
+        open_only=open_only,
+        within=within,
+        overdue=overdue,
+        query=query,
+        petition=petition,
+        now=now,
+    )
+
+
+def _dispatches_filtered(
+    dispatches: QuerySet[Dispatch],
+    *,
+    department_id: int | None,
+    status: str,
+    open_only: bool,
+    within: OrgUnit | None,
+    overdue: bool,
+    query: str,
+    petition: Petition | None,
+    now: dt.datetime | None,
+) -> QuerySet[Dispatch]:
     if department_id is not None:
         dispatches = dispatches.filter(department_id=department_id)
     if status:
@@ -401,7 +598,65 @@ def dispatch_list_visible(
         dispatches = dispatches.filter(dispatch_overdue_q(now or timezone.now()))
     if query.strip():
         dispatches = dispatches.filter(petition_search_q(query, "petition__"))
+    if petition is not None:
+        dispatches = dispatches.filter(petition=petition)
     return dispatches
+
+
+# Newest whistle first: the index dispatch_department_recent has this order for a department.
+DISPATCH_ORDER = ("-dispatched_at", "-id")
+
+
+def dispatch_pages(
+    *,
+    user: AnyUser,
+    department_id: int | None = None,
+    status: str = "",
+    open_only: bool = False,
+    within: OrgUnit | None = None,
+    overdue: bool = False,
+    query: str = "",
+    sort: str = DispatchSort.DEADLINE,
+    petition: Petition | None = None,
+    now: dt.datetime | None = None,
+) -> Keyset[Dispatch]:
+    """The rows of ``dispatch_list_visible`` with the same filters and order, read a page at a
+    time (``governance.keyset``). By deadline: the open whistles by their running clock's due
+    time (a department's open whistles are few: sorted), those whose clock has no due time,
+    then the finished ones, newest first from the index; newest first: one segment."""
+    dispatches = _dispatches_filtered(
+        listed(user, Dispatch),
+        department_id=department_id,
+        status=status,
+        open_only=open_only,
+        within=within,
+        overdue=overdue,
+        query=query,
+        petition=petition,
+        now=now,
+    )
+    name = f"dispatches:{sort}"
+    if sort == DispatchSort.WHISTLED:
+        segments = [Segment(dispatches, DISPATCH_ORDER)]
+    else:
+        running = dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).annotate(
+            running_due_at=_running_clock_due()
+        )
+        segments = [
+            Segment(
+                running.filter(running_due_at__isnull=False),
+                ("running_due_at", *DISPATCH_ORDER),
+            ),
+            Segment(running.filter(running_due_at__isnull=True), DISPATCH_ORDER),
+            Segment(dispatches.exclude(status__in=OPEN_DISPATCH_STATUSES), DISPATCH_ORDER),
+        ]
+
+    def load(pks: list[Any]) -> QuerySet[Dispatch]:
+        return dispatch_list_visible(user=user).filter(pk__in=pks)
+
+    return Keyset(
+        name=name, segments=lambda as_of: segments, load=load, rows=lambda as_of: dispatches
+    )
 
 
 def dispatch_overdue_q(now: dt.datetime) -> Q:

@@ -18,7 +18,10 @@ lists. Then prints, against the goals of DESIGN §10:
 * the list pages as users get them (``django.test.Client``, a logged-in street official and
   community worker: middleware, session, selector, paginator and template) at the first page,
   page ``BENCH_DEEP_PAGE`` and the last page: the petition list, the work-order board (五单)
-  and the wish board (微心愿).
+  and the wish board (微心愿). The petition list is read by cursor (``governance.keyset``):
+  the cursor of a deep page, the one a reader who followed "next" that often would hold, is
+  found once beforehand (by OFFSET, untimed). With ``BENCH_EXPLAIN=1`` on PostgreSQL, the
+  plans (``EXPLAIN ANALYZE``) of the petition list's queries on the first page follow.
 
 Each timed line shows the median and p95 of the wall time over ``BENCH_REPEAT`` runs
 (``BENCH_CREATES`` for the creates), the median time spent in SQL statements, and the query
@@ -69,10 +72,12 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from governance import pii  # noqa: E402
+from governance.keyset import Cursor, Keyset, encode_cursor, read_page  # noqa: E402
 from grids.models import Grid  # noqa: E402
 from orgchart import services as org  # noqa: E402
 from orgchart.models import OrgUnit, PartyMember, Person, User  # noqa: E402
@@ -118,6 +123,7 @@ FOCUS = int(os.environ.get("BENCH_FOCUS", "20"))  # per cent of the rows in the 
 DEEP_PAGE = int(os.environ.get("BENCH_DEEP_PAGE", "200"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "20"))
 CREATES = int(os.environ.get("BENCH_CREATES", "50"))
+EXPLAIN = os.environ.get("BENCH_EXPLAIN", "") == "1"
 BATCH = 5000
 
 NOW = timezone.now()
@@ -494,20 +500,66 @@ def fetch(client: Client, target: str) -> Callable[[], object]:
     return lambda: client.get(target)
 
 
-def bench_pages(title: str, url: str, viewers: Sequence[tuple[str, User, int]]) -> None:
+def by_number(user: User, page: int) -> str:
+    return f"page={page}"
+
+
+def cursor_at(keyset: Keyset[Any], rows_before: int, as_of: dt.datetime) -> str:
+    """The cursor after the first ``rows_before`` rows of ``keyset``: what following "next"
+    would give, found by OFFSET (untimed)."""
+    remaining = rows_before - 1
+    for rank, segment in enumerate(keyset.segments(as_of)):
+        held = segment.rows.count()
+        if remaining < held:
+            fields = [name.removeprefix("-") for name in segment.order]
+            key = segment.rows.order_by(*segment.order).values_list(*fields)[remaining]
+            return encode_cursor(keyset, Cursor(rank, tuple(key), False, as_of))
+        remaining -= held
+    raise SystemExit(f"the list holds fewer than {rows_before} rows")
+
+
+def petition_cursor(user: User, page: int) -> str:
+    if page == 1:
+        return ""
+    keyset = petition_selectors.petition_pages(user=user)
+    return f"cursor={cursor_at(keyset, (page - 1) * PAGE_SIZE, timezone.now())}"
+
+
+def bench_pages(
+    title: str,
+    url: str,
+    viewers: Sequence[tuple[str, User, int]],
+    query: Callable[[User, int], str] = by_number,
+) -> None:
     """Time ``url`` for each viewer (label, user, rows the list holds for them) at the first,
-    a deep and the last page."""
+    a deep and the last page (``query`` says how a page is asked for)."""
     print(f" {title}")
     for label, user, rows in viewers:
         client = page_client(user)
         last = max(1, -(-rows // PAGE_SIZE))
         pages = sorted({1, min(DEEP_PAGE, last), last})
         for page in pages:
-            target = f"{url}?page={page}"
+            target = f"{url}?{query(user, page)}"
             status = client.get(target).status_code  # also the warm-up
             if status != 200:
                 raise SystemExit(f"{target} answered {status} for {user.username}")
             timed(f"{label}, page {page:,} of {last:,}", fetch(client, target), REPEAT)
+
+
+def explain_first_page(viewers: Sequence[tuple[str, User]]) -> None:
+    """The plans of the petition list's queries on the first page, as each viewer reads it
+    (the queries of ``read_page``: the area's communities, the segments, the page's rows, the
+    count)."""
+    for label, account in viewers:
+        user = User.objects.select_related("anchor_unit").get(pk=account.pk)
+        with CaptureQueriesContext(connection) as captured:
+            read_page(petition_selectors.petition_pages(user=user), "", size=PAGE_SIZE)
+        for number, query in enumerate(captured.captured_queries, 1):
+            print(f"\n {label}, first page, query {number}: {query['sql'][:160]}…")
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                for (line,) in cursor.fetchall():
+                    print(f"    {line}")
 
 
 def main() -> None:
@@ -545,13 +597,16 @@ def main() -> None:
         "(goals: a constant query count, p95 ≤ 50 ms at any page depth)"
     )
     bench_pages(
-        "诉求列表 /petitions/",
+        "诉求列表 /petitions/ (by cursor)",
         reverse("petitions:list"),
         [
             (label, user, petition_selectors.petition_list_visible(user=user).count())
             for label, user in viewers
         ],
+        petition_cursor,
     )
+    if EXPLAIN and connection.vendor == "postgresql":
+        explain_first_page(viewers)
     bench_pages(
         "服务项目 (五单) /volunteers/work-orders/",
         reverse("volunteers:work_orders"),

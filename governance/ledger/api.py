@@ -28,7 +28,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from governance.api import validated_query
+from governance.api import KeysetPagination, validated_query
+from governance.keyset import Keyset
 from governance.ledger.export import CSV, CSV_CONTENT_TYPE, XLSX, XLSX_CONTENT_TYPE
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -146,7 +147,8 @@ class ScopedListViewSet(LedgerExportMixin, viewsets.GenericViewSet[ModelT]):
     ``rows()`` (the app's scoped selector), answer ``?format=xlsx|csv`` with ``export()``
     (the same rows, unpaginated), else one page of them through ``list_serializer`` (the
     viewset's ``serializer_class`` unless set) with ``list_context()``, plus
-    ``list_extras()`` in the page's body.
+    ``list_extras()`` in the page's body. With ``pagination_class = KeysetPagination`` the
+    page is read by cursor from ``pages()`` instead.
 
     The list's schema comes from the same declarations: ``list_parameters`` followed by the
     export parameters, and the JSON page or the file as responses. A ``list`` written in a
@@ -192,13 +194,22 @@ class ScopedListViewSet(LedgerExportMixin, viewsets.GenericViewSet[ModelT]):
         """Keys added to the page's body beside the rows (a balance, a count)."""
         return {}
 
+    def pages(self, request: Request, filters: dict[str, Any]) -> Keyset[ModelT]:
+        """The same rows as ``rows()``, read a page at a time by cursor: for a viewset whose
+        ``pagination_class`` is ``KeysetPagination`` (a list too long to count or to skip
+        through with OFFSET)."""
+        raise NotImplementedError
+
     # No docstring: the operation's description stays the viewset's.
     def list(self, request: Request) -> HttpResponseBase:
         filters = validated_query(request, self.filter_serializer)
-        rows = self.rows(request, filters)
         if file_format := self.export_format():
-            return self.export(request, file_format, filters, rows)
-        page = self.paginate_queryset(rows)
+            return self.export(request, file_format, filters, self.rows(request, filters))
+        page: list[ModelT] | None
+        if isinstance(self.paginator, KeysetPagination):
+            page = self.paginator.paginate_keyset(self.pages(request, filters), request)
+        else:
+            page = self.paginate_queryset(self.rows(request, filters))
         serializer = self._list_serializer_class()(
             page, many=True, context=self.list_context(request)
         )

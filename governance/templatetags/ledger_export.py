@@ -1,6 +1,6 @@
 """Links to the ledger (台账) of the list a page shows: the current URL and query string with
 ``format=xlsx`` or ``format=csv`` (and ``reveal=1`` for the full version), without the page
-number, since an export holds every page."""
+number or cursor, since an export holds every page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django import template
 
 register = template.Library()
 
-DROPPED = ("page", "format", "reveal")
+DROPPED = ("page", "cursor", "format", "reveal")
 
 
 @register.simple_tag(takes_context=True)

@@ -11,6 +11,9 @@
 * ``overseen(user, resource)`` is what the admin site lists: ``policy`` itself, except for the
   few resources with an oversight rule (a notification is read by its recipient alone, but
   the admin of an area looks after the notifications of that area).
+* ``listed(user, resource)`` is what a long list pages through: the rows of ``policy``,
+  written for the database's planner where a list rule says how (petitions: a small subtree
+  named by its communities' ids).
 
 Resources are named by model label (``"orgchart.OrgUnit"``) or given as the model class. The
 apps above ``orgchart`` (grids, notifications, petitions, volunteers) get their rules here too,
@@ -46,6 +49,7 @@ from orgchart.policy.accounts import (
 )
 from orgchart.policy.core import (
     ACTION_RULES,
+    LIST_RULES,
     OVERSIGHT_RULES,
     VISIBILITY_RULES,
     ActionRule,
@@ -56,6 +60,7 @@ from orgchart.policy.core import (
     actions_for,
     can,
     is_visible,
+    listed,
     overseen,
     policy,
     refresh_scope,
@@ -90,6 +95,7 @@ from orgchart.policy.people import (
 
 __all__ = [
     "ACTION_RULES",
+    "LIST_RULES",
     "NAV_SECTIONS",
     "OVERSIGHT_RULES",
     "PEOPLE_ROLES",
@@ -113,6 +119,7 @@ __all__ = [
     "is_grid_worker_account",
     "is_visible",
     "is_volunteer_account",
+    "listed",
     "may_reveal_in_bulk",
     "may_take_over",
     "nav_sections",

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from orgchart.models import OrgUnit, User
 from orgchart.policy.core import (
     ACTION_RULES,
+    LIST_RULES,
     VISIBILITY_RULES,
     AnyUser,
     Role,
@@ -24,19 +25,21 @@ from orgchart.policy.people import REVEAL_ROLES
 PETITION_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
 
 
-def _petition_q(user: AnyUser, scope: Scope, path: str = "") -> Q:
+def _petition_q(user: AnyUser, scope: Scope, path: str = "", subtree: Q | None = None) -> Q:
     """Petitions (reached by ``path``) the user may see: arising in their subtree; for grid
     workers those they logged or that concern a grid they staff; for handlers those whistled
-    to their department (petitioner masked)."""
+    to their department (petitioner masked). ``subtree`` words "the petition's community
+    lies in the subtree" another way (``_petition_list_rule``)."""
     prefix = f"{path}__" if path else ""
     if scope.everything:
         return Q()
     if not isinstance(user, User):
         return Q(pk__in=[])
+    arising_here = subtree if subtree is not None else scope.units_q(f"{prefix}community")
     if user.role in PETITION_ROLES:
-        return scope.units_q(f"{prefix}community")
+        return arising_here
     if user.role == Role.GRID_WORKER:
-        return scope.units_q(f"{prefix}community") & (
+        return arising_here & (
             Q(**{f"{prefix}created_by_id": user.pk}) | staffed_grids_q(user, f"{prefix}grid")
         )
     if user.role == Role.DEPARTMENT_HANDLER and scope.department_id is not None:
@@ -51,6 +54,33 @@ def _petition_q(user: AnyUser, scope: Scope, path: str = "") -> Q:
 
 def _petition_rule(user: AnyUser, scope: Scope) -> Q:
     return _petition_q(user, scope)
+
+
+# A subtree of at most this many communities is named by their ids in the long petition lists.
+LISTED_BY_COMMUNITY_IDS = 100
+
+
+def _petition_list_rule(user: AnyUser, scope: Scope) -> Q:
+    """The petitions of ``_petition_rule``, for the long lists (``listed``): a subtree of up to
+    ``LISTED_BY_COMMUNITY_IDS`` communities is named by their ids (one query for them) rather
+    than by a join to the tree. PostgreSQL then plans ``community_id IN (…)`` with each
+    community's own statistics: a community worker's page is read from the per-community
+    index, newest first, where behind the join the planner cannot tell one community from a
+    city and sorts every case of the community. A larger subtree keeps the join, whose share
+    of all cases is large enough for the newest-first index to find a page in a few hundred
+    rows. A petition's community is always a unit of kind community (intake sets it)."""
+    if scope.everything or scope.empty or not isinstance(user, User):
+        return _petition_rule(user, scope)
+    if user.role not in PETITION_ROLES and user.role != Role.GRID_WORKER:
+        return _petition_rule(user, scope)
+    communities = list(
+        OrgUnit.objects.filter(scope.units_q(), kind=OrgUnit.Kind.COMMUNITY)
+        .order_by()
+        .values_list("pk", flat=True)[: LISTED_BY_COMMUNITY_IDS + 1]
+    )
+    if len(communities) > LISTED_BY_COMMUNITY_IDS:
+        return _petition_rule(user, scope)
+    return _petition_q(user, scope, subtree=Q(community_id__in=communities))
 
 
 def _dispatch_rule(user: AnyUser, scope: Scope) -> Q:
@@ -167,6 +197,7 @@ VISIBILITY_RULES.update(
         "petitions.DeadlinePolicy": _deadline_policy_rule,
     }
 )
+LIST_RULES["petitions.Petition"] = _petition_list_rule
 ACTION_RULES.update(
     {
         "orgunit.log_petition": _logs_petitions,  # obj: the community

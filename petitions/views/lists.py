@@ -15,10 +15,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from governance.errors import NotAllowed
+from governance.keyset import emptied
 from governance.workflow import available_actions
 from orgchart import policy
 from orgchart.models import OrgUnit
-from orgchart.pages import export_asked, paginate, query_string
+from orgchart.pages import export_asked, keyset_page, query_string
 from petitions import exports, selectors
 from petitions.forms import (
     DispatchFilterForm,
@@ -89,31 +90,32 @@ def petition_list(request: HttpRequest) -> HttpResponseBase:
         "complex": bool(filters.value("complex")),
         "here": here,
     }
-    petitions = selectors.petition_list_visible(
-        user=user,
-        within=within,
-        status=chosen["status"],
-        category=chosen["category"],
-        channel=chosen["channel"],
-        query=chosen["q"],
-        overdue=chosen["overdue"],
-        supervised=chosen["supervised"],
-        repeat=chosen["repeat"],
-        complex_only=chosen["complex"],
-        handled_by=anchor if here else None,
-        now=now,
-    )
-    if here and anchor is None:
-        petitions = petitions.none()
     logged_from, logged_to = filters.logged_between()
-    if logged_from is not None:
-        petitions = petitions.filter(created_at__gte=logged_from)
-    if logged_to is not None:
-        petitions = petitions.filter(created_at__lt=logged_to)
+    # The same filters for the ledger (every row) and the page (read by cursor).
+    selected: dict[str, Any] = {
+        "user": user,
+        "within": within,
+        "status": chosen["status"],
+        "category": chosen["category"],
+        "channel": chosen["channel"],
+        "query": chosen["q"],
+        "overdue": chosen["overdue"],
+        "supervised": chosen["supervised"],
+        "repeat": chosen["repeat"],
+        "complex_only": chosen["complex"],
+        "handled_by": anchor if here else None,
+        "created_from": logged_from,
+        "created_to": logged_to,
+        "now": now,
+    }
+    # "Only cases my unit must act on" holds nothing for a role anchored at no unit.
+    nothing = here and anchor is None
     export = _export(request, within, {**chosen, "unit": within})
     if export is not None:
-        return exports.petition_export(export, petitions)
-    page = paginate(request, petitions)
+        petitions = selectors.petition_list_visible(**selected)
+        return exports.petition_export(export, petitions.none() if nothing else petitions)
+    listed = selectors.petition_pages(**selected)
+    page = keyset_page(request, emptied(listed) if nothing else listed)
     context = {
         "filters_form": filters,
         "filtered": bool(within)
@@ -154,11 +156,11 @@ def supervision(request: HttpRequest) -> HttpResponseBase:
     require(supervises(user))
     within = within_filter(user, request.GET)
     now = timezone.now()
-    petitions = selectors.supervision_list(user=user, within=within, now=now)
     export = _export(request, within, {"supervision": True, "unit": within})
     if export is not None:
+        petitions = selectors.supervision_list(user=user, within=within, now=now)
         return exports.petition_export(export, petitions)
-    page = paginate(request, petitions)
+    page = keyset_page(request, selectors.supervision_pages(user=user, within=within, now=now))
     rows = [
         SupervisionRow(row.petition, row.badge, _reasons(row.petition))
         for row in petition_rows(page.object_list, now=now)
@@ -210,18 +212,19 @@ def complex_cases(request: HttpRequest) -> HttpResponseBase:
     first = month_form.cleaned_data.get("month")
     within = within_filter(user, request.GET)
     bounds = _month_bounds(first) if first else (None, None)
-    petitions = selectors.petition_list_visible(
-        user=user,
-        within=within,
-        complex_only=True,
-        created_from=bounds[0],
-        created_to=bounds[1],
-        now=now,
-    )
+    selected: dict[str, Any] = {
+        "user": user,
+        "within": within,
+        "complex_only": True,
+        "created_from": bounds[0],
+        "created_to": bounds[1],
+        "now": now,
+    }
     export = _export(request, within, {"complex": True, "month": first, "unit": within})
     if export is not None:
+        petitions = selectors.petition_list_visible(**selected)
         return exports.petition_export(export, petitions)
-    page = paginate(request, petitions)
+    page = keyset_page(request, selectors.petition_pages(**selected))
     context = {
         "month_form": month_form,
         "month": first,
@@ -280,21 +283,21 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
     department_id = getattr(user, "anchor_department_id", None)
     if department_id is None and not getattr(user, "is_superuser", False):
         raise NotAllowed()
-    dispatches = selectors.dispatch_list_visible(
-        user=user,
-        department_id=department_id,
-        status=status,
-        overdue=overdue,
-        query=query,
-        sort=sort,
-    )
+    selected: dict[str, Any] = {
+        "user": user,
+        "department_id": department_id,
+        "status": status,
+        "overdue": overdue,
+        "query": query,
+        "sort": sort,
+    }
     export = _export(
         request, None, {"status": status, "overdue": overdue, "q": query, "sort": sort}
     )
     if export is not None:
-        return exports.dispatch_export(export, dispatches)
+        return exports.dispatch_export(export, selectors.dispatch_list_visible(**selected))
     now = timezone.now()
-    page = paginate(request, dispatches)
+    page = keyset_page(request, selectors.dispatch_pages(**selected))
     rows = [
         InboxRow(dispatch, dispatch_badge(dispatch, now=now), _inbox_actions(user, dispatch, now))
         for dispatch in page.object_list

@@ -731,14 +731,22 @@ def _grow(people: Personas, tree: Tree, world: GridWorld, count: int) -> None:
 @pytest.mark.parametrize(
     ("url", "persona", "expected"),
     [
-        # The caller's anchor (or department), COUNT, the rows with their joins; the unit of
-        # ``?unit=``; the unread count of the inbox.
-        ("/api/petitions/", "worker", 3),
-        ("/api/petitions/?overdue=0&unit={guangming}", "official", 4),
-        ("/api/petitions/", "handler", 3),
-        ("/api/petitions/?q=诉求", "grid", 3),
-        ("/api/dispatches/", "handler", 3),
-        ("/api/dispatches/?open=1", "worker", 3),
+        # Petitions, read by cursor (governance.keyset): the caller's anchor (or department),
+        # the ids of the area's communities (not for a handler, who sees whistled cases), the
+        # overdue cases, then the rest (the overdue ones do not fill the page), the page's rows
+        # with their joins, the count capped at 1,000; the unit of ``?unit=``; ``?overdue=0``
+        # reads no overdue cases.
+        ("/api/petitions/", "worker", 6),
+        ("/api/petitions/?overdue=0&unit={guangming}", "official", 6),
+        ("/api/petitions/", "handler", 5),
+        ("/api/petitions/?q=诉求", "grid", 6),
+        # Whistles, by cursor: the caller's anchor (or department), by deadline the open
+        # whistles by due time, the open ones without one, the finished ones (the page is not
+        # full before), the page's rows, the count capped at 1,000.
+        ("/api/dispatches/", "handler", 6),
+        ("/api/dispatches/?open=1", "worker", 6),
+        # The others by page number: the caller's anchor (or department), COUNT, the rows with
+        # their joins; the unread count of the inbox.
         ("/api/notifications/", "handler", 4),
         ("/api/deadline-policies/", "worker", 3),
     ],
