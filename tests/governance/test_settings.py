@@ -12,25 +12,11 @@ import pytest
 from django.db import connection
 
 from governance.settings import database_from_url, sqlite_database
+from tests.embedded import installed_env, manage
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-# What the test settings and the test legs put into the environment: an install as a user
-# has it sets none of them.
-NOT_INHERITED = {
-    "SECRET_KEY",
-    "DEBUG",
-    "DATABASE_URL",
-    "PII_KEYS",
-    "PII_ACTIVE_KEY",
-    "PII_HMAC_KEY",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "VAR_DIR",
-    "STATIC_ROOT",
-    "MEDIA_ROOT",
-}
 PRODUCTION = {"DATABASE_URL": "postgres://governance@127.0.0.1:1/governance"}
 PRODUCTION_KEYS = {
     "SECRET_KEY": "a-production-secret",
@@ -44,35 +30,16 @@ SHOW_SETTINGS = (
 )
 
 
-def installed_env(env: dict[str, str]) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    clean.pop("DJANGO_SETTINGS_MODULE", None)
-    return {**clean, **env}
-
-
 def run_settings(
     env: dict[str, str], code: str = "import django; django.setup()"
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env=installed_env({"DJANGO_SETTINGS_MODULE": "governance.settings", **env}),
+        env=installed_env(DJANGO_SETTINGS_MODULE="governance.settings", **env),
         capture_output=True,
         text=True,
         timeout=60,
-    )
-
-
-def manage(var_dir: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    """``.venv/bin/python manage.py …`` as the README shows it, on the embedded install in
-    ``var_dir`` (no DEBUG, no SECRET_KEY, no DATABASE_URL)."""
-    return subprocess.run(
-        [sys.executable, "manage.py", *command],
-        cwd=ROOT,
-        env=installed_env({"VAR_DIR": str(var_dir)}),
-        capture_output=True,
-        text=True,
-        timeout=300,
     )
 
 
