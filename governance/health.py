@@ -9,7 +9,8 @@ escalation sweep's, recorded after each sweep (every ``PETITION_SWEEP_SECONDS``)
 older than ``STALE_AFTER_INTERVALS`` intervals fails.
 
 The answer names what failed and gives ages and times only: no host names, addresses or error
-texts (the endpoint is anonymous); the exceptions go to the log.
+texts (the endpoint is anonymous); those go to the log, one warning line per failed check
+(monitors poll this: no traceback each time).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def broker_check() -> dict[str, Any]:
         folder = Path(str(options.get("data_folder_in", "")))
         if folder.is_dir() and os.access(folder, os.R_OK | os.W_OK | os.X_OK):
             return {"ok": True}
-        logger.error("readiness: the broker's queue folder %s is missing or not writable", folder)
+        logger.warning("readiness: the broker's queue folder %s is missing or not writable", folder)
         return {"ok": False, "error": "queue folder missing or not writable"}
     options.setdefault("socket_connect_timeout", BROKER_TIMEOUT_SECONDS)
     options.setdefault("socket_timeout", BROKER_TIMEOUT_SECONDS)
@@ -78,8 +79,8 @@ def broker_check() -> dict[str, Any]:
             url, connect_timeout=BROKER_TIMEOUT_SECONDS, transport_options=options
         ) as broker:
             broker.ensure_connection(max_retries=0)
-    except Exception:  # kombu raises the transport's own errors, not one family
-        logger.exception("readiness: the broker is unreachable")
+    except Exception as error:  # kombu raises the transport's own errors, not one family
+        logger.warning("readiness: the broker is unreachable: %r", error)
         return {"ok": False, "error": "unreachable"}
     return {"ok": True}
 
@@ -114,8 +115,8 @@ def readiness(*, now: dt.datetime | None = None) -> Readiness:
                 "name", "beat_at"
             )
         )
-    except DatabaseError:
-        logger.exception("readiness: the database is unreachable")
+    except DatabaseError as error:
+        logger.warning("readiness: the database is unreachable: %r", error)
         result.checks["database"] = {"ok": False, "error": "unreachable"}
         beats = None
     else:
