@@ -7,7 +7,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev assets messages migrate demo run test lint format bench clean
+.PHONY: help setup setup-dev assets messages static migrate demo run test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,19 +37,28 @@ assets: static/vendor/.built ## Install front-end packages (npm) and copy them i
 
 messages: ## Compile the translations (locale/*.po -> .mo)
 	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (Debian: apt-get install gettext)"; exit 1; }
-	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv' --ignore 'node_modules' -v0
+	$(BIN)/python manage.py compilemessages --ignore '.venv' --ignore 'node_modules' -v0
 
 setup: $(VENV)/.runtime-installed assets messages ## Install everything `make run` needs
 
 setup-dev: $(VENV)/.dev-installed assets messages ## Install everything `make test` and `make lint` need
 
+# With DEBUG off whitenoise serves the collected files under hashed names: collect them again
+# only when a source changed (it compresses every file, which takes a while).
+STATIC_SOURCES := $(shell find static -type f 2>/dev/null) $(VENV)/.runtime-installed
+var/staticfiles/staticfiles.json: static/vendor/.built $(STATIC_SOURCES)
+	$(BIN)/python manage.py collectstatic --no-input --clear -v0
+	touch $@
+
+static: setup var/staticfiles/staticfiles.json ## Collect the static files into var/staticfiles for whitenoise
+
 migrate: setup ## Create or update the SQLite database in var/
-	DEBUG=1 $(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py migrate --no-input -v0
 
 demo: migrate ## Load the demo data (idempotent)
-	DEBUG=1 $(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo
 
-run: demo ## Start web + Celery worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
+run: demo static ## Start web + Celery worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
 	PORT=$(PORT) bash scripts/run.sh
 
 test: setup-dev ## Run the whole suite: SQLite leg (+ browser), then PostgreSQL + Redis + worker leg
@@ -58,10 +67,10 @@ test: setup-dev ## Run the whole suite: SQLite leg (+ browser), then PostgreSQL 
 lint: setup-dev ## ruff, mypy, makemigrations --check, import-linter, translations complete, full-width punctuation in Chinese
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=1 $(BIN)/mypy .
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	DEBUG=1 $(BIN)/lint-imports
-	DEBUG=1 $(BIN)/python scripts/check_translations.py
+	$(BIN)/mypy .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_translations.py
 	$(BIN)/python scripts/check_punctuation.py
 
 format: setup-dev ## Apply ruff's fixes and formatting
@@ -74,4 +83,4 @@ bench: setup-dev ## Print speed figures (tree writes, dashboard, ledger exports,
 	DEBUG=1 $(BIN)/python scripts/bench_petitions.py
 
 clean: ## Remove the virtualenv, installed assets and build output (keeps var/ data)
-	rm -rf $(VENV) node_modules static/vendor staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/vendor staticfiles var/staticfiles .pytest_cache .mypy_cache .ruff_cache

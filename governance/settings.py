@@ -1,17 +1,20 @@
 """Settings: every value comes from the environment, with the embedded defaults.
 
-The embedded default (no environment at all besides ``DEBUG=1``) runs on SQLite in ``var/``
-with Celery on kombu's filesystem transport, also in ``var/``. Production sets
-``DATABASE_URL``, ``CELERY_BROKER_URL`` and the secrets; see ``.env.example``.
+The embedded default (no ``DATABASE_URL``) runs on SQLite in ``var/`` with Celery on kombu's
+filesystem transport, also in ``var/``, and keeps its generated secrets in ``var/secrets/``.
+Production sets ``DATABASE_URL``, ``CELERY_BROKER_URL`` and the secrets; see ``.env.example``.
+``DEBUG`` is off unless set: ``DEBUG=1`` is a developer's choice.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -42,6 +45,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _kept_secret(path: Path, fresh: str) -> str:
+    """The content of ``path``, created with ``fresh`` (owner-only) if it does not exist yet.
+    The first process wins: web, worker and beat starting together on a fresh var/ all read the
+    same secret (the file appears whole, by a hard link, or not at all)."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(fresh)
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
+    return path.read_text()
+
+
 def _secret_from_env_or_var(name: str, *, generate: bool) -> str:
     """Read a secret from the environment; in the embedded default, keep one in ``var/``."""
     value = os.environ.get(name)
@@ -49,15 +69,10 @@ def _secret_from_env_or_var(name: str, *, generate: bool) -> str:
         return value
     if not generate:
         raise ImproperlyConfigured(
-            f"{name} must be set in the environment when DEBUG is off "
-            "(the embedded default generates it only with DEBUG=1)."
+            f"{name} must be set in the environment when DATABASE_URL is set "
+            "(only the embedded default, without DATABASE_URL, keeps one in var/secrets/)."
         )
-    path = VAR_DIR / "secrets" / name.lower()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _kept_secret(VAR_DIR / "secrets" / name.lower(), secrets.token_urlsafe(50)).strip()
 
 
 def database_from_url(url: str) -> dict[str, object]:
@@ -109,25 +124,29 @@ def _pii_keys(*, generate: bool) -> tuple[dict[str, str], str, str]:
         return keys, active, hmac_key
     if not generate:
         raise ImproperlyConfigured(
-            "PII_KEYS and PII_HMAC_KEY must be set in the environment when DEBUG is off."
+            "PII_KEYS and PII_HMAC_KEY must be set in the environment when DATABASE_URL is set "
+            "(only the embedded default, without DATABASE_URL, keeps them in var/secrets/)."
         )
-    path = VAR_DIR / "secrets" / "pii_keys.json"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = {
-            "keys": {"k1": base64.b64encode(secrets.token_bytes(32)).decode()},
-            "active": "k1",
-            "hmac": base64.b64encode(secrets.token_bytes(32)).decode(),
-        }
-        path.write_text(json.dumps(fresh, indent=2))
-        path.chmod(0o600)
-    stored = json.loads(path.read_text())
+    fresh = {
+        "keys": {"k1": base64.b64encode(secrets.token_bytes(32)).decode()},
+        "active": "k1",
+        "hmac": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    stored = json.loads(
+        _kept_secret(VAR_DIR / "secrets" / "pii_keys.json", json.dumps(fresh, indent=2))
+    )
     return stored["keys"], stored["active"], stored["hmac"]
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = _secret_from_env_or_var("SECRET_KEY", generate=DEBUG)
-PII_KEYS, PII_ACTIVE_KEY, PII_HMAC_KEY = _pii_keys(generate=DEBUG)
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# No DATABASE_URL: the embedded default (`make run`, and every manage.py command on that
+# install), which generates its secrets into var/ on first use and finds them there afterwards,
+# whatever DEBUG is. With DATABASE_URL a production install refuses to start without its keys
+# from the environment (a developer with DEBUG=1 against a local PostgreSQL keeps them in var/).
+EMBEDDED = not DATABASE_URL
+SECRET_KEY = _secret_from_env_or_var("SECRET_KEY", generate=EMBEDDED or DEBUG)
+PII_KEYS, PII_ACTIVE_KEY, PII_HMAC_KEY = _pii_keys(generate=EMBEDDED or DEBUG)
 PII_CIPHER = os.environ.get("PII_CIPHER", "sm4-gcm")  # or "aes-256-gcm"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -193,11 +212,10 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
-    "default": database_from_url(DATABASE_URL)
-    if DATABASE_URL
-    else sqlite_database(VAR_DIR / "db.sqlite3")
+    "default": sqlite_database(VAR_DIR / "db.sqlite3")
+    if EMBEDDED
+    else database_from_url(DATABASE_URL)
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -280,7 +298,9 @@ MEDIA_URL = "/media/"  # unused by the app: no public route is mounted
 VISIT_PHOTO_MAX_BYTES = env_int("VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 VISIT_PHOTOS_MAX = env_int("VISIT_PHOTOS_MAX", 6)
 
-# Without DEBUG the pages look the same: whitenoise serves the collected files.
+# Without DEBUG (the embedded run and production) whitenoise serves what collectstatic put
+# into STATIC_ROOT, under hashed names (`make run` collects into var/staticfiles/); with
+# DEBUG=1 it finds the files in their source folders, so the pages look the same.
 WHITENOISE_USE_FINDERS = DEBUG
 if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
@@ -302,7 +322,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields other than files (Django'
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not an absolute one
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and bool(DATABASE_URL))
+# The embedded default is served over plain http on loopback: secure cookies would never be
+# sent back there. Production is behind HTTPS.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not EMBEDDED)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -6,11 +6,12 @@ import socket
 
 from celery import shared_task
 
+from governance.health import WORKER_HEARTBEAT
 from governance.services import heartbeat_record
 
 
 @shared_task(name="governance.tasks.record_heartbeat_task", ignore_result=False)
-def record_heartbeat_task(name: str = "worker") -> str:
+def record_heartbeat_task(name: str = WORKER_HEARTBEAT) -> str:
     """Record the worker's heartbeat (beat sends this every HEARTBEAT_INTERVAL_SECONDS).
 
     Idempotent. Returns the ISO time it recorded, so a caller can wait for the round trip.

@@ -108,7 +108,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", account_views.password_change, name="password_change"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Anonymous, GET and HEAD only, no personal data: for load balancers and monitoring.
     path("healthz/", governance_views.healthz, name="healthz"),
+    path("readyz/", governance_views.readyz, name="readyz"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", governance_views.favicon, name="favicon"),
     # The admin's login through the audited login view (same form and template).

@@ -1,32 +1,31 @@
-"""Infrastructure pages: health check."""
+"""Infrastructure pages: liveness, readiness, the favicon."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.db import connection
-from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_safe
 
-from governance.models import Heartbeat
+from governance.health import readiness
 
 
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Database reachable, and when the worker last proved alive (through beat)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    heartbeat = Heartbeat.objects.filter(name="worker").first()
-    age = (timezone.now() - heartbeat.beat_at).total_seconds() if heartbeat else None
-    worker_ok = age is not None and age < 3 * settings.HEARTBEAT_INTERVAL_SECONDS
-    return JsonResponse(
-        {
-            "database": "ok",
-            "worker": "ok" if worker_ok else "stale",
-            "worker_heartbeat_at": heartbeat.beat_at.isoformat() if heartbeat else None,
-        }
-    )
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the web process answers. Touches nothing else (no database), so a slow
+    database never gets healthy web processes restarted."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness (anonymous, for monitoring): 200 with the figures when the database and the
+    broker answer and the worker and the escalation sweep are recent, else 503 naming what
+    failed (``governance.health``)."""
+    result = readiness()
+    return JsonResponse(result.as_json(), status=200 if result.ok else 503)
 
 
 @require_GET

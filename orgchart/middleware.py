@@ -49,7 +49,8 @@ def password_first_message() -> str:
 class PasswordChangeRequiredMiddleware:
     """Redirect a user with ``must_change_password`` to the password page; 403 JSON in the API.
 
-    Passes the password page itself, logout, static files and the language switch.
+    Passes the password page itself, logout, static files, the language switch and the
+    health checks.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -69,7 +70,13 @@ class PasswordChangeRequiredMiddleware:
                 return None
             return JsonResponse({"detail": password_first_message()}, status=403)
         change_url = reverse("password_change")
-        passed = (change_url, reverse("logout"), reverse("set_language"))
+        passed = (
+            change_url,
+            reverse("logout"),
+            reverse("set_language"),
+            reverse("healthz"),
+            reverse("readyz"),
+        )
         if path in passed or path.startswith(settings.STATIC_URL or "/static/"):
             return None
         if request.method == "GET":

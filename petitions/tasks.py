@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 from celery import shared_task
 
+from governance.health import SWEEP_HEARTBEAT
+from governance.services import heartbeat_record
 from notifications.outbox import outbox_send
 from petitions import rollups
 from petitions.sweep import escalate_overdue
@@ -12,8 +16,10 @@ from petitions.sweep import escalate_overdue
 @shared_task(name="petitions.tasks.escalate_overdue_task")
 def escalate_overdue_task() -> dict[str, object]:
     """The escalation sweep (beat, every ``PETITION_SWEEP_SECONDS``). Idempotent: a
-    duplicate or late run escalates nothing twice."""
+    duplicate or late run escalates nothing twice. Then records the sweep's heartbeat, whose
+    age ``/readyz/`` reports."""
     result = escalate_overdue()
+    heartbeat_record(name=SWEEP_HEARTBEAT, hostname=socket.gethostname())
     return {"escalated": result.escalated, "closed": result.closed}
 
 

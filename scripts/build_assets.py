@@ -25,6 +25,21 @@ FILES = {
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
     "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+    # What the files above refer to: collectstatic (hashed names, DEBUG off) refuses a
+    # reference to a file that is not there.
+    "bootstrap/dist/css/bootstrap.min.css.map": "bootstrap/bootstrap.min.css.map",
+    "bootstrap/dist/js/bootstrap.bundle.min.js.map": "bootstrap/bootstrap.bundle.min.js.map",
+    "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
+    **{
+        f"leaflet/dist/images/{name}": f"leaflet/images/{name}"
+        for name in (
+            "layers.png",
+            "layers-2x.png",
+            "marker-icon.png",
+            "marker-icon-2x.png",
+            "marker-shadow.png",
+        )
+    },
 }
 
 

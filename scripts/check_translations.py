@@ -4,7 +4,7 @@ Runs makemessages for zh_Hans first, so strings new in the code show up in the .
 every entry whose msgstr (or any msgstr[n]) is empty or that is marked fuzzy. Exit status 1 if
 there are any. Run from the project root:
 
-    DEBUG=1 .venv/bin/python scripts/check_translations.py
+    .venv/bin/python scripts/check_translations.py
 """
 
 from __future__ import annotations

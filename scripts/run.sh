@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Start the web server, one Celery worker and beat; Ctrl-C stops all three.
+# DEBUG stays off unless the caller sets DEBUG=1 (then the server also reloads on code changes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DEBUG="${DEBUG:-1}"
 PORT="${PORT:-8000}"
+case "${DEBUG:-}" in
+  1 | true | yes | on) reload=() ;;
+  *) reload=(--noreload) ;;
+esac
 BIN=.venv/bin
-mkdir -p var/celery/queue var/celery/processed var/celery/results var/celery/control var/log
+VAR="${VAR_DIR:-var}"  # as governance.settings reads it
+mkdir -p "$VAR"/celery/queue "$VAR"/celery/processed "$VAR"/celery/results "$VAR"/celery/control \
+  "$VAR"/log
 
 pids=()
 cleanup() {
@@ -18,10 +24,10 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 $BIN/celery -A governance worker --loglevel=INFO --concurrency=1 --hostname=worker@%h \
-  >var/log/worker.log 2>&1 &
+  >"$VAR"/log/worker.log 2>&1 &
 pids+=($!)
-$BIN/celery -A governance beat --loglevel=INFO --schedule=var/celerybeat-schedule \
-  --pidfile= >var/log/beat.log 2>&1 &
+$BIN/celery -A governance beat --loglevel=INFO --schedule="$VAR"/celerybeat-schedule \
+  --pidfile= >"$VAR"/log/beat.log 2>&1 &
 pids+=($!)
 
 cat <<INFO
@@ -37,9 +43,10 @@ cat <<INFO
     handler    handler of 云阳区城市管理综合行政执法局
     volunteer  volunteer living in 光明社区
 
-  Worker and beat logs: var/log/worker.log, var/log/beat.log. Ctrl-C stops everything.
+  Health: http://127.0.0.1:${PORT}/healthz/ (alive), /readyz/ (database, broker, worker, sweep)
+  Worker and beat logs: ${VAR}/log/worker.log, ${VAR}/log/beat.log. Ctrl-C stops everything.
 
 INFO
-$BIN/python manage.py runserver "127.0.0.1:${PORT}" &
+$BIN/python manage.py runserver "${reload[@]}" "127.0.0.1:${PORT}" &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -86,9 +87,14 @@ def test_compose_migrate_and_web_commands_run_on_postgres(tmp_path: Path) -> Non
 
         poll(healthy, timeout=60, what="the compose healthcheck to pass against gunicorn")
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/healthz/", headers={"Host": "governance.example.gov.cn"}
+            f"http://127.0.0.1:{port}/readyz/", headers={"Host": "governance.example.gov.cn"}
         )
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback http
-            assert json.loads(response.read())["database"] == "ok"
+        # No worker or beat runs here: the database and Redis answer, the heartbeats never came.
+        with pytest.raises(urllib.error.HTTPError) as not_ready:
+            urllib.request.urlopen(request, timeout=10)  # noqa: S310 - loopback http
+        assert not_ready.value.code == 503
+        checks = json.loads(not_ready.value.read())["checks"]
+        assert (checks["database"], checks["broker"]) == ({"ok": True}, {"ok": True})
+        assert (checks["worker"]["error"], checks["sweep"]["error"]) == ("never", "never")
     finally:
         stop(web)

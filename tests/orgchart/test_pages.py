@@ -130,12 +130,6 @@ def test_page_query_counts_are_pinned(
         client.get(f"/org/{tree.east.pk}/")
 
 
-def test_healthz(tree: Tree) -> None:
-    response = Client().get("/healthz/")
-    assert response.status_code == 200
-    assert response.json() == {"database": "ok", "worker": "stale", "worker_heartbeat_at": None}
-
-
 def test_the_favicon(tree: Tree, people: Personas) -> None:
     response = Client().get("/favicon.ico")
     assert response.status_code == 301

@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from governance.health import SWEEP_HEARTBEAT
+from governance.models import Heartbeat
 from notifications.models import Notification
 from orgchart.models import User
 from petitions import services
@@ -377,10 +379,16 @@ def test_the_sweep_costs_in_proportion_to_the_due_rows(people, tree) -> None:
 # --- The task and the command ----------------------------------------------------------------
 
 
-def test_the_beat_task_runs_the_sweep(petition) -> None:
+def test_the_beat_task_runs_the_sweep_and_records_its_heartbeat(petition) -> None:
     with time_machine.travel(at("2026-11-20", "09:00"), tick=False):
         assert escalate_overdue_task() == {"escalated": swept(accept=1), "closed": 0}
+        assert Heartbeat.objects.get(name=SWEEP_HEARTBEAT).beat_at == at("2026-11-20", "09:00")
+    with time_machine.travel(at("2026-11-20", "09:01"), tick=False):
         assert escalate_overdue_task() == {"escalated": NOTHING, "closed": 0}
+    # One row, moved forward by each sweep (what /readyz/ reports the age of).
+    assert list(Heartbeat.objects.values_list("name", "beat_at")) == [
+        (SWEEP_HEARTBEAT, at("2026-11-20", "09:01"))
+    ]
 
 
 def test_the_escalate_overdue_command(petition, people, tree) -> None:
