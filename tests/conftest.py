@@ -132,7 +132,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
     keep, dropped = [], []
     for item in items:
-        if item.get_closest_marker("postgres") and not on_postgres:
+        wrong_leg = (
+            item.get_closest_marker("postgres")
+            if not on_postgres
+            else item.get_closest_marker("embedded")
+        )
+        if wrong_leg:
             dropped.append(item)
         elif item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
             if IN_CI:

@@ -20,10 +20,9 @@ from tests.embedded import ROOT, installed_env, manage
 
 pytestmark = [
     pytest.mark.slow,
-    # The embedded default is the install without DATABASE_URL: the SQLite leg runs it.
-    pytest.mark.skipif(
-        bool(os.environ.get("DATABASE_URL")), reason="the embedded run has no DATABASE_URL"
-    ),
+    # The embedded default is the install without DATABASE_URL: the SQLite leg runs it (the
+    # PostgreSQL leg deselects it, tests/conftest.py).
+    pytest.mark.embedded,
 ]
 
 

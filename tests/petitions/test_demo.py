@@ -124,7 +124,8 @@ def loaded_at(now: dt.datetime) -> dict[str, Any]:
             for petition in petitions
         ],
         "visits": list(
-            Visit.objects.order_by("pk").values_list("grid_id", "hazard_found", "visited_at")
+            # By name: PostgreSQL does not give a rolled-back load's ids back.
+            Visit.objects.order_by("pk").values_list("grid__name", "hazard_found", "visited_at")
         ),
     }
 
