@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -80,10 +81,36 @@ def _field(model: type[Model], name: str) -> Field[Any, Any]:
     return found
 
 
+# Field types whose values PostgreSQL's driver takes as Django's preparation leaves them: a
+# value of the expected Python type is passed as it is (Django's preparation of each value
+# costs microseconds, and a batch has tens of thousands); any other value is prepared.
+_PLAIN: dict[str, tuple[type, ...]] = {
+    "AutoField": (int,),
+    "BigAutoField": (int,),
+    "IntegerField": (int,),
+    "BigIntegerField": (int,),
+    "SmallIntegerField": (int,),
+    "PositiveIntegerField": (int,),
+    "PositiveSmallIntegerField": (int,),
+    "PositiveBigIntegerField": (int,),
+    "BooleanField": (bool,),
+    "CharField": (str,),
+    "TextField": (str,),
+    "DateTimeField": (dt.datetime,),
+}
+
+
 def _preparer(field: Field[Any, Any], database: BaseDatabaseWrapper) -> Callable[[Any], Any]:
     prepare = field.get_db_prep_save
+    target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+    plain = _PLAIN.get(target.get_internal_type(), ()) if database.vendor == "postgresql" else ()
 
     def prepared(value: Any) -> Any:
+        if plain and (
+            value is None
+            or (type(value) in plain and (type(value) is not dt.datetime or value.tzinfo))
+        ):
+            return value
         if isinstance(value, Model):
             value = value.pk
         if hasattr(value, "resolve_expression"):
@@ -271,3 +298,36 @@ def add_counts(
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {additions}",
                 params,
             )
+
+
+def insert_rows(model: type[Model], objs: Sequence[Model]) -> None:
+    """``bulk_create`` of rows with no ``db_default`` and no conflicts, in plain ``INSERT …
+    RETURNING`` statements with the values prepared as above (a third cheaper than
+    ``bulk_create`` for the sweep's batches): each object gets its primary key, as
+    ``bulk_create`` gives it on PostgreSQL and SQLite ≥ 3.35."""
+    if not objs:
+        return
+    database = _database()
+    quote = database.ops.quote_name
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    preparers = [_preparer(field, database) for field in fields]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with database.cursor() as cursor:
+        for chunk in _chunks(database, fields, objs):
+            params = [
+                prepare(field.pre_save(obj, add=True))
+                for obj in chunk
+                for field, prepare in zip(fields, preparers, strict=True)
+            ]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
+                f"VALUES {', '.join([placeholder] * len(chunk))} "
+                f"RETURNING {quote(meta.pk.column)}",
+                params,
+            )
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = database.alias

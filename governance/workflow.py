@@ -42,7 +42,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from governance.database import update_each
+from governance.database import insert_rows, update_each
 from governance.errors import ConcurrentUpdate, InvalidTransition
 
 M = TypeVar("M", bound=models.Model)
@@ -478,7 +478,7 @@ def transition_many(
                 after=after,
             )
         )
-    workflow.event_model._default_manager.bulk_create(rows)
+    insert_rows(workflow.event_model, rows)
     _run_hooks(records)
     return Batch(done=done, left_alone=left_alone)
 

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from governance.database import insert_rows
 from notifications import kinds
 from notifications.models import Notification, OutboxEmail
 from orgchart.models import User
@@ -96,7 +97,7 @@ def notify_many(messages: Iterable[Message]) -> int:
             for user in message.recipients
             if message.exclude is None or user.pk != message.exclude.pk
         ]
-    Notification.objects.bulk_create(rows)
+    insert_rows(Notification, rows)
     emails = [
         OutboxEmail(
             notification=notification,
@@ -109,7 +110,7 @@ def notify_many(messages: Iterable[Message]) -> int:
         if notification.recipient.email
     ]
     if emails:
-        OutboxEmail.objects.bulk_create(emails)
+        insert_rows(OutboxEmail, emails)
         from notifications.tasks import send_outbox_task
 
         transaction.on_commit(send_outbox_task.delay)

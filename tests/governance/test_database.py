@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from governance.database import add_counts, insert_new, update_each
-from petitions.models import Escalation, Petition, PetitionDay, Status
+from governance.database import add_counts, insert_new, insert_rows, update_each
+from petitions.models import Action, Escalation, Petition, PetitionDay, PetitionEvent, Status
 from tests.petitions.conftest import NOW, log_petition
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +120,36 @@ def test_add_counts_adds_to_the_rows_and_creates_the_missing_ones(tree) -> None:
     }
     # A new row has its other counters at their defaults; a key with nothing to add is no row.
     assert rows == {(tree.guangming.pk, 3, 3, 0, 0), (tree.heping.pk, 0, 0, 1, 0)}
+
+
+def test_insert_rows_writes_what_bulk_create_writes(people, tree) -> None:
+    petition = log_petition(people, tree)
+
+    def events() -> list[PetitionEvent]:
+        return [
+            PetitionEvent(
+                petition=petition,
+                unit=tree.east,
+                action=Action.ESCALATE,  # a TextChoices member, prepared by the field
+                actor=actor,
+                actor_place="光明社区" if actor else "",
+                at=NOW,
+                from_status=Status.SUBMITTED,
+                to_status="submitted",
+                note="",
+                data={"level": 1, "due_at": NOW.isoformat(), "to_unit": None},
+            )
+            for actor in (None, people.worker)
+        ]
+
+    written = events()
+    insert_rows(PetitionEvent, written)
+    created = PetitionEvent.objects.bulk_create(events())
+    assert all(event.pk and not event._state.adding for event in written)
+
+    def stored(rows: list[PetitionEvent]) -> list[dict[str, object]]:
+        values = PetitionEvent.objects.filter(pk__in=[row.pk for row in rows]).order_by("pk")
+        return [{k: v for k, v in row.items() if k != "id"} for row in values.values()]
+
+    assert stored(written) == stored(created)
+    insert_rows(PetitionEvent, [])
