@@ -4,13 +4,15 @@ Beat runs ``escalate_overdue_task`` every ``PETITION_SWEEP_SECONDS``; ``manage.p
 escalate_overdue`` runs the same sweep by hand. Each deadline has its own partial index
 (``petition_accept_due``, ``petition_resolve_due``, ``petition_close_due``,
 ``dispatch_report_due``, ``dispatch_complete_due``); the sweep reads one index at a time in due
-order, in batches locked with ``SELECT … FOR UPDATE SKIP LOCKED`` (on SQLite, which has no row
-locks, the sweep's transaction holds the database's one write lock), so two sweepers share the
-work instead of waiting for each other, and takes each batch at once under those locks
-(``petitions_escalate``, ``petitions_auto_close``: a constant number of queries per batch). A
-row whose deadline moved in the meantime is left alone by the compare-and-swap; a deadline
-another sweeper already escalated hits the unique ``Escalation`` constraint. A killed worker
-or a duplicate beat therefore delays an escalation by at most one sweep and never doubles it.
+order (after one query that asks each index whether anything is due at all: a sweep with
+nothing to do is one round trip), in batches locked with ``SELECT … FOR UPDATE SKIP LOCKED``
+(on SQLite, which has no row locks, the sweep's transaction holds the database's one write
+lock), so two sweepers share the work instead of waiting for each other, and takes each batch
+at once under those locks (``petitions_escalate``, ``petitions_auto_close``: a constant number
+of queries per batch). A row whose deadline moved in the meantime is left alone by the
+compare-and-swap; a deadline another sweeper already escalated hits the unique ``Escalation``
+constraint. A killed worker or a duplicate beat therefore delays an escalation by at most one
+sweep and never doubles it.
 A batch that fails is undone and taken again row by row (``petition_escalate``,
 ``petition_auto_close``, each in its own savepoint): a row that fails then is logged and the
 rest go on.
@@ -22,10 +24,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
-from django.db import transaction
-from django.db.models import Model
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from petitions.models import Deadline, Dispatch, DispatchStatus, Petition, Status
@@ -55,7 +57,9 @@ class SweepResult:
 @dataclass(frozen=True)
 class _DueColumn:
     name: str
-    # The next batch of due rows (at most ``limit``), locked.
+    # The rows whose deadline has passed (a partial index each).
+    due: Callable[[dt.datetime], QuerySet[Any]]
+    # The next batch of them (at most ``limit``), locked.
     rows: Callable[[dt.datetime, int], list[Model]]
     due_field: str
     # The batch, as locked by ``rows``: how many rows were acted on.
@@ -64,48 +68,58 @@ class _DueColumn:
     act_one: Callable[[Model, dt.datetime, dt.datetime], bool]
 
 
-def _petitions_due(status: tuple[str, ...] | str, due_field: str) -> Callable[..., list[Model]]:
+def _petitions_due(
+    status: tuple[str, ...] | str, due_field: str
+) -> tuple[Callable[[dt.datetime], QuerySet[Any]], Callable[..., list[Model]]]:
     statuses = (status,) if isinstance(status, str) else status
+
+    def due(now: dt.datetime) -> QuerySet[Any]:
+        return Petition.objects.filter(status__in=statuses, **{f"{due_field}__lte": now})
 
     def rows(now: dt.datetime, limit: int) -> list[Model]:
         # The policy comes along (the new clocks), unlocked: only the petitions are locked.
         return list(
-            Petition.objects.filter(status__in=statuses, **{f"{due_field}__lte": now})
+            due(now)
             .select_related("policy")
             .order_by(due_field, "pk")
             .select_for_update(skip_locked=True, of=("self",))[:limit]
         )
 
-    return rows
+    return due, rows
 
 
-def _dispatches_due(status: str, due_field: str) -> Callable[..., list[Model]]:
+def _dispatches_due(
+    status: str, due_field: str
+) -> tuple[Callable[[dt.datetime], QuerySet[Any]], Callable[..., list[Model]]]:
+    def due(now: dt.datetime) -> QuerySet[Any]:
+        return Dispatch.objects.filter(status=status, **{f"{due_field}__lte": now})
+
     def rows(now: dt.datetime, limit: int) -> list[Model]:
         # The petitions first, skipping those anyone holds (lock order everywhere: the
         # petition, then its dispatches). Skipping a joined row whose dispatch was locked but
         # whose petition was not would keep that dispatch locked to the end of the batch: a
         # concurrent sweeper would skip it in turn, and the lead and the assist of one case
         # could then be escalated in two sweeps (two levels) instead of one.
-        due = list(
-            Dispatch.objects.filter(status=status, **{f"{due_field}__lte": now})
+        found = list(
+            due(now)
             .select_related("petition", "petition__policy")
             .order_by(due_field, "pk")
             .select_for_update(skip_locked=True, of=("petition",))[:limit]
         )
-        if not due:
+        if not found:
             return []
         # Then the dispatches, read again under their lock: nobody holds a dispatch without
         # its petition, so this never waits, and a dispatch changed since the first read
         # (reported, returned) is seen as it is now.
-        fresh = Dispatch.objects.select_for_update().in_bulk([dispatch.pk for dispatch in due])
+        fresh = Dispatch.objects.select_for_update().in_bulk([dispatch.pk for dispatch in found])
         locked: list[Model] = []
-        for dispatch in due:
+        for dispatch in found:
             current = fresh[dispatch.pk]
             current.petition = dispatch.petition
             locked.append(current)
         return locked
 
-    return rows
+    return due, rows
 
 
 def _escalate(deadline: str) -> Callable[[list[Model], str, dt.datetime], int]:
@@ -159,40 +173,56 @@ def _close_one(row: Model, due_at: dt.datetime, now: dt.datetime) -> bool:
 COLUMNS = (
     _DueColumn(
         Deadline.ACCEPT,
-        _petitions_due(Status.SUBMITTED, "accept_due_at"),
+        *_petitions_due(Status.SUBMITTED, "accept_due_at"),
         "accept_due_at",
         _escalate(Deadline.ACCEPT),
         _escalate_one(Deadline.ACCEPT),
     ),
     _DueColumn(
         Deadline.RESOLVE,
-        _petitions_due((Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS), "resolve_due_at"),
+        *_petitions_due((Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS), "resolve_due_at"),
         "resolve_due_at",
         _escalate(Deadline.RESOLVE),
         _escalate_one(Deadline.RESOLVE),
     ),
     _DueColumn(
         Deadline.REPORT,
-        _dispatches_due(DispatchStatus.PENDING, "report_due_at"),
+        *_dispatches_due(DispatchStatus.PENDING, "report_due_at"),
         "report_due_at",
         _escalate(Deadline.REPORT),
         _escalate_one(Deadline.REPORT),
     ),
     _DueColumn(
         Deadline.COMPLETE,
-        _dispatches_due(DispatchStatus.REPORTED, "complete_due_at"),
+        *_dispatches_due(DispatchStatus.REPORTED, "complete_due_at"),
         "complete_due_at",
         _escalate(Deadline.COMPLETE),
         _escalate_one(Deadline.COMPLETE),
     ),
     _DueColumn(
         "close",
-        _petitions_due(Status.REPLIED, "close_due_at"),
+        *_petitions_due(Status.REPLIED, "close_due_at"),
         "close_due_at",
         _close,
         _close_one,
     ),
 )
+
+
+def _columns_due(now: dt.datetime) -> list[_DueColumn]:
+    """The deadlines with a row due at ``now``: one query, an ``EXISTS`` on each one's partial
+    index, so that a sweep with nothing to do is one round trip (no locks: the batches read
+    and lock what they take)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for column in COLUMNS:
+        sql, values = column.due(now).order_by().values("pk")[:1].query.sql_with_params()
+        parts.append(f"EXISTS ({sql})")
+        params += values
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        found = cursor.fetchone()
+    return [column for column, due in zip(COLUMNS, found, strict=True) if due]
 
 
 def _take(column: _DueColumn, batch: list[Model], now: dt.datetime) -> int:
@@ -224,8 +254,8 @@ def escalate_overdue(
     """Escalate every petition and dispatch whose deadline has passed, and close replies
     nobody evaluated in time. Idempotent; safe to run from several processes at once."""
     now = now or timezone.now()
-    result = SweepResult()
-    for column in COLUMNS:
+    result = SweepResult(escalated={column.name: 0 for column in COLUMNS if column.name != "close"})
+    for column in _columns_due(now):
         done = 0
         while True:
             with transaction.atomic():
