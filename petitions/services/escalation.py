@@ -297,9 +297,12 @@ def _rounds(dues: Sequence[Due]) -> tuple[list[Due], list[Due]]:
     return first, rest
 
 
-def _escalate_round(dues: Sequence[Due], now: dt.datetime) -> list[_Plan]:
-    """One round of a batch (each petition once), in the caller's savepoint. Raises
-    ``_Moved`` when rows moved since they were read; the caller undoes the savepoint."""
+def _escalate_round(
+    dues: Sequence[Due], now: dt.datetime
+) -> tuple[list[Escalation], dict[int, Petition]]:
+    """One round of a batch (each petition once), in the caller's savepoint: the escalations
+    written and the petitions as they are now. Raises ``_Moved`` when rows moved since they
+    were read; the caller undoes the savepoint."""
     petitions = {due.petition.pk: due.petition for due in dues}
     parents = dict(
         OrgUnit.objects.filter(
@@ -422,9 +425,7 @@ def _escalate_round(dues: Sequence[Due], now: dt.datetime) -> list[_Plan]:
                 )
             )
     notify_many(messages)
-    return [
-        replace(plan, due=replace(plan.due, petition=after[plan.due.petition.pk])) for plan in plans
-    ]
+    return [plan.escalation for plan in plans], after
 
 
 def _changed(dispatch: Dispatch, changes: dict[str, Any]) -> Dispatch:
@@ -452,14 +453,13 @@ def petitions_escalate(*, dues: Sequence[Due], now: dt.datetime) -> list[Escalat
         first, rest = _rounds(pending)
         try:
             with transaction.atomic():
-                plans = _escalate_round(first, now)
+                written, after = _escalate_round(first, now)
         except _Moved as moved:
             # Undone: take the round again without the rows that moved (a later sweep finds
             # them as they are now, if they are still due).
             pending = [due for due in pending if due.petition.pk not in moved.petition_ids]
             continue
-        escalated += [plan.escalation for plan in plans]
-        after = {plan.due.petition.pk: plan.due.petition for plan in plans}
+        escalated += written
         pending = [replace(due, petition=after.get(due.petition.pk, due.petition)) for due in rest]
     return escalated
 
