@@ -19,21 +19,30 @@ no domain: the declaring app passes the policy in, so this module imports no app
 6. appends the event row and runs the transition hooks (``on_transition``), still inside the
    transaction, so a rollup kept by a hook is exactly as committed as the step itself.
 
+``transition_many`` takes the system's own step (no actor: the sweep) on a batch of rows the
+caller has locked, in a number of queries that does not grow with the batch: the same table and
+guards, one compare-and-swap ``UPDATE`` for every row (a row that moved since it was read is
+left alone), one ``INSERT`` of the event rows, written as ``transition`` writes them, and the
+same hooks (a hook may register a form that takes the whole batch at once).
+
 ``available_actions`` answers "which actions may this user take now" from the same table,
 guards and policy, for pages and the API.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from governance.database import insert_rows, update_each
 from governance.errors import ConcurrentUpdate, InvalidTransition
 
 M = TypeVar("M", bound=models.Model)
@@ -136,20 +145,37 @@ class Transitioned:
 
 
 TransitionHook = Callable[[Transitioned], None]
+BatchHook = Callable[[Sequence[Transitioned]], None]
 _HOOKS: list[TransitionHook] = []
+_BATCH_FORMS: dict[TransitionHook, BatchHook] = {}
 
 
-def on_transition(hook: TransitionHook) -> TransitionHook:
+def on_transition(hook: TransitionHook, *, batch: BatchHook | None = None) -> TransitionHook:
     """Register ``hook`` to run inside every committed transition's transaction (rollups).
-    Usable as a decorator; registering the same hook twice runs it once."""
+    Usable as a decorator; registering the same hook twice runs it once. ``batch``, when
+    given, is told a whole ``transition_many`` at once and must do what ``hook`` would do for
+    each of its records (in fewer queries); without it ``hook`` is called for each record."""
     if hook not in _HOOKS:
         _HOOKS.append(hook)
+    if batch is not None:
+        _BATCH_FORMS[hook] = batch
     return hook
 
 
 def remove_transition_hook(hook: TransitionHook) -> None:
     if hook in _HOOKS:
         _HOOKS.remove(hook)
+    _BATCH_FORMS.pop(hook, None)
+
+
+def _run_hooks(records: Sequence[Transitioned]) -> None:
+    for hook in list(_HOOKS):
+        many = _BATCH_FORMS.get(hook)
+        if many is not None:
+            many(records)
+        else:
+            for record in records:
+                hook(record)
 
 
 def _actor_id(actor: Any) -> int | None:
@@ -158,6 +184,45 @@ def _actor_id(actor: Any) -> int | None:
 
 def _user(actor: Any) -> Any:
     return actor if _actor_id(actor) is not None else None
+
+
+def _event_row(
+    workflow: Workflow[M],
+    obj: M,
+    action: str,
+    *,
+    actor: Any,
+    now: dt.datetime,
+    from_status: str,
+    to_status: str,
+    note: str,
+    step: Mapping[str, Any],
+) -> models.Model:
+    """The event row of one step (not saved): ``step`` holds the workflow's own fields (the
+    object, its unit, the details)."""
+    user = _user(actor)
+    return workflow.event_model(
+        **step,
+        action=action,
+        actor=user,
+        actor_place=workflow.actor_place(user) if user is not None else "",
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+
+
+def _step_fields(
+    workflow: Workflow[M],
+    obj: M,
+    changes: Mapping[str, Any] | None,
+    data: Mapping[str, Any] | None,
+    event: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    step = {**workflow.event_fields(obj, dict(changes or {})), **(event or {})}
+    step["data"] = {**step.get("data", {}), **(data or {})}
+    return step
 
 
 def latest_step(workflow: Workflow[M], obj: M, action: str) -> tuple[Any, ...] | None:
@@ -196,8 +261,8 @@ def transition(
     state = _state(current)
     sources, target = workflow.transitions[action]
     new_status = to_status or target or state.status
-    step = {**workflow.event_fields(current, dict(changes or {})), **(event or {})}
-    step["data"] = data_now = {**step.get("data", {}), **(data or {})}
+    step = _step_fields(workflow, current, changes, data, event)
+    data_now = step["data"]
     last = latest_step(workflow, current, action) if rerunnable else None
     same_actor = last is not None and last[:2] == (action, _actor_id(actor))
     same_request = same_actor and last is not None and (last[2], last[3]) == (note, data_now)
@@ -235,16 +300,18 @@ def transition(
     )
     if updated != 1:
         raise ConcurrentUpdate()
-    row = workflow.event_model._default_manager.create(
-        **step,
-        action=action,
-        actor=_user(actor),
-        actor_place=workflow.actor_place(_user(actor)) if _user(actor) is not None else "",
-        at=now,
+    row = _event_row(
+        workflow,
+        current,
+        action,
+        actor=actor,
+        now=now,
         from_status=state.status,
         to_status=new_status,
         note=note,
+        step=step,
     )
+    row.save(force_insert=True)
     after = workflow.reload(pk)
     record = Transitioned(
         workflow=workflow,
@@ -257,9 +324,163 @@ def transition(
         before=current,
         after=after,
     )
-    for hook in list(_HOOKS):
-        hook(record)
+    _run_hooks([record])
     return Outcome(after, changed=True, event=row)
+
+
+@dataclass(frozen=True)
+class Step(Generic[M]):
+    """One row's part in ``transition_many``: the row as the caller read it under its lock,
+    and what ``transition`` would be given for it."""
+
+    obj: M
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
+    data: Mapping[str, Any] | None = None
+    event: Mapping[str, Any] | None = None
+    to_status: str | None = None
+
+
+@dataclass(frozen=True)
+class Batch(Generic[M]):
+    """What ``transition_many`` did: an outcome for each row it changed (in the order of the
+    steps), and the steps it left alone because their row had moved since it was read."""
+
+    done: list[Outcome[M]]
+    left_alone: list[Step[M]]
+
+
+class BatchMoved(ConcurrentUpdate):
+    """Rows of an all-or-none batch had moved since they were read (``left_alone``): nothing
+    of the batch was written; the caller takes it again without them."""
+
+    def __init__(self, left_alone: Sequence[Step[Any]]) -> None:
+        super().__init__()
+        self.left_alone = list(left_alone)
+
+
+def _after(obj: M, values: Mapping[str, Any]) -> M:
+    """The row as the batch's UPDATE leaves it, without reading it again: a copy of the row
+    read (as ``Model.__getstate__`` copies one, with its own cache of related objects)."""
+    after = obj.__class__.__new__(obj.__class__)
+    after.__dict__.update(obj.__dict__)
+    after._state = copy.copy(obj._state)
+    after._state.fields_cache = dict(obj._state.fields_cache)
+    for name, value in values.items():
+        setattr(after, name, value)
+    _state(after).version = _state(obj).version + 1
+    return after
+
+
+def transition_many(
+    workflow: Workflow[M],
+    steps: Sequence[Step[M]],
+    action: str,
+    *,
+    now: dt.datetime,
+    all_or_none: bool = False,
+) -> Batch[M]:
+    """Take ``action`` on many rows at once, as ``transition`` takes the system's own step
+    (``actor=None``, ``rerunnable=False``) on one, in the caller's transaction, with the rows
+    already locked by the caller (the sweep's ``SELECT … FOR UPDATE SKIP LOCKED``) and read with
+    what the guards and hooks need. The table and the guards are checked for every row first
+    (a refusal raises, as in ``transition``, and nothing is written). Then, in a number of
+    queries that does not depend on how many rows there are:
+
+    1. one compare-and-swap ``UPDATE`` on (pk, status, version) for all of them, writing each
+       row's own changes (values, not expressions; every step changes the same fields). A row
+       that moved since it was read is left alone; with ``all_or_none`` that raises
+       ``BatchMoved`` instead and the batch's UPDATE is undone, so a caller that wrote other
+       rows for the batch in its savepoint can undo them and take the batch again without them;
+    2. one ``INSERT`` of the event rows, the same rows ``transition`` writes;
+    3. the hooks, told of every changed row as ``transition`` tells them of one (the batch
+       form of a hook where one is registered).
+
+    One row appears at most once in a batch (a second step on it is taken in a later batch).
+    """
+    if not steps:
+        return Batch(done=[], left_alone=[])
+    if len({step.obj.pk for step in steps}) != len(steps):
+        raise ValueError("transition_many: a row appears twice in one batch")
+    sources, target = workflow.transitions[action]
+    guard = workflow.guards.get(action)
+    for step in steps:
+        state = _state(step.obj)
+        if state.status not in sources:
+            raise InvalidTransition(
+                _("Cannot be %(action)s while “%(status)s”.")
+                % {"action": workflow.label(action), "status": workflow.status_label(step.obj)}
+            )
+        if guard is not None:
+            refusal = guard(step.obj, workflow.facts(step.obj), now)
+            if refusal:
+                raise InvalidTransition(refusal)
+    plans: list[tuple[Step[M], str, dict[str, Any]]] = []
+    for step in steps:
+        state = _state(step.obj)
+        new_status = step.to_status or target or state.status
+        plans.append(
+            (step, new_status, {"status": new_status, **workflow.touch(now), **step.changes})
+        )
+    key = workflow.model._meta.pk.name
+    # All or none: the batch's own savepoint, so that BatchMoved leaves nothing of it behind
+    # even where the caller catches it.
+    with transaction.atomic() if all_or_none else contextlib.nullcontext():
+        updated = update_each(
+            workflow.model,
+            [
+                (
+                    {
+                        key: step.obj.pk,
+                        "status": _state(step.obj).status,
+                        "version": _state(step.obj).version,
+                    },
+                    values,
+                )
+                for step, _new, values in plans
+            ],
+            increment=("version",),
+        )
+        left_alone = [step for step, _new, _values in plans if step.obj.pk not in updated]
+        if left_alone and all_or_none:
+            raise BatchMoved(left_alone)
+    done: list[Outcome[M]] = []
+    records: list[Transitioned] = []
+    rows: list[models.Model] = []
+    for step, new_status, values in plans:
+        if step.obj.pk not in updated:
+            continue
+        from_status = _state(step.obj).status
+        row = _event_row(
+            workflow,
+            step.obj,
+            action,
+            actor=None,
+            now=now,
+            from_status=from_status,
+            to_status=new_status,
+            note=step.note,
+            step=_step_fields(workflow, step.obj, step.changes, step.data, step.event),
+        )
+        after = _after(step.obj, values)
+        rows.append(row)
+        done.append(Outcome(after, changed=True, event=row))
+        records.append(
+            Transitioned(
+                workflow=workflow,
+                obj_id=step.obj.pk,
+                action=action,
+                from_status=from_status,
+                to_status=new_status,
+                event=row,
+                at=now,
+                before=step.obj,
+                after=after,
+            )
+        )
+    insert_rows(workflow.event_model, rows)
+    _run_hooks(records)
+    return Batch(done=done, left_alone=left_alone)
 
 
 def record_creation(
@@ -274,18 +495,18 @@ def record_creation(
 ) -> models.Model:
     """The first event of a new object (logged, posted, ordered): no status to swap, but the
     same event row and the same hooks as every later step."""
-    step = workflow.event_fields(obj, {})
-    step["data"] = {**step.get("data", {}), **(data or {})}
-    event = workflow.event_model._default_manager.create(
-        **step,
-        action=action,
-        actor=_user(actor),
-        actor_place=workflow.actor_place(_user(actor)) if _user(actor) is not None else "",
-        at=now,
+    event = _event_row(
+        workflow,
+        obj,
+        action,
+        actor=actor,
+        now=now,
         from_status="",
         to_status=_state(obj).status,
         note=note,
+        step=_step_fields(workflow, obj, None, data, None),
     )
+    event.save(force_insert=True)
     record = Transitioned(
         workflow=workflow,
         obj_id=obj.pk,
@@ -296,8 +517,7 @@ def record_creation(
         at=now,
         after=obj,
     )
-    for hook in list(_HOOKS):
-        hook(record)
+    _run_hooks([record])
     return event
 
 

@@ -65,17 +65,27 @@ def _span_for(amount: int) -> int:
     return amount * 2 + 21
 
 
-def deadline_after(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
-    """When a clock of ``amount`` ``unit`` started at ``start`` runs out (aware datetimes)."""
+def calendar_for_clocks(start: dt.datetime, longest: int) -> WorkingCalendar:
+    """The calendar every clock started at ``start`` of at most ``longest`` working days
+    reads: one load for a batch of clocks that start together (the sweep's)."""
+    day = timezone.localtime(start).date()
+    return WorkingCalendar.load(day, day + dt.timedelta(days=_span_for(longest)))
+
+
+def deadline_after(
+    start: dt.datetime, amount: int, unit: str, *, calendar: WorkingCalendar | None = None
+) -> dt.datetime:
+    """When a clock of ``amount`` ``unit`` started at ``start`` runs out (aware datetimes).
+    ``calendar``, when given, is ``calendar_for_clocks(start, n)`` with n ≥ ``amount``;
+    otherwise the calendar is read for this clock."""
     if unit == TimeUnit.HOURS:
         return start + dt.timedelta(hours=amount)
     local = timezone.localtime(start)
     if unit == TimeUnit.CALENDAR_DAYS:
         day = local.date() + dt.timedelta(days=amount)
     elif unit == TimeUnit.WORKING_DAYS:
-        calendar = WorkingCalendar.load(
-            local.date(), local.date() + dt.timedelta(days=_span_for(amount))
-        )
+        if calendar is None:
+            calendar = calendar_for_clocks(start, amount)
         day = calendar.add_working_days(local.date(), amount)
     else:
         raise ValueError(f"unknown time unit {unit!r}")

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 
 from django.db import IntegrityError, models, transaction
@@ -29,6 +30,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from governance.database import add_counts
 from governance.workflow import Transitioned, on_transition
 from petitions.models import (
     OPEN_DISPATCH_STATUSES,
@@ -51,6 +53,16 @@ class Counter:
 
     when: Q
     add: str = ""
+
+    @cached_property
+    def holds(self) -> Predicate:
+        """``matches(self.when, …)``, compiled once (the sweep asks it of thousands of rows)."""
+        return _compile(self.when)
+
+    @cached_property
+    def fields(self) -> tuple[str, ...]:
+        """The row's fields the counter reads: it cannot move unless one of them changed."""
+        return tuple(sorted({*_fields_of(self.when), *([self.add] if self.add else [])}))
 
 
 PETITION_COUNTERS: dict[str, Counter] = {
@@ -94,31 +106,82 @@ DEPARTMENT_COUNTERS: dict[str, Counter] = {
 # --- Evaluating a counter on one row -----------------------------------------------------------
 
 
-def _holds(lookup: str, expected: Any, obj: Any) -> bool:
+Predicate = Callable[[Any], bool]
+
+
+def _lookup(lookup: str, expected: Any) -> Predicate:
     name, _, operator = lookup.partition("__")
-    value = getattr(obj, name)
-    if isinstance(value, models.Model):  # a related object: compare keys
-        value = value.pk
+
+    def value(obj: Any) -> Any:
+        found = getattr(obj, name)
+        return found.pk if isinstance(found, models.Model) else found  # a related object: keys
+
     if operator in ("", "exact"):
-        return bool(value == expected)
+        return lambda obj: bool(value(obj) == expected)
     if operator == "in":
-        return value in expected
+        return lambda obj: value(obj) in expected
     if operator == "isnull":
-        return (value is None) is bool(expected)
+        wanted = bool(expected)
+        return lambda obj: (value(obj) is None) is wanted
     if operator == "gte":
-        return value is not None and value >= expected
+
+        def at_least(obj: Any) -> bool:
+            found = value(obj)
+            return found is not None and found >= expected
+
+        return at_least
     raise ValueError(f"unsupported lookup in a counter: {lookup}")
+
+
+def _fields_of(condition: Q) -> set[str]:
+    return {
+        name
+        for child in condition.children
+        for name in (
+            _fields_of(child)
+            if isinstance(child, Q)
+            else {cast(tuple[str, Any], child)[0].partition("__")[0]}
+        )
+    }
+
+
+def _compile(condition: Q) -> Predicate:
+    """``condition`` as a Python function of a row (plain calls, no generators: the sweep
+    evaluates it on thousands of rows)."""
+    parts = tuple(
+        _compile(child) if isinstance(child, Q) else _lookup(*cast(tuple[str, Any], child))
+        for child in condition.children
+    )
+    combined: Predicate
+    if len(parts) == 1:
+        combined = parts[0]
+    elif condition.connector == Q.OR:
+
+        def any_part(obj: Any) -> bool:
+            for part in parts:  # noqa: SIM110 - a plain loop: no generator for each row
+                if part(obj):
+                    return True
+            return False
+
+        combined = any_part
+    else:
+
+        def every_part(obj: Any) -> bool:
+            for part in parts:  # noqa: SIM110 - a plain loop: no generator for each row
+                if not part(obj):
+                    return False
+            return True
+
+        combined = every_part
+    if condition.negated:
+        return lambda obj: not combined(obj)
+    return combined
 
 
 def matches(condition: Q, obj: Any) -> bool:
     """Whether ``obj`` satisfies ``condition`` (the lookups counters use: exact, in, isnull,
     gte; AND, OR, NOT), in Python, with the same meaning as in SQL for non-null columns."""
-    results = (
-        matches(child, obj) if isinstance(child, Q) else _holds(*cast(tuple[str, Any], child), obj)
-        for child in condition.children
-    )
-    outcome = any(results) if condition.connector == Q.OR else all(results)
-    return not outcome if condition.negated else outcome
+    return _compile(condition)(obj)
 
 
 def contribution(counters: Mapping[str, Counter], obj: Any) -> dict[str, int]:
@@ -127,7 +190,7 @@ def contribution(counters: Mapping[str, Counter], obj: Any) -> dict[str, int]:
         return dict.fromkeys(counters, 0)
     return {
         name: (int(getattr(obj, counter.add) or 0) if counter.add else 1)
-        if matches(counter.when, obj)
+        if counter.holds(obj)
         else 0
         for name, counter in counters.items()
     }
@@ -171,9 +234,32 @@ def _add(model: type[models.Model], key: dict[str, Any], delta: dict[str, int]) 
         manager.filter(**key).update(**changes)
 
 
+_READ: dict[int, tuple[Mapping[str, Counter], frozenset[str]]] = {}
+
+
+def _read_by(counters: Mapping[str, Counter]) -> frozenset[str]:
+    """Every field some counter of ``counters`` reads (kept per table of counters)."""
+    known = _READ.get(id(counters))
+    if known is None or known[0] is not counters:
+        fields = frozenset(field for counter in counters.values() for field in counter.fields)
+        known = _READ[id(counters)] = (counters, fields)
+    return known[1]
+
+
 def _moved(counters: Mapping[str, Counter], before: Any, after: Any) -> dict[str, int]:
-    old, new = contribution(counters, before), contribution(counters, after)
-    return {name: new[name] - old[name] for name in counters}
+    if before is None:
+        return contribution(counters, after)
+    # Only the counters that read a field the step changed can move.
+    different = {
+        field for field in _read_by(counters) if getattr(before, field) != getattr(after, field)
+    }
+    changed = {
+        name: counter
+        for name, counter in counters.items()
+        if not different.isdisjoint(counter.fields)
+    }
+    old, new = contribution(changed, before), contribution(changed, after)
+    return {name: new[name] - old[name] if name in changed else 0 for name in counters}
 
 
 def petition_changed(before: Petition | None, after: Petition) -> None:
@@ -190,6 +276,48 @@ def dispatch_changed(before: Dispatch | None, after: Dispatch, *, community_id: 
     )
 
 
+PETITION_KEY = ("community_id", "day", "category", "channel")
+DEPARTMENT_KEY = ("department_id", "community_id", "day")
+
+
+@dataclass
+class Changes:
+    """The counters a batch of steps moves, summed per rollup row, written by ``apply`` in
+    one statement per table (``governance.database.add_counts``)."""
+
+    petitions: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
+    departments: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
+
+    @staticmethod
+    def _sum(
+        into: dict[tuple[Any, ...], dict[str, int]], key: tuple[Any, ...], delta: dict[str, int]
+    ) -> None:
+        row = into.setdefault(key, {})
+        for name, amount in delta.items():
+            if amount:
+                row[name] = row.get(name, 0) + amount
+
+    def petition(self, before: Petition | None, after: Petition) -> None:
+        key = petition_key(after)
+        self._sum(
+            self.petitions,
+            tuple(key[name] for name in PETITION_KEY),
+            _moved(PETITION_COUNTERS, before, after),
+        )
+
+    def dispatch(self, before: Dispatch | None, after: Dispatch, *, community_id: int) -> None:
+        key = dispatch_key(after, community_id)
+        self._sum(
+            self.departments,
+            tuple(key[name] for name in DEPARTMENT_KEY),
+            _moved(DEPARTMENT_COUNTERS, before, after),
+        )
+
+    def apply(self) -> None:
+        add_counts(PetitionDay, PETITION_KEY, self.petitions)
+        add_counts(DepartmentDay, DEPARTMENT_KEY, self.departments)
+
+
 def on_step(record: Transitioned) -> None:
     """The workflow core's hook: petitions and dispatches keep their rollups."""
     after = record.after
@@ -199,8 +327,21 @@ def on_step(record: Transitioned) -> None:
         dispatch_changed(record.before, after, community_id=after.petition.community_id)
 
 
+def on_steps(records: Sequence[Transitioned]) -> None:
+    """``on_step`` for a batch of steps (``governance.workflow.transition_many``): the same
+    differences, summed per rollup row and added in one statement per table."""
+    changes = Changes()
+    for record in records:
+        after = record.after
+        if isinstance(after, Petition):
+            changes.petition(record.before, after)
+        elif isinstance(after, Dispatch):
+            changes.dispatch(record.before, after, community_id=after.petition.community_id)
+    changes.apply()
+
+
 def install() -> None:
-    on_transition(on_step)
+    on_transition(on_step, batch=on_steps)
 
 
 # --- The nightly check -------------------------------------------------------------------------
@@ -272,8 +413,8 @@ def recompute(*, days: Iterable[dt.date] | None = None) -> list[Drift]:
         stored_petition_days = stored_petition_days.filter(day__in=chosen)
         dispatches = dispatches.filter(day__in=chosen)
         stored_department_days = stored_department_days.filter(day__in=chosen)
-    petition_key_fields = ("community_id", "day", "category", "channel")
-    department_key_fields = ("department_id", "community_id", "day")
+    petition_key_fields = PETITION_KEY
+    department_key_fields = DEPARTMENT_KEY
     drifts = _compare(
         "petition",
         PetitionDay,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,12 +48,39 @@ WORKFLOW_MODULES = ("governance", "orgchart", "grids", "notifications", "petitio
 STATUS_WRITERS_ALLOWED = {"governance/workflow.py", "petitions/demo/bulk.py"}
 
 
+# An SQL SET list (up to its WHERE, FROM or RETURNING) that assigns a status column.
+SETS_STATUS = re.compile(
+    r"\bSET\s(?:(?!\b(?:WHERE|FROM|RETURNING)\b)[^;])*?\bstatus\"?\s*=", re.IGNORECASE
+)
+
+
+def _has_status_key(node: ast.AST) -> bool:
+    return isinstance(node, ast.Dict) and any(
+        isinstance(key, ast.Constant) and key.value == "status" for key in node.keys
+    )
+
+
 def _writes_status(node: ast.AST) -> bool:
-    """``x.status = …``, ``….update(status=…)``, ``bulk_update(…, ["status"])`` or
-    ``save(update_fields=["status"])``."""
+    """``x.status = …``, ``….update(status=…)``, ``bulk_update(…, ["status"])``,
+    ``save(update_fields=["status"])``, ``update_each(…, [(match, {"status": …})])`` (the batch
+    UPDATE of ``governance.database``: the second dict of a row is what it writes) or SQL that
+    sets a status column."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return SETS_STATUS.search(node.value) is not None
     if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         return any(isinstance(t, ast.Attribute) and t.attr == "status" for t in targets)
+    if isinstance(node, ast.Call):
+        function = node.func
+        called = (
+            function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+        )
+        if called == "update_each":
+            return any(
+                isinstance(row, ast.Tuple) and len(row.elts) > 1 and _has_status_key(row.elts[1])
+                for argument in node.args
+                for row in ast.walk(argument)
+            )
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         name = node.func.attr
         if name == "update" and any(k.arg == "status" for k in node.keywords):
@@ -92,12 +120,17 @@ def test_the_status_check_finds_what_it_looks_for() -> None:
             "Petition.objects.filter(pk=1).update(status='closed')",
             "Wish.objects.bulk_update(wishes, ['status'])",
             "order.save(update_fields=['status', 'version'])",
+            "update_each(Wish, [({'id': 1}, {'status': 'claimed'})])",
+            "cursor.execute('UPDATE volunteers_wish SET \"status\" = %s WHERE id = %s')",
             "petition.save(update_fields=['title'])",
             "Petition.objects.filter(status='closed').update(title='x')",
             "models.Index(fields=['status'], name='by_status')",
+            "update_each(Dispatch, [({'id': 1, 'status': 'pending'}, {'late_report': True})])",
+            "cursor.execute('SELECT status FROM petitions_petition WHERE status = %s')",
+            "cursor.execute('UPDATE volunteers_wish SET note = %s WHERE status = %s')",
         )
     ]
-    assert found == [True, True, True, True, False, False, False]
+    assert found == [True] * 6 + [False] * 6
 
 
 # --- Every access decision asks orgchart.policy ----------------------------------------------

@@ -20,7 +20,7 @@ first did; the same action by the same person with another input is a 409.
 * ``intake``: logging a petition (number, repeat detection);
 * ``actions``: what unit staff and officials do (accept … decide an extension);
 * ``dispatches``: what department handlers do (report, return, complete) and the rating;
-* ``escalation``: the sweep's escalation and automatic closing;
+* ``escalation``: the sweep's escalation and automatic closing, row by row and per batch;
 * ``calendar``: the working-day calendar (years, days), for administrators;
 * ``reveal``: the petitioner's name and phone in full, audited.
 """
@@ -45,7 +45,13 @@ from petitions.services.dispatches import (
     dispatch_report,
     dispatch_return,
 )
-from petitions.services.escalation import petition_auto_close, petition_escalate
+from petitions.services.escalation import (
+    Due,
+    petition_auto_close,
+    petition_escalate,
+    petitions_auto_close,
+    petitions_escalate,
+)
 from petitions.services.intake import petition_create
 from petitions.services.policies import (
     DEFAULT_POLICIES,
@@ -59,6 +65,7 @@ from petitions.services.reveal import Petitioner, petition_reveal_petitioner
 
 __all__ = [
     "DEFAULT_POLICIES",
+    "Due",
     "Petitioner",
     "deadline_policies_ensure_defaults",
     "deadline_policy_create",
@@ -85,4 +92,6 @@ __all__ = [
     "petition_start",
     "petition_supervise",
     "petition_tag_complex",
+    "petitions_auto_close",
+    "petitions_escalate",
 ]

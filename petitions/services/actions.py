@@ -354,8 +354,13 @@ def petition_close(
         now=now,
         expected_version=expected_version,
         note=_note(reason, "reason", required=actor is not None),
-        changes={"closed_at": now, "close_due_at": None},
+        changes=close_changes(now),
     ).obj
+
+
+def close_changes(now: dt.datetime) -> dict[str, object]:
+    """What closing a replied petition writes besides its status (staff, or the sweep)."""
+    return {"closed_at": now, "close_due_at": None}
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ escalated exactly once: one ``Escalation``, one event, one set of notifications,
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections import Counter
@@ -19,7 +20,7 @@ from django.db import connections
 
 from governance.errors import NotAllowed
 from notifications.models import Notification
-from petitions import services
+from petitions import rollups, services
 from petitions.models import (
     Action,
     Deadline,
@@ -33,7 +34,7 @@ from petitions.models import (
 from petitions.sweep import SweepResult, escalate_overdue
 from tests.compose import poll
 from tests.conftest import Personas, Tree
-from tests.petitions.conftest import NOW, at, log_petition
+from tests.petitions.conftest import NOW, at, log_petition, log_petition_as
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -300,3 +301,152 @@ def test_users_acting_while_two_sweepers_run_never_deadlock_nor_act_twice(
     assert Escalation.objects.count() == len(escalated) + len(escalated_dispatches)
     assert set(Escalation.objects.values_list("level", flat=True)) == {1}
     assert not Petition.objects.filter(pk__in=backlog.fresh).exclude(escalation_level=0).exists()
+
+
+# --- Every deadline kind, in batches ------------------------------------------------------------
+
+SWEPT_AT = at("2026-11-26", "09:00")
+EACH = 12
+
+
+@dataclass
+class EveryKind:
+    accept: list[int]  # submitted, past their accept deadline
+    resolve: list[int]  # in progress since ten days, past their resolve deadline
+    report: list[int]  # whistled to a lead and an assist, both past their report deadline
+    complete: list[int]  # reported, past the completion deadline
+    close: list[int]  # replied (by a grid worker's report), past the automatic close
+
+
+@pytest.fixture
+def every_kind(default_policies: None, people: Personas, tree: Tree) -> EveryKind:
+    worker, earlier = people.worker, NOW - dt.timedelta(days=10)
+    kinds = EveryKind([], [], [], [], [])
+    for _ in range(EACH):
+        kinds.accept.append(log_petition(people, tree).pk)
+        accepted = services.petition_accept(
+            actor=worker, petition=log_petition(people, tree, now=earlier), now=earlier
+        )
+        kinds.resolve.append(
+            services.petition_start(actor=worker, petition=accepted, now=earlier).pk
+        )
+        whistled = services.petition_dispatch(
+            actor=worker,
+            petition=services.petition_accept(
+                actor=worker, petition=log_petition(people, tree), now=NOW
+            ),
+            lead=tree.chengguan,
+            assists=[tree.police],
+            now=NOW,
+        )
+        kinds.report.append(whistled.pk)
+        reported = services.petition_dispatch(
+            actor=worker,
+            petition=services.petition_accept(
+                actor=worker, petition=log_petition(people, tree), now=NOW
+            ),
+            lead=tree.chengguan,
+            now=NOW,
+        )
+        services.dispatch_report(
+            actor=people.handler, dispatch=Dispatch.objects.get(petition=reported), now=NOW
+        )
+        kinds.complete.append(reported.pk)
+        replied = services.petition_start(
+            actor=worker,
+            petition=services.petition_accept(
+                actor=worker, petition=log_petition_as(people.grid, tree), now=NOW
+            ),
+            now=NOW,
+        )
+        kinds.close.append(
+            services.petition_reply(actor=worker, petition=replied, reply="已处理", now=NOW).pk
+        )
+    return kinds
+
+
+@pytest.mark.slow
+def test_two_sweepers_take_every_deadline_kind_in_batches_exactly_once(
+    every_kind: EveryKind, people: Personas, tree: Tree, caplog: pytest.LogCaptureFixture
+) -> None:
+    def sweep_batches() -> SweepResult:
+        return escalate_overdue(now=SWEPT_AT, batch_size=5)
+
+    first, second = run_together(sweep_batches, sweep_batches)
+
+    assert totals(first, second) == {
+        "accept": EACH,
+        "resolve": EACH,
+        "report": 2 * EACH,
+        "complete": EACH,
+        "close": EACH,
+    }
+    # Every batch was taken as a batch (none fell back to row by row).
+    assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
+    leads = dict(
+        Dispatch.objects.filter(petition_id__in=every_kind.report, role="lead").values_list(
+            "petition_id", "pk"
+        )
+    )
+    assists = dict(
+        Dispatch.objects.filter(petition_id__in=every_kind.report, role="assist").values_list(
+            "petition_id", "pk"
+        )
+    )
+    completing = dict(
+        Dispatch.objects.filter(petition_id__in=every_kind.complete).values_list(
+            "petition_id", "pk"
+        )
+    )
+    street, community = tree.east.pk, tree.guangming.pk
+    moved_up = (
+        [(pk, Deadline.ACCEPT, None) for pk in every_kind.accept]
+        + [(pk, Deadline.RESOLVE, None) for pk in every_kind.resolve]
+        + [(pk, Deadline.REPORT, leads[pk]) for pk in every_kind.report]
+        + [(pk, Deadline.COMPLETE, completing[pk]) for pk in every_kind.complete]
+    )
+    # A lead and an assist both late move the case up once: the assist's miss is recorded at
+    # the street, at the level the lead's reached.
+    stayed = [(pk, Deadline.REPORT, assists[pk]) for pk in every_kind.report]
+    due = moved_up + stayed
+    assert Counter(
+        Escalation.objects.values_list(
+            "petition_id", "deadline", "dispatch_id", "level", "from_unit_id", "to_unit_id"
+        )
+    ) == Counter(
+        [(pk, deadline, dispatch, 1, community, street) for pk, deadline, dispatch in moved_up]
+        + [(pk, deadline, dispatch, 1, street, street) for pk, deadline, dispatch in stayed]
+    )
+    assert escalate_events() == Counter((pk, dispatch) for pk, _, dispatch in due)
+    assert Counter(
+        PetitionEvent.objects.filter(action=Action.CLOSE).values_list("petition_id", flat=True)
+    ) == Counter(every_kind.close)
+    escalated = every_kind.accept + every_kind.resolve + every_kind.report + every_kind.complete
+    assert set(
+        Petition.objects.filter(pk__in=escalated).values_list(
+            "escalation_level", "handling_unit_id"
+        )
+    ) == {(1, tree.east.pk)}
+    assert set(
+        Petition.objects.filter(pk__in=every_kind.close).values_list("status", flat=True)
+    ) == {Status.CLOSED}
+    # The street's official hears of each escalation, the departments of their own, the grid
+    # worker of each of their reports closed.
+    assert Counter(
+        Notification.objects.filter(kind="petition.escalate").values_list(
+            "recipient_id", "subject_id"
+        )
+    ) == Counter(
+        [(people.official.pk, pk) for pk, _, _ in due]
+        + [(people.handler.pk, pk) for pk, _, _ in due if pk in every_kind.complete]
+        + [(people.handler.pk, pk) for pk in every_kind.report]
+    )
+    assert Counter(
+        Notification.objects.filter(kind="petition.close", recipient=people.grid).values_list(
+            "subject_id", flat=True
+        )
+    ) == Counter(every_kind.close)
+    # The dashboards' rollups are a direct count.
+    assert rollups.recompute() == []
+    # A third sweep finds nothing left to do.
+    assert totals(sweep_batches()) == dict.fromkeys((*Deadline.values, "close"), 0)

@@ -9,24 +9,36 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from governance.health import SWEEP_HEARTBEAT
 from governance.models import Heartbeat
-from notifications.models import Notification
+from notifications.models import Notification, OutboxEmail
 from orgchart.models import User
-from petitions import services
+from petitions import rollups, services, sweep
 from petitions.models import (
+    DepartmentDay,
     Dispatch,
     Escalation,
     Petition,
+    PetitionDay,
+    PetitionEvent,
+    Satisfaction,
     Status,
 )
-from petitions.sweep import SweepResult, escalate_overdue
+from petitions.sweep import COLUMNS, SweepResult, escalate_overdue
 from petitions.tasks import escalate_overdue_task
 from tests.conftest import Personas, Tree, make_user
-from tests.petitions.conftest import NOW, at, bring_to, events_of, log_petition, snapshot
+from tests.petitions.conftest import (
+    NOW,
+    at,
+    bring_to,
+    events_of,
+    log_petition,
+    log_petition_as,
+    snapshot,
+)
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -346,34 +358,288 @@ def test_batches_cover_every_due_row(people, tree) -> None:
     ) == {1}
 
 
-def test_with_nothing_due_the_sweep_costs_one_query_per_deadline(
+def test_with_nothing_due_the_sweep_costs_one_query(
     people, tree, django_assert_num_queries
 ) -> None:
     bring_to(Status.SUBMITTED, people, tree)
     bring_to(Status.DISPATCHED, people, tree)
     bring_to(Status.REPLIED, people, tree)
-    # One SELECT per due index, each inside its own (savepoint) transaction.
-    with django_assert_num_queries(15) as captured:
+    # One EXISTS per due index, all in one SELECT, and no transaction.
+    with django_assert_num_queries(1) as captured:
         result = escalate_overdue(now=NOW)
     assert result.total == 0
-    selects = [query["sql"] for query in captured.captured_queries if "SELECT" in query["sql"]]
-    assert len(selects) == 5
+    assert captured.captured_queries[0]["sql"].count("EXISTS") == 5
 
 
-def sweep_cost(people: Personas, tree: Tree, due: int) -> int:
+def sweep_queries(people: Personas, tree: Tree, due: int, *, batch_size: int = 500) -> int:
     for _ in range(due):
         log_petition(people, tree)
     with CaptureQueriesContext(connection) as captured:
-        assert escalate_overdue(now=at("2026-11-20", "09:00")).escalated == swept(accept=due)
+        result = escalate_overdue(now=at("2026-11-20", "09:00"), batch_size=batch_size)
+    assert result.escalated == swept(accept=due)
     return len(captured.captured_queries)
 
 
-def test_the_sweep_costs_in_proportion_to_the_due_rows(people, tree) -> None:
+# What one batch of missed accept deadlines costs, whatever its size: the locked SELECT; the
+# parent units, the escalations already recorded at this time, the calendar (two), the
+# escalations' INSERT, the petitions' UPDATE, the events' INSERT, the rollups' upsert, the
+# street's staff, the notifications' INSERT; and four savepoints (the batch's transaction, the
+# batch undone if it fails, the round taken again without rows that moved, the
+# compare-and-swap), two queries each.
+ACCEPT_BATCH = 19
+# Which deadlines have anything due: one query.
+WHAT_IS_DUE = 1
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(people, tree) -> None:
     # Each round logs fresh petitions; those escalated before are no longer due.
-    costs = [sweep_cost(people, tree, due) for due in (1, 2, 4)]
-    per_row = costs[1] - costs[0]
-    assert costs[2] - costs[1] == 2 * per_row
-    assert costs[0] - per_row == 15  # the constant: the empty sweep
+    costs = [sweep_queries(people, tree, due) for due in (1, 2, 7)]
+    assert costs == [WHAT_IS_DUE + ACCEPT_BATCH] * 3
+    # Five due rows in batches of two: three batches, each at the same cost.
+    assert sweep_queries(people, tree, 5, batch_size=2) == WHAT_IS_DUE + 3 * ACCEPT_BATCH
+
+
+def test_batches_of_each_deadline_cost_the_same_queries_whatever_their_size(people, tree) -> None:
+    """A batch of each deadline kind, of one row and of three: the cost does not move with the
+    count."""
+
+    def backlog(count: int) -> None:
+        for _ in range(count):
+            bring_to(Status.IN_PROGRESS, people, tree, now=NOW - dt.timedelta(days=10))
+            bring_to(Status.REPLIED, people, tree, logged_by=people.grid)
+            bring_to(Status.DISPATCHED, people, tree)
+            reported = bring_to(Status.DISPATCHED, people, tree)
+            services.dispatch_report(
+                actor=people.handler, dispatch=Dispatch.objects.get(petition=reported), now=NOW
+            )
+
+    costs = []
+    for count in (1, 3):
+        backlog(count)
+        with CaptureQueriesContext(connection) as captured:
+            result = escalate_overdue(now=at("2026-11-26", "09:00"))
+        assert result.escalated == swept(resolve=count, report=count, complete=count)
+        assert result.closed == count
+        costs.append(len(captured.captured_queries))
+    assert costs[0] == costs[1]
+
+
+# --- A batch, and the same rows row by row -----------------------------------------------------
+
+
+def due(moment: dt.datetime | None) -> dt.datetime:
+    assert moment is not None
+    return moment
+
+
+def test_a_batch_leaves_the_rows_a_user_moved_in_between_alone(people, tree) -> None:
+    """The batch acts on the rows as it read them: those a user changed since (accepted,
+    supervised, reported, evaluated) are left alone by the compare-and-swap, the rest of the
+    batch goes on, and nothing of what it would have written for them remains."""
+    late = at("2026-11-26", "09:00")
+    submitted = [log_petition(people, tree) for _ in range(4)]
+    whistled = [bring_to(Status.DISPATCHED, people, tree) for _ in range(2)]
+    replied = [bring_to(Status.REPLIED, people, tree) for _ in range(2)]
+    # What the sweep reads (and, on PostgreSQL, locks) first.
+    stale_petitions = {row.pk: row for row in Petition.objects.select_related("policy")}
+    stale_dispatches = list(
+        Dispatch.objects.select_related("petition", "petition__policy").order_by("pk")
+    )
+    # Meanwhile: the worker accepts one, an official supervises another, the department
+    # reports one of the whistles and the worker evaluates one of the replies.
+    services.petition_accept(actor=people.worker, petition=submitted[0], now=late)
+    services.petition_supervise(actor=people.official, petition=submitted[1], note="抓紧", now=late)
+    services.dispatch_report(actor=people.handler, dispatch=stale_dispatches[0], now=late)
+    services.petition_evaluate(
+        actor=people.worker, petition=replied[0], satisfaction=Satisfaction.SATISFIED, now=late
+    )
+    moved = [submitted[0], submitted[1], whistled[0], replied[0]]
+    before = {petition.pk: snapshot(petition) for petition in moved}
+
+    escalated = services.petitions_escalate(
+        dues=[
+            services.Due(stale_petitions[petition.pk], "accept", due(petition.accept_due_at))
+            for petition in submitted
+        ],
+        now=late,
+    )
+    assert [escalation.petition_id for escalation in escalated] == [
+        submitted[2].pk,
+        submitted[3].pk,
+    ]
+    reported = services.petitions_escalate(
+        dues=[
+            services.Due(dispatch.petition, "report", due(dispatch.report_due_at), dispatch)
+            for dispatch in stale_dispatches
+        ],
+        now=late,
+    )
+    assert [escalation.dispatch_id for escalation in reported] == [stale_dispatches[1].pk]
+    closed = services.petitions_auto_close(
+        replies=[(stale_petitions[row.pk], due(row.close_due_at)) for row in replied], now=late
+    )
+    assert closed == 1
+
+    for petition in moved:
+        assert snapshot(petition) == before[petition.pk]
+        assert not Escalation.objects.filter(petition=petition).exists()
+        assert inbox(petition) == []
+    assert set(
+        Petition.objects.filter(
+            pk__in=[submitted[2].pk, submitted[3].pk, whistled[1].pk]
+        ).values_list("escalation_level", "handling_unit", "version")
+    ) == {(1, tree.east.pk, 2), (1, tree.east.pk, 4)}
+    assert Petition.objects.get(pk=replied[1].pk).status == Status.CLOSED
+    # Everyone's rollups as a direct count has them.
+    assert rollups.recompute() == []
+
+
+def test_rows_that_move_during_a_sweep_are_taken_by_the_next_one(people, tree) -> None:
+    """A left-alone row that is still due is escalated by the next sweep, from where the user
+    left it."""
+    late = at("2026-11-26", "09:00")
+    petition = log_petition(people, tree)
+    stale = Petition.objects.select_related("policy").get(pk=petition.pk)
+    services.petition_supervise(actor=people.official, petition=petition, note="抓紧", now=late)
+    assert (
+        services.petitions_escalate(
+            dues=[services.Due(stale, "accept", due(stale.accept_due_at))], now=late
+        )
+        == []
+    )
+    assert escalate_overdue(now=late).escalated == swept(accept=1)
+    assert [event["action"] for event in events_of(petition)] == ["create", "supervise", "escalate"]
+
+
+def written() -> dict[str, object]:
+    """Every row the sweep writes, without the keys the database hands out."""
+
+    def rows(queryset, *, drop=("id",)) -> list[dict[str, object]]:
+        return [
+            {name: value for name, value in row.items() if name not in drop}
+            for row in queryset.values()
+        ]
+
+    def ordered(items: list[dict[str, object]]) -> list[dict[str, object]]:
+        return sorted(items, key=repr)
+
+    return {
+        "petitions": rows(Petition.objects.order_by("pk"), drop=()),
+        "dispatches": rows(Dispatch.objects.order_by("pk"), drop=()),
+        # Each petition's timeline in its order.
+        "events": rows(PetitionEvent.objects.order_by("petition_id", "at", "id")),
+        "escalations": ordered(rows(Escalation.objects.all())),
+        "notifications": ordered(rows(Notification.objects.all())),
+        "outbox": ordered(rows(OutboxEmail.objects.all(), drop=("id", "notification_id"))),
+        "petition_days": ordered(rows(PetitionDay.objects.all())),
+        "department_days": ordered(rows(DepartmentDay.objects.all())),
+    }
+
+
+def row_by_row(now: dt.datetime) -> int:
+    """The sweep as it was before batches: each due row through the service that reads and
+    locks it again (what a failed batch falls back to)."""
+    acted = 0
+    for column in COLUMNS:
+        for row in column.rows(now, 1000):
+            acted += column.act_one(row, getattr(row, column.due_field), now)
+    return acted
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_the_batch_and_the_row_by_row_paths_write_the_same_rows(
+    people, tree, district_official
+) -> None:
+    """Every deadline kind due at once, with the cases that make the batch work in rounds: a
+    petition whose lead and assist both missed their report (two escalations of one petition
+    in one batch, the second at the level the first reached), a petition that missed its
+    resolve deadline and whose department missed its report (two columns), a case escalated a
+    second time (to the district), replies closed automatically with a grid worker told."""
+    User.objects.filter(pk=people.official.pk).update(email="official@example.org")
+    earlier = NOW - dt.timedelta(days=10)
+    second_time = log_petition(people, tree)
+    escalate_overdue(now=at("2026-11-20", "09:00"))
+    submitted = [log_petition(people, tree), log_petition_as(people.grid, tree)]
+    resolve = bring_to(Status.IN_PROGRESS, people, tree, now=earlier)
+    resolve_and_report = services.petition_dispatch(
+        actor=people.worker,
+        petition=bring_to(Status.ACCEPTED, people, tree, now=earlier),
+        lead=tree.chengguan,
+        now=earlier,
+    )
+    two_late = services.petition_dispatch(
+        actor=people.worker,
+        petition=bring_to(Status.ACCEPTED, people, tree),
+        lead=tree.chengguan,
+        assists=[tree.police],
+        now=NOW,
+    )
+    completing = bring_to(Status.DISPATCHED, people, tree)
+    services.dispatch_report(
+        actor=people.handler, dispatch=Dispatch.objects.get(petition=completing), now=NOW
+    )
+    replied = [
+        bring_to(Status.REPLIED, people, tree, logged_by=people.grid),
+        bring_to(Status.REPLIED, people, tree),
+    ]
+    late = at("2026-11-26", "09:00")
+
+    try:
+        with transaction.atomic():
+            assert row_by_row(late) == 11
+            one_by_one = written()
+            raise _Undo
+    except _Undo:
+        pass
+    result = escalate_overdue(now=late)
+    assert (result.escalated, result.closed) == (
+        swept(accept=3, resolve=2, report=3, complete=1),
+        2,
+    )
+    in_batches = written()
+
+    assert in_batches == one_by_one
+    # The cases are what the docstring says they are.
+    assert [row[3] for row in escalations(second_time)] == [1, 2]
+    assert [row[0:4:3] for row in escalations(resolve_and_report)] == [
+        ("resolve", 1),
+        ("report", 1),
+    ]
+    assert [row[3] for row in escalations(two_late)] == [1, 1]
+    assert Petition.objects.get(pk=two_late.pk).version == two_late.version + 2
+    assert [row[0] for row in escalations(completing)] == ["complete"]
+    assert Notification.objects.filter(
+        recipient=people.grid, kind="petition.close", petition=replied[0]
+    ).exists()
+    # The street's official hears of the eight escalations to the street by e-mail too (and
+    # of the first one of ``second_time``, before the sweeps compared here).
+    assert OutboxEmail.objects.filter(to_address="official@example.org").count() == 9
+    assert {petition.pk for petition in [*submitted, resolve]} <= set(
+        Escalation.objects.values_list("petition_id", flat=True)
+    )
+
+
+def test_a_batch_that_fails_is_taken_again_row_by_row(people, tree, monkeypatch, caplog) -> None:
+    petitions = [log_petition(people, tree) for _ in range(3)]
+
+    def broken(**kwargs: object) -> list[Escalation]:
+        raise RuntimeError("a batch that cannot be written")
+
+    monkeypatch.setattr(sweep, "petitions_escalate", broken)
+    result = escalate_overdue(now=at("2026-11-20", "09:00"))
+    assert result.escalated == swept(accept=3)
+    assert set(
+        Petition.objects.filter(pk__in=[item.pk for item in petitions]).values_list(
+            "escalation_level", "handling_unit"
+        )
+    ) == {(1, tree.east.pk)}
+    assert Escalation.objects.count() == 3
+    assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == [
+        "escalation sweep: a accept batch of 3 rows failed; taking them one by one"
+    ]
 
 
 # --- The task and the command ----------------------------------------------------------------

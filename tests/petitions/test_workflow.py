@@ -8,12 +8,21 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from governance.errors import InvalidTransition, NotAllowed, ValidationFailed
-from governance.workflow import Transitioned, on_transition, remove_transition_hook
+from governance.workflow import (
+    BatchMoved,
+    Step,
+    Transitioned,
+    on_transition,
+    remove_transition_hook,
+    transition,
+    transition_many,
+)
 from orgchart.models import User
 from petitions import selectors, services
-from petitions.models import Complexity, Dispatch, Petition, PetitionEvent, Status
+from petitions.models import Action, Complexity, Dispatch, Petition, PetitionEvent, Status
 from petitions.workflows import PETITION_WORKFLOW
 from tests.conftest import make_user
 from tests.petitions.conftest import NOW, bring_to, snapshot
@@ -215,3 +224,137 @@ def test_the_actions_offered_are_exactly_the_ones_the_services_take(status, peop
             with contextlib.suppress(InvalidTransition, NotAllowed, ValidationFailed):
                 _take(action, petition, people, tree)
             assert snapshot(petition) == before
+
+
+# --- Many rows at once (the sweep's batches) ---------------------------------------------------
+
+
+def _replied(people, tree, count: int) -> list[Petition]:
+    return [
+        Petition.objects.select_related("policy").get(pk=bring_to(Status.REPLIED, people, tree).pk)
+        for _ in range(count)
+    ]
+
+
+def test_transition_many_writes_what_transition_writes_and_runs_the_hooks_once(
+    people, tree
+) -> None:
+    one, *many = _replied(people, tree, 4)
+    transition(
+        PETITION_WORKFLOW,
+        one,
+        Action.CLOSE,
+        locked=one,
+        actor=None,
+        now=LATER,
+        changes={"closed_at": LATER, "close_due_at": None},
+        rerunnable=False,
+    )
+    seen: list[tuple[str, int]] = []
+    batches: list[int] = []
+
+    def hook(record: Transitioned) -> None:
+        seen.append(("one", record.obj_id))
+
+    def batch_hook(records) -> None:
+        batches.append(len(records))
+        seen.extend(("batch", record.obj_id) for record in records)
+
+    plain_seen: list[tuple[str, str, str, int]] = []
+
+    def plain(record: Transitioned) -> None:
+        plain_seen.append(
+            (record.action, record.from_status, record.to_status, record.after.version)
+        )
+
+    on_transition(hook, batch=batch_hook)
+    on_transition(plain)
+    try:
+        batch = transition_many(
+            PETITION_WORKFLOW,
+            [
+                Step(obj=petition, changes={"closed_at": LATER, "close_due_at": None})
+                for petition in many
+            ],
+            Action.CLOSE,
+            now=LATER,
+        )
+    finally:
+        remove_transition_hook(hook)
+        remove_transition_hook(plain)
+    # A hook with a batch form is told once, with every record; one without, per record.
+    assert batches == [3]
+    assert seen == [("batch", petition.pk) for petition in many]
+    assert plain_seen == [("close", "replied", "closed", petition.version + 1) for petition in many]
+    assert [outcome.obj.status for outcome in batch.done] == [Status.CLOSED] * 3
+    assert batch.left_alone == []
+
+    def written(petition: Petition) -> tuple[object, ...]:
+        row = Petition.objects.filter(pk=petition.pk).values().get()
+        event = PetitionEvent.objects.filter(petition=petition).values().latest("at", "id")
+        return (
+            {name: value for name, value in row.items() if name not in ("id", "number")},
+            {name: value for name, value in event.items() if name not in ("id", "petition_id")},
+        )
+
+    # Every column of the petition and of its event as the one-row core writes them.
+    assert {repr(written(petition)) for petition in many} == {repr(written(one))}
+    # The in-memory rows the hooks were told of are the rows as stored.
+    for outcome in batch.done:
+        stored = Petition.objects.get(pk=outcome.obj.pk)
+        assert (outcome.obj.status, outcome.obj.version, outcome.obj.closed_at) == (
+            stored.status,
+            stored.version,
+            stored.closed_at,
+        )
+
+
+def test_transition_many_leaves_a_row_that_moved_alone(people, tree) -> None:
+    first, second, third = _replied(people, tree, 3)
+    services.petition_evaluate(
+        actor=people.worker, petition=second, satisfaction="satisfied", now=LATER
+    )
+    services.petition_supervise(actor=people.official, petition=third, note="督办", now=LATER)
+    moved = [snapshot(second), snapshot(third)]
+    steps = [
+        Step(obj=petition, changes={"closed_at": LATER, "close_due_at": None})
+        for petition in (first, second, third)
+    ]
+    # All or none: nothing is written, and the caller learns which rows moved.
+    before = snapshot(first)
+    with pytest.raises(BatchMoved) as caught:
+        transition_many(PETITION_WORKFLOW, steps, Action.CLOSE, now=LATER, all_or_none=True)
+    assert [step.obj.pk for step in caught.value.left_alone] == [second.pk, third.pk]
+    assert snapshot(first) == before
+    # Otherwise the rest goes on.
+    batch = transition_many(PETITION_WORKFLOW, steps, Action.CLOSE, now=LATER)
+    assert [outcome.obj.pk for outcome in batch.done] == [first.pk]
+    assert [step.obj.pk for step in batch.left_alone] == [second.pk, third.pk]
+    assert [snapshot(second), snapshot(third)] == moved
+    assert Petition.objects.get(pk=first.pk).status == Status.CLOSED
+
+
+def test_transition_many_refuses_what_transition_refuses(people, tree, english) -> None:
+    replied = _replied(people, tree, 1)[0]
+    submitted = Petition.objects.get(pk=bring_to(Status.SUBMITTED, people, tree).pk)
+    before = [snapshot(replied), snapshot(submitted)]
+    with pytest.raises(InvalidTransition, match="Cannot be closed while “submitted”"):
+        transition_many(
+            PETITION_WORKFLOW,
+            [Step(obj=replied), Step(obj=submitted)],
+            Action.CLOSE,
+            now=LATER,
+        )
+    with pytest.raises(ValueError, match="appears twice"):
+        transition_many(
+            PETITION_WORKFLOW, [Step(obj=replied), Step(obj=replied)], Action.CLOSE, now=LATER
+        )
+    with pytest.raises(ValueError, match="not an expression"):
+        transition_many(
+            PETITION_WORKFLOW,
+            [Step(obj=replied, changes={"reopen_count": F("reopen_count") + 1})],
+            Action.CLOSE,
+            now=LATER,
+        )
+    assert [snapshot(replied), snapshot(submitted)] == before
+    assert transition_many(PETITION_WORKFLOW, [], Action.CLOSE, now=LATER).done == []
