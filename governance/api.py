@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.http import FileResponse, Http404
@@ -26,7 +28,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from governance.errors import ApplicationError, OutOfScope
+from governance.errors import ApplicationError, OutOfScope, bad_request_message
 from governance.keyset import COUNT_CAP, CURSOR_PARAMETER, Keyset, KeysetPage, read_page
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -37,6 +39,7 @@ EARLIEST_DAY = dt.date(1900, 1, 1)
 LATEST_DAY = dt.date(2099, 12, 31)
 OUT_OF_RANGE = _("Give a date between %(earliest)s and %(latest)s.")
 OVERFLOW = _("A date or number is out of range.")
+BAD_PAGE = _("Give a page number from 1, or last.")
 
 
 class DayField(serializers.DateField):
@@ -82,6 +85,14 @@ class MomentField(serializers.DateTimeField):
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        """``?page=`` is a whole number from 1, or ``last``; anything else is a 400 with a
+        field message, like a bad filter (a page past the end stays DRF's 404)."""
+        number = super().get_page_number(request, paginator)
+        if isinstance(number, str) and not re.fullmatch(r"0*[1-9][0-9]*", number):
+            raise serializers.ValidationError({self.page_query_param: [str(BAD_PAGE)]})
+        return number
 
 
 class KeysetPagination(BasePagination):
@@ -202,6 +213,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         return Response(_django_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SuspiciousOperation):
+        # Refused by Django while reading the request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+        # too many fields or files): the client's to fix, answered as JSON.
+        return Response({"detail": bad_request_message(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, OverflowError):
         # A value that slipped past a field's range check (a date converted to UTC, a number
         # too large for the database): the client's input, so a 400.

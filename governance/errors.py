@@ -5,6 +5,11 @@ Services raise these; views and API endpoints never invent their own status code
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http.multipartparser import MultiPartParserError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,3 +55,23 @@ class NotAllowed(ApplicationError):
 
     default_message = _("Your role may not take this action.")
     status_code = 403
+
+
+def bad_request_message(exception: Exception | None) -> str:
+    """What a client is told when a request cannot be read at all (Django refuses it before a
+    form or serializer sees a field): the API's ``detail`` and the message of the 400 page."""
+    if isinstance(exception, RequestDataTooBig):
+        return gettext("The request is too large: at most %(size)s besides uploaded files.") % {
+            "size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        }
+    if isinstance(exception, TooManyFieldsSent):
+        return gettext("The request has too many fields: at most %(count)d.") % {
+            "count": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+    if isinstance(exception, TooManyFilesSent):
+        return gettext("The request has too many files: at most %(count)d.") % {
+            "count": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+    if isinstance(exception, MultiPartParserError):
+        return gettext("The uploaded form could not be read (malformed multipart data).")
+    return gettext("The request could not be read.")

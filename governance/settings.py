@@ -340,6 +340,15 @@ REST_FRAMEWORK = {
         # Token clients on a one-time password (sessions are stopped by the middleware).
         "orgchart.middleware.PasswordChanged",
     ],
+    # Bodies: strict JSON objects (governance.parsers.JSONObjectParser), forms and multipart.
+    "DEFAULT_PARSER_CLASSES": [
+        "governance.parsers.JSONObjectParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # JSON only: the API's documentation is the Swagger UI of /api/docs/, and DRF's browsable
+    # pages would answer errors as HTML.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "governance.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "governance.api.Pagination",

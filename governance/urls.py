@@ -73,6 +73,10 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("partner-units", PartnerUnitViewSet, basename="partner-unit")
 router.register("dual-registrations", DualRegistrationViewSet, basename="dual-registration")
 
+# A request Django cannot read (too large, too many fields, malformed multipart): JSON under
+# /api/, the app's error page elsewhere.
+handler400 = "governance.views.bad_request"
+
 admin.site.site_header = settings.SITE_TITLE
 admin.site.site_title = settings.SITE_TITLE
 

@@ -1,12 +1,15 @@
-"""Infrastructure pages: liveness, readiness, the favicon."""
+"""Infrastructure pages: liveness, readiness, the favicon, and the answer to a request Django
+cannot read."""
 
 from __future__ import annotations
 
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from governance.errors import bad_request_message
 from governance.health import readiness
 
 
@@ -32,3 +35,18 @@ def readyz(request: HttpRequest) -> JsonResponse:
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers ask for /favicon.ico whatever the page links: send them to the icon."""
     return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.svg"))
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``: a request Django refused while reading it (a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``, too many fields or files, malformed multipart data, a
+    suspicious header). The API answers JSON with ``detail``; pages the app's error page."""
+    message = bad_request_message(exception)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    try:
+        return render(request, "error.html", {"message": message, "status": 400}, status=400)
+    except Exception:
+        # The page needs the request (its host, the user); should that be what is broken, the
+        # reason as plain text is still an answer, and a 500 would not be.
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

@@ -24,14 +24,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.api import ImageRenderer, PrivateFileMixin, private_file_response, validated_query
+from governance.api import (
+    ImageRenderer,
+    PrivateFileMixin,
+    private_file_response,
+    validated_query,
+)
 from governance.errors import OutOfScope, ValidationFailed
 from governance.ledger.api import EXPORT_PARAMETERS, ScopedListViewSet, export_responses
+from governance.parsers import UPLOAD_PARSERS
 from grids import exports, selectors, services
 from grids.models import (
     TARGET_PARTY_SHARE,
@@ -484,7 +489,7 @@ class VisitViewSet(PrivateFileMixin, ScopedListViewSet[Visit]):
         OpenApiParameter("hazard_found", bool),
         OpenApiParameter("since", OpenApiTypes.DATETIME, description=_("Visited at or after.")),
     ]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = UPLOAD_PARSERS
 
     def get_queryset(self) -> QuerySet[Visit]:
         return selectors.visit_list_visible(user=self.request.user)

@@ -37,6 +37,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from governance.errors import ValidationFailed
 from orgchart import services
@@ -174,6 +175,9 @@ class TokenLoginView(ObtainAuthToken):
     DRF hands the authentication backends its own request object, so django-axes marks that
     one (not the Django request its middleware sees): the lockout is answered here.
     """
+
+    # DRF's token view names its own parsers; the API's strict ones read this body too.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # type: ignore[assignment]  # classes, imported
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

@@ -39,7 +39,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -57,6 +56,7 @@ from governance.keyset import Keyset, emptied
 from governance.ledger.api import (
     ScopedListViewSet,
 )
+from governance.parsers import UPLOAD_PARSERS
 from notifications.models import Notification
 from notifications.selectors import notification_unread_count
 from notifications.services import notification_mark_read
@@ -213,7 +213,7 @@ class PetitionViewSet(PrivateFileMixin, ScopedListViewSet[Petition]):
     filter_serializer = PetitionFilterSerializer
     list_parameters = PETITION_FILTERS
     pagination_class = KeysetPagination
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = UPLOAD_PARSERS
 
     def get_queryset(self) -> QuerySet[Petition]:
         return selectors.petition_list_visible(user=self.request.user)
@@ -468,7 +468,7 @@ class DispatchViewSet(PrivateFileMixin, ScopedListViewSet[Dispatch]):
         OpenApiParameter("unit", int),
         OpenApiParameter("petition", int),
     ]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = UPLOAD_PARSERS
 
     def get_queryset(self) -> QuerySet[Dispatch]:
         return selectors.dispatch_list_visible(user=self.request.user)

@@ -490,7 +490,7 @@ def test_bad_input_is_400_with_the_field_names_and_changes_nothing(
     assert fields(worker.post(f"{url}/reject/", {"reason": "  "}, format="json")) == {"reason"}
     assert fields(worker.post(f"{url}/accept/", {"version": "abc"}, format="json")) == {"version"}
     assert fields(worker.post(f"{url}/accept/", ["not", "an", "object"], format="json")) == {
-        "non_field_errors"
+        "detail"
     }
     assert fields(worker.post(f"{url}/dispatch/", {"lead": 999999}, format="json")) == {"lead"}
     assert fields(

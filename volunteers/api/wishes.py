@@ -10,14 +10,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.api import ImageRenderer, PrivateFileMixin, private_file_response, step_actions
+from governance.api import (
+    ImageRenderer,
+    PrivateFileMixin,
+    private_file_response,
+    step_actions,
+)
 from governance.errors import OutOfScope
 from governance.ledger.api import ScopedListViewSet
+from governance.parsers import UPLOAD_PARSERS
 from orgchart.api import export_request, validated_body
 from volunteers import exports, selectors, services
 from volunteers.api.shared import UNIT_PARAMETER, _actor, _context
@@ -56,7 +61,7 @@ class WishViewSet(PrivateFileMixin, ScopedListViewSet[Wish]):
         OpenApiParameter("status", str, enum=WishStatus.values),
         OpenApiParameter("q", str),
     ]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = UPLOAD_PARSERS
 
     def get_queryset(self) -> QuerySet[Wish]:
         return selectors.wish_list_visible(user=self.request.user)
