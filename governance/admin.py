@@ -14,6 +14,7 @@ from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from governance.admin_display import BooleanColumnsMixin
+from governance.audit import audit_record
 from governance.models import AuditEvent, record_type_label
 
 
@@ -89,6 +91,41 @@ class AuditEventAdmin(BooleanColumnsMixin, admin.ModelAdmin):
 
 
 class AccessAttemptAdmin(BooleanColumnsMixin, axes_admin.AccessAttemptAdmin):
+    """Failed logins per account, address and browser. Selecting rows and "unlock" clears them
+    (an address locked by failures on several accounts is unlocked by selecting its rows; an
+    account from every address by the accounts' own "unlock" action)."""
+
+    actions = ["unlock", "cleanup_expired_attempts"]
+
+    @admin.action(description=_("Unlock: clear the selected failed logins"), permissions=["delete"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        with transaction.atomic():
+            attempts = list(queryset.select_for_update())
+            for attempt in attempts:
+                audit_record(
+                    actor=request.user,
+                    action=AuditEvent.Action.ACCOUNT,
+                    object_type="axes.AccessAttempt",
+                    object_id=str(attempt.pk),
+                    changes={
+                        "event": "login unlocked",
+                        "username": attempt.username,
+                        "address": attempt.ip_address,
+                        "failures": attempt.failures_since_start,
+                    },
+                )
+            AccessAttempt.objects.filter(pk__in=[attempt.pk for attempt in attempts]).delete()
+        count = len(attempts)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d record of failed logins cleared: logins from there are unlocked.",
+                "%(count)d records of failed logins cleared: logins from there are unlocked.",
+                count,
+            )
+            % {"count": count},
+        )
+
     @admin.display(description=_("status"))
     def status(self, obj: AccessAttempt) -> str:
         remaining = int(settings.AXES_FAILURE_LIMIT) - obj.failures_since_start

@@ -57,6 +57,14 @@ class NotAllowed(ApplicationError):
     status_code = 403
 
 
+class TooManyRequests(ApplicationError):
+    """A limit on how often one may act was reached (HTTP 429): a locked login, a burst of
+    reveals or exports. The message says how long to wait."""
+
+    default_message = _("Too many requests. Try again later.")
+    status_code = 429
+
+
 def bad_request_message(exception: Exception | None) -> str:
     """What a client is told when a request cannot be read at all (Django refuses it before a
     form or serializer sees a field): the API's ``detail`` and the message of the 400 page."""

@@ -229,15 +229,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout (DESIGN §6, 等保 2.0): LOGIN_FAILURE_LIMIT failed logins lock the account name
-# and, separately, the client address for LOGIN_LOCKOUT_MINUTES. Each parameter on its own
-# locks: a password sprayed at many accounts from one address locks the address, one account
-# attacked from many addresses locks the account.
+# Login lockout (等保 2.0; orgchart.lockout): failed logins are counted per account at one
+# address, per address and per account, each with its own limit, so one careless user behind
+# an office's NAT address locks only their own account there. Each lock lasts
+# LOGIN_LOCKOUT_MINUTES after the failure that reached its limit.
 # Attempts are rows in the database (axes' database handler), so every gunicorn worker and
 # host sees the same count, and tests roll them back with their transaction.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_RULES = [
+    # (rule, axes lockout parameters, failures that lock)
+    ("account_at_address", ["username", "ip_address"], LOGIN_FAILURE_LIMIT),
+    ("address", "ip_address", env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)),
+    ("account", "username", env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20)),
+]
+AXES_HANDLER = "orgchart.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [parameters for _rule, parameters, _limit in LOGIN_LOCKOUT_RULES]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 # A successful login forgives that account's failures (orgchart.account_views), not the
 # address's: axes' own AXES_RESET_ON_SUCCESS also clears every failure from the address, so one

@@ -11,14 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from axes import utils as axes_utils
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import (
     REDIRECT_FIELD_NAME,
+    logout,
     password_validation,
     update_session_auth_hash,
     user_logged_in,
+    user_login_failed,
 )
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -28,7 +31,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework import status
@@ -39,26 +41,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from governance.errors import ValidationFailed
+from governance.errors import TooManyRequests, ValidationFailed
 from orgchart import services
 from orgchart.forms import PasswordChangeForm, add_service_errors
+from orgchart.lockout import current_lock, lockout_message
 from orgchart.models import User
 
 # --- Lockout (django-axes) -------------------------------------------------------------------
-
-
-def lockout_minutes() -> int:
-    cool_off = settings.AXES_COOLOFF_TIME
-    return max(1, round(cool_off.total_seconds() / 60))
-
-
-def lockout_message() -> str:
-    minutes = lockout_minutes()
-    return ngettext(
-        "Too many failed attempts. This account or address is locked for %(minutes)d minute.",
-        "Too many failed attempts. This account or address is locked for %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
 
 
 def lockout_username(request: Any, credentials: dict[str, Any] | None = None) -> str | None:
@@ -95,9 +84,10 @@ def lockout_response(
     if original_response is not None and original_response.status_code == 429:
         return original_response
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": lockout_message()}, status=429)
+        return JsonResponse({"detail": lockout_message(current_lock(request))}, status=429)
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
-    context = {"form": form, "locked_out": True, "lockout_message": lockout_message()}
+    message = lockout_message(current_lock(request))
+    context = {"form": form, "locked_out": True, "lockout_message": message}
     return render(request, "registration/login.html", context, status=429)
 
 
@@ -137,10 +127,9 @@ class LoginView(auth_views.LoginView):
             return super().form_invalid(form)
         # The lock is what the user needs to know (a locked login's password is not checked).
         form.errors.clear()
-        form.add_error(None, lockout_message())
-        context = self.get_context_data(
-            form=form, locked_out=True, lockout_message=lockout_message()
-        )
+        message = lockout_message(current_lock(self.request))
+        form.add_error(None, message)
+        context = self.get_context_data(form=form, locked_out=True, lockout_message=message)
         return self.render_to_response(context, status=429)
 
 
@@ -184,7 +173,8 @@ class TokenLoginView(ObtainAuthToken):
         if not serializer.is_valid():
             if locked_out(request):
                 return Response(
-                    {"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS
+                    {"detail": lockout_message(current_lock(request))},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
             raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
@@ -209,6 +199,26 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
+def change_password_counted(request: Any, user: User, **data: Any) -> User:
+    """The password change, its current password counted like a login's (django-axes): a
+    locked account may not try it, and a wrong one is a failed login for the account at this
+    address, so a session left open does not let anyone guess the password without end.
+    ``request`` may be DRF's; axes marks the Django request under it."""
+    django_request = getattr(request, "_request", request)
+    credentials = {"username": user.get_username()}
+    if AxesProxyHandler.is_locked(django_request, credentials):
+        raise TooManyRequests(lockout_message(current_lock(django_request)))
+    try:
+        return services.user_change_password(user=user, **data)
+    except ValidationFailed as error:
+        if "old_password" not in error.fields:
+            raise
+        user_login_failed.send(sender=User, credentials=credentials, request=django_request)
+        if locked_out(django_request):
+            raise TooManyRequests(lockout_message(current_lock(django_request))) from error
+        raise
+
+
 @sensitive_post_parameters()
 @never_cache
 @login_required
@@ -224,11 +234,16 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_change_password(
-                user=user,
+            change_password_counted(
+                request,
+                user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
             )
+        except TooManyRequests:
+            # Locked: the session ends, and the login page says for how long.
+            logout(request)
+            return lockout_response(request)
         except ValidationFailed as error:
             add_service_errors(form, error)
         else:

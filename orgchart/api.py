@@ -17,6 +17,7 @@ from governance.api import validated_query
 from governance.errors import ValidationFailed
 from governance.ledger.api import LedgerExportMixin, ScopedListViewSet
 from orgchart import exports, selectors, services
+from orgchart.account_views import change_password_counted
 from orgchart.models import Department, OrgUnit, PartyMember, Person, Post, User
 from orgchart.serializers import (
     DepartmentFilterSerializer,
@@ -458,5 +459,5 @@ class UserViewSet(ScopedListViewSet[User]):
         data = validated_body(request, PasswordChangeSerializer)
         user = request.user
         assert isinstance(user, User)  # noqa: S101 - IsAuthenticated guarantees a real user
-        services.user_change_password(user=user, **data)
+        change_password_counted(request, user, **data)
         return Response(status=status.HTTP_204_NO_CONTENT)

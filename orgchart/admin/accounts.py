@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from governance.errors import ValidationFailed
 from orgchart import policy, services
@@ -127,7 +127,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     add_form = AccountCreationForm
     add_form_template = None  # Django's user add template asks for a password first
     change_form_template = "admin/orgchart/user/change_form.html"
-    actions = ["reset_passwords"]
+    actions = ["reset_passwords", "unlock_logins"]
     list_display = [
         "username",
         "full_name",
@@ -351,3 +351,28 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
             password = services.user_reset_password(actor=request.user, user=user)
             self.log_change(request, user, _("Password reset to a one-time password."))
             self._one_time_password_message(request, user, password)
+
+    @admin.action(
+        description=gettext_lazy("Unlock the login of the selected accounts"),
+        permissions=["change"],
+    )
+    def unlock_logins(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            if not policy.can(request.user, "user.manage", user):
+                self.message_user(
+                    request,
+                    _("You may not unlock %(username)s.") % {"username": user.username},
+                    level=messages.ERROR,
+                )
+                continue
+            cleared = services.user_unlock_login(actor=request.user, user=user)
+            self.log_change(request, user, _("Login unlocked."))
+            self.message_user(
+                request,
+                ngettext(
+                    "%(username)s: %(count)d failed login cleared; the account can log in.",
+                    "%(username)s: %(count)d failed logins cleared; the account can log in.",
+                    cleared,
+                )
+                % {"username": user.username, "count": cleared},
+            )

@@ -11,6 +11,7 @@ from orgchart.services.accounts import (
     user_deactivate,
     user_record_login,
     user_reset_password,
+    user_unlock_login,
     user_update,
 )
 from orgchart.services.people import (
@@ -84,5 +85,6 @@ __all__ = [
     "user_deactivate",
     "user_record_login",
     "user_reset_password",
+    "user_unlock_login",
     "user_update",
 ]

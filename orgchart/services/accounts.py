@@ -8,10 +8,12 @@ import string
 from collections.abc import Callable
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
@@ -284,3 +286,22 @@ def user_record_login(*, user: Any, address: str = "", via: str = "") -> None:
     door: the login page, the admin's, or the API's token login)."""
     changes = {key: value for key, value in (("address", address), ("via", via)) if value}
     audit_record(actor=user, action=AuditEvent.Action.LOGIN, obj=user, changes=changes)
+
+
+@transaction.atomic
+def user_unlock_login(*, actor: AnyUser | None, user: User) -> int:
+    """Clear the account's failed logins from every address (an admin's unlock, sooner than
+    ``LOGIN_LOCKOUT_MINUTES``); returns how many failed logins were cleared. An address
+    locked by failures on several accounts is unlocked in the admin's login attempts."""
+    if actor is not None:
+        policy.require(actor, "user.manage", user)
+    attempts = AccessAttempt.objects.filter(username=user.get_username().strip().lower())
+    cleared = attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
+    attempts.delete()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.ACCOUNT,
+        obj=user,
+        changes={"event": "login unlocked", "failures": cleared},
+    )
+    return cleared
