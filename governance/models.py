@@ -45,6 +45,7 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("exported personal data")
         LOGIN = "login", _("logged in")
         ACCOUNT = "account", _("account change")
+        LIMITED = "limited", _("refused: too many requests")
 
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(

@@ -257,7 +257,7 @@ AXES_USERNAME_CALLABLE = "orgchart.account_views.lockout_username"
 # Behind a load balancer or reverse proxy REMOTE_ADDR is the proxy's: set TRUSTED_PROXY_COUNT to
 # the number of proxies that append to X-Forwarded-For, or one address would lock out everyone.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "orgchart.account_views.client_address"
+AXES_CLIENT_IP_CALLABLE = "governance.ratelimit.client_address"
 # Successful logins are in the audit log (governance.AuditEvent, with the address); failed ones
 # are kept in axes' failure log (username, address, browser, time; at most 1000 per account).
 AXES_DISABLE_ACCESS_LOG = True
@@ -336,6 +336,28 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Rate limits (governance.ratelimit): "<count>/<s|min|hour|day>", empty to turn one off. The
+# API per signed-in user and per address without one; reveals of personal data and exports
+# per user (a burst of them is refused and flagged in the audit log).
+RATE_LIMITS = {
+    "api_user": os.environ.get("API_RATE_USER", "120/min"),
+    "api_anon": os.environ.get("API_RATE_ANON", "30/min"),
+    "reveal": os.environ.get("REVEAL_RATE", "30/min"),
+    "export": os.environ.get("EXPORT_RATE", "10/min"),
+}
+# The counters live in the cache: Redis shared by every web process in production
+# (CACHE_URL), the process's memory on the embedded default (one web process).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+        }
+        if os.environ.get("CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
     # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -359,6 +381,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "governance.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "governance.api.Pagination",
+    # Per signed-in user and per address without one (governance.ratelimit, RATE_LIMITS).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "governance.ratelimit.UserThrottle",
+        "governance.ratelimit.AddressThrottle",
+    ],
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -12,7 +12,6 @@ from typing import Any
 
 from axes import utils as axes_utils
 from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import (
@@ -42,6 +41,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from governance.errors import TooManyRequests, ValidationFailed
+from governance.ratelimit import client_address
 from orgchart import services
 from orgchart.forms import PasswordChangeForm, add_service_errors
 from orgchart.lockout import current_lock, lockout_message
@@ -92,21 +92,6 @@ def lockout_response(
 
 
 # --- Login -----------------------------------------------------------------------------------
-
-
-def client_address(request: Any) -> str:
-    """``AXES_CLIENT_IP_CALLABLE``: the client's address, which failures are counted against.
-
-    ``REMOTE_ADDR``, or behind ``TRUSTED_PROXY_COUNT`` proxies the address the outermost of
-    them put into X-Forwarded-For (entries further left are the client's to invent).
-    """
-    remote = str(request.META.get("REMOTE_ADDR", ""))
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    return hops[-proxies] if len(hops) >= proxies else remote
 
 
 class LoginView(auth_views.LoginView):
@@ -167,6 +152,8 @@ class TokenLoginView(ObtainAuthToken):
 
     # DRF's token view names its own parsers; the API's strict ones read this body too.
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # type: ignore[assignment]  # classes, imported
+    # DRF's token view turns throttling off; the login counts per address like any request.
+    throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES  # type: ignore[assignment]
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

@@ -39,7 +39,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
-from governance import pii
+from governance import pii, ratelimit
 from governance.errors import NotAllowed
 from governance.ledger.export import (
     CHUNK_SIZE,
@@ -416,6 +416,7 @@ def export_ledger(
     anything is counted or logged), one COUNT (which enforces the row cap), one export audit
     row for ledgers with personal data, then the streamed file. Other apps' ledgers use it."""
     user = request.user
+    ratelimit.require("export", user)
     reveal = request.reveal and spec.revealable
     if reveal:
         _check_bulk_reveal(user, rows, spec.person_path or "")

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Max
 from django.test import Client
 from django.utils import timezone, translation
@@ -374,6 +375,13 @@ def _created(obj: OrgUnit | Department, changes: dict[str, Any]) -> AuditEvent:
 def factory_seed() -> None:
     """The same Faker names and titles in a test whichever worker runs it, in whatever order."""
     factories.reseed()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Every test starts with no request counted (the rate limits' counters are in the cache,
+    which outlives a test's transaction)."""
+    cache.clear()
 
 
 @pytest.fixture

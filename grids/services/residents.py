@@ -15,6 +15,7 @@ from governance import pii
 from governance.audit import audit_record
 from governance.errors import ValidationFailed
 from governance.models import AuditEvent
+from governance.ratelimit import limited
 from grids.models import Household, Resident, ResidentCareTag
 from grids.services.core import _check, _fail, _today
 from orgchart import policy
@@ -294,6 +295,7 @@ def resident_move_out(
     return resident
 
 
+@limited("reveal")
 @transaction.atomic
 def resident_reveal_restricted(*, actor: AnyUser, resident: Resident) -> list[str]:
     """Show a resident's restricted tags (their labels). Writes an audit row, like any

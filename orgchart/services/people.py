@@ -26,6 +26,7 @@ from governance.identity import (
     parse_resident_id,
 )
 from governance.models import AuditEvent
+from governance.ratelimit import limited
 from orgchart import policy
 from orgchart.models import (
     POSTS_BY_UNIT_KIND,
@@ -330,6 +331,7 @@ def person_update(*, actor: AnyUser | None, person: Person, **changes: Any) -> P
     return person
 
 
+@limited("reveal")
 @transaction.atomic
 def person_reveal(*, actor: AnyUser, person: Person, field: str) -> str:
     """Show one personal field in full. Writes an audit row (who, whom, which field, when)."""

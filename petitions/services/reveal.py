@@ -10,6 +10,7 @@ from governance import pii
 from governance.audit import audit_record
 from governance.errors import OutOfScope
 from governance.models import AuditEvent
+from governance.ratelimit import limited
 from orgchart import policy
 from orgchart.policy import AnyUser
 from petitions.models import Petition
@@ -21,6 +22,7 @@ class Petitioner:
     phone: str
 
 
+@limited("reveal")
 @transaction.atomic
 def petition_reveal_petitioner(*, actor: AnyUser, petition: Petition) -> Petitioner:
     """The petitioner's name and contact phone in full, for the roles that may reveal personal
