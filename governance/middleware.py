@@ -1,4 +1,6 @@
-"""Language selection: zh-hans unless the user chose another language.
+"""Language selection, security headers, and domain errors on pages.
+
+Language: zh-hans unless the user chose another language.
 
 Django's LocaleMiddleware falls back to the browser's Accept-Language, and office or headless
 browsers often send English. Here only the user's explicit choice (the language cookie that
@@ -7,6 +9,7 @@ browsers often send English. Here only the user's explicit choice (the language 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from django.conf import settings
@@ -28,6 +31,51 @@ class LanguageMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         response.headers.setdefault("Vary", "Cookie")
+        return response
+
+
+# What a page may load (no inline script without the request's nonce, no inline handler, no
+# eval, nothing from another origin). Styles may be inline: the bars and maps set widths and
+# custom properties in style attributes, and Leaflet and Swagger UI write styles.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; "
+    "script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; "
+    "font-src 'self' data:; "
+    "connect-src 'self'; "
+    "object-src 'none'; "
+    "base-uri 'self'; "
+    "form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()"
+
+
+class SecurityHeadersMiddleware:
+    """Headers every dynamic answer carries (static files are answered by whitenoise before):
+
+    * ``Content-Security-Policy`` with a fresh nonce per request (``request.csp_nonce``, which
+      the templates put on their inline ``<script>`` blocks);
+    * ``Cache-Control: private, no-store`` unless the view set its own: pages, API answers and
+      exports hold personal data, and no browser or proxy cache may keep them (the login page
+      and the health checks are ``never_cache`` already);
+    * ``Permissions-Policy``: the camera and the position for this site only (photos and
+      places of visits), nothing else.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        nonce = secrets.token_urlsafe(16)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault(
+            "Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=nonce)
+        )
+        response.headers.setdefault("Cache-Control", "private, no-store")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 
 

@@ -178,6 +178,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "governance.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "governance.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -257,6 +258,8 @@ AXES_USERNAME_CALLABLE = "orgchart.account_views.lockout_username"
 # Behind a load balancer or reverse proxy REMOTE_ADDR is the proxy's: set TRUSTED_PROXY_COUNT to
 # the number of proxies that append to X-Forwarded-For, or one address would lock out everyone.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 AXES_CLIENT_IP_CALLABLE = "governance.ratelimit.client_address"
 # Successful logins are in the audit log (governance.AuditEvent, with the address); failed ones
 # are kept in axes' failure log (username, address, browser, time; at most 1000 per account).
@@ -330,9 +333,21 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not an absolute one
 SESSION_COOKIE_HTTPONLY = True
 # The embedded default is served over plain http on loopback: secure cookies would never be
-# sent back there. Production is behind HTTPS.
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not EMBEDDED)
+# sent back there. Production is behind HTTPS (HTTPS=1, the default with DATABASE_URL): plain
+# http is redirected (but the health checks, which load balancers and compose ask over http
+# inside), browsers are told to stay on HTTPS for a year (HSTS_SECONDS), and the reverse proxy
+# that ends TLS says so in X-Forwarded-Proto (trusted when TRUSTED_PROXY_COUNT > 0).
+HTTPS = env_bool("HTTPS", not DEBUG and not EMBEDDED)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+# Preloading commits the whole domain in every browser's built-in list: an operator's choice
+# (HSTS_PRELOAD=1), not a default, so `check --deploy` is not asked to warn about it.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

@@ -23,3 +23,9 @@ from pathlib import Path  # noqa: E402
 
 # Uploaded photos go to a throwaway folder, never into var/.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="governance-media-"))
+
+# The test client and the live server speak plain http, also on the PostgreSQL leg (where
+# DATABASE_URL makes production's HTTPS the default): no redirect to https, no HSTS.
+# tests/governance/test_security_headers.py checks the production behaviour with it on.
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0

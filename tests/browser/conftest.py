@@ -60,17 +60,30 @@ def browser() -> Iterator[Browser]:
 def new_page(browser: Browser, live_server: LiveServer) -> Iterator[NewPage]:
     """``new_page(viewport=PHONE, locale="en-US")``: a page in a fresh context on the server."""
     contexts: list[BrowserContext] = []
+    refused: list[str] = []
 
     def make(*, viewport: ViewportSize = DESKTOP, locale: str = "zh-CN") -> Page:
         context = browser.new_context(base_url=live_server.url, viewport=viewport, locale=locale)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # Chromium reports what the Content-Security-Policy refused on the console.
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    # Every page a browser test visits works under the policy: nothing was refused.
+    assert refused == []
 
 
 @pytest.fixture
