@@ -52,9 +52,9 @@ django.setup()
 from orgchart.models import User
 from tests.conftest import insert_tree, make_user
 tree = insert_tree()
-make_user("worker", User.Role.COMMUNITY_WORKER, unit=tree.guangming)
+worker = make_user("worker", User.Role.COMMUNITY_WORKER, unit=tree.guangming)
 make_user("official", User.Role.OFFICIAL, unit=tree.east)
-print(tree.building_1.pk, tree.guangming.pk, tree.east.pk)
+print(tree.building_1.pk, tree.guangming.pk, tree.east.pk, worker.pk)
 """
 
 
@@ -152,8 +152,10 @@ class Browser:
         ).encode()
         return self.open("/accounts/login/", form)
 
-    def json(self, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-        headers = {"Accept": "application/json"}
+    def json(
+        self, path: str, body: dict[str, Any] | None = None, **headers: str
+    ) -> tuple[int, Any]:
+        headers["Accept"] = "application/json"
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -221,7 +223,7 @@ def test_make_prod_runs_the_production_shape_and_ctrl_c_stops_it(tmp_path: Path)
             timeout=120,
         )
         assert seed.returncode == 0, seed.stderr
-        building, community, street = (int(pk) for pk in seed.stdout.split())
+        building, community, street, worker = (int(pk) for pk in seed.stdout.split())
 
         browser = Browser(banner[1])
         status, landed, _ = browser.login("worker", PASSWORD)
@@ -235,6 +237,7 @@ def test_make_prod_runs_the_production_shape_and_ctrl_c_stops_it(tmp_path: Path)
                 "title": "楼道堆放杂物",
                 "description": "1号楼1单元楼道堆放杂物，影响通行。",
             },
+            **{"X-Request-ID": "prod-test-intake-1"},
         )
         assert status == 201, petition
         assert (petition["status"], petition["escalation_level"]) == ("submitted", 0)
@@ -263,6 +266,33 @@ def test_make_prod_runs_the_production_shape_and_ctrl_c_stops_it(tmp_path: Path)
             lambda: browser.open("/readyz/")[0] == 200,
             timeout=STEP_TIMEOUT,
             what="/readyz/ to answer 200 (database, Redis, worker and sweep heartbeats)",
+        )
+        # JSON lines: the request, with the id it came with, and the escalation in the
+        # worker's log, with the petition's number and the sweep task.
+        logs = state / "log"
+        web_lines = [
+            json.loads(line)
+            for line in (logs / "web.log").read_text().splitlines()
+            if line.startswith("{")
+        ]
+        (intake,) = [line for line in web_lines if line.get("request_id") == "prod-test-intake-1"]
+        assert {name: intake[name] for name in ("method", "path", "status", "user_id")} == {
+            "method": "POST",
+            "path": "/api/petitions/",
+            "status": 201,
+            "user_id": worker,
+        }
+        worker_lines = [
+            json.loads(line)
+            for line in (logs / "worker.log").read_text().splitlines()
+            if line.startswith("{")
+        ]
+        (escalation,) = [
+            line for line in worker_lines if line.get("petition") == petition["number"]
+        ]
+        assert (escalation["task"], escalation["escalation_level"]) == (
+            "petitions.tasks.escalate_overdue_task",
+            1,
         )
         # gunicorn with 2 workers, one Celery worker (with its pool) and beat, all below it.
         running = descendants(prod.pid)
