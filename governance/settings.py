@@ -219,6 +219,19 @@ DATABASES = {
     if EMBEDDED
     else database_from_url(DATABASE_URL)
 }
+# A PostgreSQL streaming replica: the dashboards and long lists read from it, everything else
+# from the primary (governance.replica). Tests mirror it onto the default database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if EMBEDDED:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs DATABASE_URL (a PostgreSQL primary)."
+        )
+    DATABASES["replica"] = {
+        **database_from_url(DATABASE_REPLICA_URL),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["governance.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgchart.User"
