@@ -194,7 +194,8 @@ def stop_on_signals() -> Iterator[None]:
 
 def run_step(name: str, command: list[str], env: dict[str, str], logs: Path) -> None:
     """A one-shot step (migrate, demo data), its output in ``logs/<name>.log``."""
-    print(f"  {name}…", flush=True)
+    print(f"  {name}…", end=" ", flush=True)
+    started = time.monotonic()
     with (logs / f"{name}.log").open("ab") as handle:
         step = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
         try:
@@ -206,6 +207,7 @@ def run_step(name: str, command: list[str], env: dict[str, str], logs: Path) -> 
     if code != 0:
         tail = (logs / f"{name}.log").read_text(errors="replace")[-3000:]
         raise SystemExit(f"{name} failed (exit {code}):\n{tail}")
+    print(f"{time.monotonic() - started:.0f}s", flush=True)
 
 
 def banner(port: int, env: dict[str, str], state: Path, demo: bool) -> str:
@@ -243,11 +245,13 @@ def main() -> int:
         except OSError:
             raise SystemExit(f"port {port} is in use: make prod PORT=… picks another") from None
 
+    started = time.monotonic()
     with stop_on_signals(), ExitStack() as stack:
         try:
-            print("Starting PostgreSQL and Redis on loopback…", flush=True)
+            print("Starting PostgreSQL and Redis on loopback…", end=" ", flush=True)
             database_url = stack.enter_context(throwaway_postgres())
             redis_url = stack.enter_context(throwaway_redis())
+            print(f"{time.monotonic() - started:.0f}s", flush=True)
             env = app_environment(port, database_url, redis_url, state)
             names = [*compose()["x-app"]["environment"], "SECRET_KEY", "PII_KEYS"]
             names += ["PII_ACTIVE_KEY", "PII_HMAC_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"]
@@ -266,6 +270,7 @@ def main() -> int:
             beat = service_command("beat", **{"--schedule": str(state / "celerybeat-schedule")})
             services.start("beat", beat, env)
             wait_for_port(port, timeout=60)
+            print(f"  web, worker and beat… up after {time.monotonic() - started:.0f}s in all")
             print(banner(port, env, state, demo), flush=True)
             while True:
                 problem = services.exited()
