@@ -28,8 +28,14 @@ def current() -> dict[str, Any]:
     return _context.get() or {}
 
 
-# The attributes every LogRecord has: anything else on a record came from ``extra``.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# The attributes every LogRecord has: anything else on a record came from ``extra``. Django's
+# own ``request`` extra is left out too: its text is the full path with the query string, which
+# may hold what was searched for (the request's line has the path and the request id).
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "request",
+}
 
 
 @contextlib.contextmanager

@@ -145,3 +145,16 @@ def test_an_exception_is_part_of_its_json_line() -> None:
     line = JSONFormatter().format(record)
     assert "\n" not in line
     assert "ValueError: boom" in json.loads(line)["exception"]
+
+
+@pytest.mark.django_db
+def test_djangos_request_extra_never_puts_the_query_string_into_a_line(
+    formatted: io.StringIO, people: Personas
+) -> None:
+    # A 404 is logged by django.request with the request object as an extra.
+    response = client_for(people.worker).get("/petitions/999999/?q=13912345678")
+    assert response.status_code == 404
+    lines = lines_of(formatted)
+    warning = [line for line in lines if line["logger"] == "django.request"]
+    assert warning, lines
+    assert "13912345678" not in formatted.getvalue()
