@@ -7,7 +7,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev assets messages static migrate demo run test lint format bench clean
+.PHONY: help setup setup-dev assets messages static migrate demo run prod test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +60,10 @@ demo: migrate ## Load the demo data (idempotent)
 
 run: demo static ## Start web + Celery worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
 	PORT=$(PORT) bash scripts/run.sh
+
+# DEMO=1 loads the demo data into the throwaway database (a minute or two).
+prod: static ## The production shape without Docker: PostgreSQL, Redis, gunicorn ×2, worker, beat (Ctrl-C stops all)
+	PORT=$(PORT) $(BIN)/python scripts/prod.py
 
 test: setup-dev ## Run the whole suite: SQLite leg (+ browser), then PostgreSQL + Redis + worker leg
 	$(BIN)/python scripts/test_legs.py $(ARGS)

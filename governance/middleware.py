@@ -1,4 +1,4 @@
-"""Language selection, security headers, and domain errors on pages.
+"""Request logging, language selection, security headers, and the pages of domain errors.
 
 Language: zh-hans unless the user chose another language.
 
@@ -9,13 +9,77 @@ browsers often send English. Here only the user's explicit choice (the language 
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
+import time
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
+
+from governance.logs import log_context
+
+request_logger = logging.getLogger("governance.request")
+
+# An incoming X-Request-ID (from a load balancer or a client) is kept when it is a plain token;
+# anything else is replaced, so a log line never carries what a client chose to inject.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_of(request: HttpRequest) -> str:
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def user_id_of(request: HttpRequest) -> int | None:
+    """The id of the user the request was answered for, if the request looked it up: a lazy
+    user nobody read is left alone (reading it would cost a query on every static file)."""
+    user = request.__dict__.get("user")
+    if user is None:
+        return None
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:  # type: ignore[attr-defined]
+        return None
+    return user.pk if user.is_authenticated else None
+
+
+class RequestLogMiddleware:
+    """One log line a request: request id, user id, method, path (never the query string,
+    which may hold search terms), status and duration. The request id comes from an incoming
+    ``X-Request-ID`` or is made here; it is on every line logged while the request is answered
+    and goes back in the response's ``X-Request-ID``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_of(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        started = time.monotonic()
+        with log_context(request_id=request_id):
+            response = self.get_response(request)
+            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            request_logger.info(
+                "%s %s %s %sms",
+                request.method,
+                request.path,
+                response.status_code,
+                duration_ms,
+                extra={
+                    "request_id": request_id,
+                    "user_id": user_id_of(request),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                },
+            )
+        response["X-Request-ID"] = request_id
+        return response
 
 
 class LanguageMiddleware:

@@ -176,6 +176,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it times the whole request and puts its id on every line logged meanwhile.
+    "governance.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "governance.middleware.SecurityHeadersMiddleware",
@@ -218,6 +220,19 @@ DATABASES = {
     if EMBEDDED
     else database_from_url(DATABASE_URL)
 }
+# A PostgreSQL streaming replica: the dashboards and long lists read from it, everything else
+# from the primary (governance.replica). Tests mirror it onto the default database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if EMBEDDED:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs DATABASE_URL (a PostgreSQL primary)."
+        )
+    DATABASES["replica"] = {
+        **database_from_url(DATABASE_REPLICA_URL),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["governance.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgchart.User"
@@ -493,13 +508,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Logs go to stderr: JSON lines with LOG_FORMAT=json (production: docker-compose.yml, `make
+# prod`), readable text otherwise (governance.logs). Every request is one line of
+# governance.request (request id, user id, method, path, status, duration), so the web
+# servers' own access logs are off (runserver's django.server lines, gunicorn's access log).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'text' or 'json', not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"()": "governance.logs.TextFormatter"},
+        "json": {"()": "governance.logs.JSONFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"level": "WARNING"},
+    },
 }
 
 SITE_TITLE = _("Party-building-led grassroots governance")

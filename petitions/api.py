@@ -57,6 +57,7 @@ from governance.ledger.api import (
     ScopedListViewSet,
 )
 from governance.parsers import UPLOAD_PARSERS
+from governance.replica import replica_reads
 from notifications.models import Notification
 from notifications.selectors import notification_unread_count
 from notifications.services import notification_mark_read
@@ -214,6 +215,11 @@ class PetitionViewSet(PrivateFileMixin, ScopedListViewSet[Petition]):
     list_parameters = PETITION_FILTERS
     pagination_class = KeysetPagination
     parser_classes = UPLOAD_PARSERS
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # The long list reads from the replica when there is one (governance.replica).
+        with replica_reads():
+            return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Petition]:
         return selectors.petition_list_visible(user=self.request.user)

@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from petitions.models import Deadline, Dispatch, DispatchStatus, Petition, Status
+from petitions.models import Deadline, Dispatch, DispatchStatus, Escalation, Petition, Status
 from petitions.services import (
     Due,
     petition_auto_close,
@@ -139,13 +139,33 @@ def _escalate(deadline: str) -> Callable[[list[Model], str, dt.datetime], int]:
             )
             for row in batch
         ]
-        return len(petitions_escalate(dues=dues, now=now))
+        numbers = {due.petition.pk: due.petition.number for due in dues}
+        escalations = petitions_escalate(dues=dues, now=now)
+        for escalation in escalations:
+            _log_escalated(numbers[escalation.petition_id], escalation)
+        return len(escalations)
 
     return act
 
 
+def _log_escalated(number: str, escalation: Escalation) -> None:
+    """One line per escalated deadline, with the petition's number as a field."""
+    logger.info(
+        "escalation sweep: %s escalated (%s, level %s)",
+        number,
+        escalation.deadline,
+        escalation.level,
+        extra={
+            "petition": number,
+            "deadline": escalation.deadline,
+            "escalation_level": escalation.level,
+        },
+    )
+
+
 def _escalate_one(deadline: str) -> Callable[[Model, dt.datetime, dt.datetime], bool]:
     def act(row: Model, due_at: dt.datetime, now: dt.datetime) -> bool:
+        petition = row.petition if isinstance(row, Dispatch) else cast(Petition, row)
         if isinstance(row, Dispatch):
             escalation = petition_escalate(
                 petition_id=row.petition_id,
@@ -158,6 +178,8 @@ def _escalate_one(deadline: str) -> Callable[[Model, dt.datetime, dt.datetime], 
             escalation = petition_escalate(
                 petition_id=row.pk, deadline=deadline, due_at=due_at, now=now
             )
+        if escalation is not None:
+            _log_escalated(petition.number, escalation)
         return escalation is not None
 
     return act

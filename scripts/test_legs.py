@@ -199,6 +199,9 @@ def throwaway_redis() -> Iterator[str]:
             str(workdir),
         ],
         stdout=subprocess.DEVNULL,
+        # Its own session: a Ctrl-C in the terminal reaches whoever started it, who stops it
+        # after the processes that use it (scripts/prod.py).
+        start_new_session=True,
     )
     try:
         wait_for_port(port)

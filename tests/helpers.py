@@ -10,6 +10,8 @@
 * ``residents_of_grid_of(account, community, *people)``: ``people`` live in a household of a
   new grid of ``community`` that the grid worker's ``account`` staffs (a grid worker's people
   are its grids' residents).
+* ``json_log()``: for a fixture, the root logger's lines as ``LOG_FORMAT=json`` writes them;
+  ``lines_of(stream)`` parses them.
 * The ``english`` fixture (messages in English) is in tests/conftest.py; a module whose every
   test wants it says ``pytest.mark.usefixtures("english")``.
 """
@@ -17,6 +19,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +31,7 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
+from governance.logs import JSONFormatter
 from grids import services as grid_services
 from grids.models import Household
 from orgchart.models import OrgUnit, Person, User
@@ -81,3 +87,25 @@ def residents_of_grid_of(account: User, community: OrgUnit, *people: Person) -> 
     for person in people:
         grid_services.resident_add(actor=None, household=home, person=person)
     return home
+
+
+def json_log() -> Iterator[io.StringIO]:
+    """What the root logger writes while the generator is suspended, through the JSON
+    formatter of ``LOG_FORMAT=json``, formatted as it is written (in the logging context of
+    the moment). For a fixture: ``yield from json_log()``."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JSONFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def lines_of(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]

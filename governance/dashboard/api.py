@@ -26,6 +26,7 @@ from governance.dashboard.selectors import (
     unit_dashboard,
 )
 from governance.dashboard.views import ranking_month
+from governance.replica import replica_reads
 from orgchart.models import OrgUnit
 from petitions.models import Category, Channel
 
@@ -155,9 +156,10 @@ class DashboardView(APIView):
     )
     def get(self, request: Request) -> Response:
         query = validated_query(request, DashboardQuerySerializer)
-        unit = dashboard_unit(user=request.user, pk=query.get("unit"))
-        board = unit_dashboard(user=request.user, unit=unit, period=query["period"])
-        return Response(dashboard_json(board))
+        with replica_reads():
+            unit = dashboard_unit(user=request.user, pk=query.get("unit"))
+            board = unit_dashboard(user=request.user, unit=unit, period=query["period"])
+            return Response(dashboard_json(board))
 
 
 class RankingQuerySerializer(serializers.Serializer[Any]):

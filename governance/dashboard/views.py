@@ -25,6 +25,7 @@ from governance.dashboard.selectors import (
 )
 from governance.dashboard.work import my_work
 from governance.ledger.export import ledger_response
+from governance.replica import reads_from_replica
 from orgchart.policy import role_may, uses_section
 from petitions.models import Category
 from petitions.selectors import newest_petitions, overdue_petitions
@@ -133,6 +134,7 @@ def _board_context(
 
 
 @login_required
+@reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {
@@ -150,6 +152,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def unit_board(request: HttpRequest, pk: int) -> HttpResponse:
     """The dashboard of one unit of the user's area (drill down from the home page)."""
     context = _board_context(request, pk)
@@ -198,6 +201,7 @@ SCREEN_FEED = 8
 
 
 @login_required
+@reads_from_replica
 def screen(request: HttpRequest, pk: int) -> HttpResponse:
     """数据大屏: a full-screen, self-refreshing view of a unit for the 综治中心's wall (1920×1080):
     big figures of the period, the weekly trend, the map of the dashboard (its units link to

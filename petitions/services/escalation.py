@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -51,6 +52,8 @@ from petitions.notifications import (
 from petitions.services.actions import close_changes, petition_close
 from petitions.services.core import _fresh
 from petitions.workflows import PETITION_WORKFLOW
+
+logger = logging.getLogger(__name__)
 
 # --- What an escalation writes ----------------------------------------------------------------
 
@@ -273,7 +276,15 @@ def petition_auto_close(
     if petition.status != Status.REPLIED or petition.close_due_at != due_at or due_at > now:
         return False
     petition_close(actor=None, petition=petition, reason="", now=now)
+    _log_closed(petition.number)
     return True
+
+
+def _log_closed(number: str) -> None:
+    """One line per reply closed by the sweep, with the petition's number as a field."""
+    logger.info(
+        "escalation sweep: %s closed (not evaluated in time)", number, extra={"petition": number}
+    )
 
 
 # --- A batch ----------------------------------------------------------------------------------
@@ -483,4 +494,6 @@ def petitions_auto_close(
         Action.CLOSE,
         now=now,
     )
+    for outcome in batch.done:
+        _log_closed(outcome.obj.number)
     return len(batch.done)

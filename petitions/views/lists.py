@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from governance.errors import NotAllowed
 from governance.keyset import emptied
+from governance.replica import reads_from_replica
 from governance.workflow import available_actions
 from orgchart import policy
 from orgchart.models import OrgUnit
@@ -70,6 +71,7 @@ def _export(
 
 
 @login_required
+@reads_from_replica
 def petition_list(request: HttpRequest) -> HttpResponseBase:
     """诉求列表: the petitions of the user's area, overdue first, then newest."""
     user = request.user

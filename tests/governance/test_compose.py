@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import urllib.error
@@ -40,14 +41,53 @@ def test_compose_file_describes_the_production_stack() -> None:
         assert env["CELERY_BROKER_URL"].startswith("redis://")
 
 
+def test_compose_services_have_health_checks_and_volumes() -> None:
+    stack = compose()
+    services = stack["services"]
+    assert services["postgres"]["healthcheck"]["test"][:2] == [
+        "CMD-SHELL",
+        "pg_isready -U governance -d governance",
+    ]
+    assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    # The web's health check asks the liveness endpoint, never /readyz/ (README, Production).
+    assert "/healthz/" in services["web"]["healthcheck"]["test"][-1]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert services["migrate"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    # The data outlives the containers: named volumes, declared at the top level.
+    assert services["postgres"]["volumes"] == ["pgdata:/var/lib/postgresql/data"]
+    assert services["redis"]["volumes"] == ["redisdata:/data"]
+    assert set(stack["volumes"]) == {"pgdata", "redisdata"}
+    # JSON lines from every app process, as `make prod` runs them.
+    assert stack["x-app"]["environment"]["LOG_FORMAT"] == "json"
+
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+SETTINGS = Path(__file__).resolve().parents[2] / "governance" / "settings.py"
+# Read by the settings for the tests only (governance/settings_test.py and the test legs).
+TEST_ONLY = {"SQLITE_TEST_NAME"}
+
+
 def test_env_example_lists_every_setting_compose_needs() -> None:
-    example = Path(__file__).resolve().parents[2] / ".env.example"
     names = {
         line.split("=", 1)[0].lstrip("# ").strip()
-        for line in example.read_text().splitlines()
+        for line in ENV_EXAMPLE.read_text().splitlines()
         if "=" in line
     }
     assert {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS"} <= names
+    assert {"PII_KEYS", "PII_HMAC_KEY", "CSRF_TRUSTED_ORIGINS"} <= names
+    # Every variable the settings read is documented there.
+    source = SETTINGS.read_text()
+    read = set(
+        re.findall(
+            r'(?:env_bool|env_int|env_list|os\.environ\.get|_secret_from_env_or_var)\(\s*"(\w+)"',
+            source,
+        )
+    ) | set(re.findall(r'os\.environ\["(\w+)"\]', source))
+    assert "DATABASE_URL" in read
+    assert read - TEST_ONLY - names == set()
+    # And what compose sets for the app is a setting.
+    assert set(compose()["x-app"]["environment"]) <= read
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ verify 验单 (or return), cancel before acceptance, supervise 督单 at any ope
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -37,6 +38,8 @@ from volunteers.notifications import WORK_ORDER_OVERDUE
 from volunteers.services.core import as_user, fail, require, text
 from volunteers.services.points import points_award
 from volunteers.workflows import WORK_ORDER_WORKFLOW
+
+logger = logging.getLogger(__name__)
 
 
 def _next_number(year: int) -> str:
@@ -410,4 +413,5 @@ def work_order_note_overdue(*, work_order_id: int, due_at: dt.datetime, now: dt.
         link=reverse("volunteers:work_order", args=[order.pk]),
         now=now,
     )
+    logger.info("work order %s overdue (noted)", order.number, extra={"work_order": order.number})
     return True

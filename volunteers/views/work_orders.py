@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.errors import NotAllowed, ValidationFailed
+from governance.replica import reads_from_replica
 from orgchart import policy
 from orgchart import selectors as org_selectors
 from orgchart.forms import add_service_errors
@@ -91,6 +92,7 @@ def _badge(order: WorkOrder, now: dt.datetime) -> LightBadge:
 
 
 @login_required
+@reads_from_replica
 def work_order_board(request: HttpRequest) -> HttpResponseBase:
     """服务项目: work orders by 五单 stage (columns on a desk, stacked on a phone) with lights."""
     user = request.user
