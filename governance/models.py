@@ -1,5 +1,10 @@
 """Infrastructure rows with no domain knowledge."""
 
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
 from django.apps import apps
 from django.conf import settings
 from django.db import models
@@ -32,9 +37,37 @@ def record_type_label(label: str) -> str:
     return str(model._meta.verbose_name)
 
 
+class AuditLogIsAppendOnly(Exception):
+    """An audit row was to be changed or deleted (only ``prune_audit_log`` deletes, and only
+    rows past the retention)."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """The audit log's rows can be added and read, not changed or deleted in bulk."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogIsAppendOnly("audit rows are never changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("audit rows are deleted only by prune_audit_log")
+
+    def prune(self, *, before: dt.datetime) -> int:
+        """Delete the rows older than ``before``, which must leave at least
+        ``settings.AUDIT_RETENTION_DAYS`` (等保 2.0: six months) of the log."""
+        keep_from = timezone.now() - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+        if before > keep_from:
+            raise AuditLogIsAppendOnly(
+                f"the audit log keeps {settings.AUDIT_RETENTION_DAYS} days: "
+                f"prune before {keep_from:%Y-%m-%d} at the latest"
+            )
+        deleted, _by_model = models.QuerySet.delete(self.model.objects.filter(at__lt=before))
+        return deleted
+
+
 class AuditEvent(models.Model):
     """审计日志: who changed which business row when, and every reveal or export of personal
-    data. Append-only: written by ``governance.audit.audit_record`` and never updated."""
+    data. Append-only: written by ``governance.audit.audit_record``; a saved row is never
+    changed and never deleted, except past the retention by ``manage.py prune_audit_log``."""
 
     class Action(models.TextChoices):
         CREATE = "create", _("created")
@@ -62,6 +95,8 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("record"), max_length=200, blank=True)
     changes = models.JSONField(_("details"), default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
@@ -72,6 +107,14 @@ class AuditEvent(models.Model):
         at = timezone.localtime(self.at)
         what = f"{record_type_label(self.object_type)} #{self.object_id}".rstrip(" #")
         return f"{at:%Y-%m-%d %H:%M} {self.get_action_display()} {what}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("audit rows are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("audit rows are deleted only by prune_audit_log")
 
 
 class WorkflowEvent(models.Model):

@@ -366,6 +366,10 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# The audit log keeps at least this long (等保 2.0: six months); `manage.py prune_audit_log`
+# deletes only older rows.
+AUDIT_RETENTION_DAYS = max(183, env_int("AUDIT_RETENTION_DAYS", 365))
+
 # Rate limits (governance.ratelimit): "<count>/<s|min|hour|day>", empty to turn one off. The
 # API per signed-in user and per address without one; reveals of personal data and exports
 # per user (a burst of them is refused and flagged in the audit log).

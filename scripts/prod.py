@@ -255,7 +255,7 @@ def main() -> int:
             env = app_environment(port, database_url, redis_url, state)
             names = [*compose()["x-app"]["environment"], "SECRET_KEY", "PII_KEYS"]
             names += ["PII_ACTIVE_KEY", "PII_HMAC_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"]
-            names += ["SECURE_COOKIES", "VAR_DIR", "STATIC_ROOT"]
+            names += ["HTTPS", "VAR_DIR", "STATIC_ROOT"]
             write_env_file(state / "prod.env", env, names)
             create_database(env["DATABASE_URL"])
             run_step("migrate", service_command("migrate"), env, logs)

@@ -29,7 +29,9 @@ from django.core.files.base import ContentFile
 from orgchart.models import User
 from petitions.models import PetitionAttachment
 from tests.conftest import insert_tree, make_user
+from petitions import services
 from tests.factories import PersonFactory, PetitionFactory
+services.deadline_policies_ensure_defaults()  # (a committed test database is flushed bare)
 tree = insert_tree()
 worker = make_user("worker", User.Role.COMMUNITY_WORKER, unit=tree.guangming)
 PersonFactory.create(unit=tree.building_1, name="王秀英", first17="{first17}")

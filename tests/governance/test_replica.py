@@ -170,7 +170,7 @@ def test_dashboard_and_list_reads_come_from_the_replica_writes_go_to_the_primary
         DATABASE_REPLICA_URL=primary_url.rsplit("@", 1)[0] + f"@127.0.0.1:{replica}/{database}",
         DJANGO_SETTINGS_MODULE="governance.settings",
         ALLOWED_HOSTS="testserver",
-        SECURE_COOKIES="0",
+        HTTPS="0",
     )
     run = subprocess.run(
         [
