@@ -1,5 +1,6 @@
 """Faults of the real parts, on loopback and bounded in time (PostgreSQL leg): a second beat
-process, and Redis stopped and started again while petitions come in.
+process, Redis stopped and started again while petitions come in, and PostgreSQL restarted
+with ``pg_ctl restart -m immediate`` under a running gunicorn.
 
 Beat and worker are docker-compose.yml's commands (``tests.petitions.test_worker.Stack``); the
 Redis of the outage is this test's own ``redis-server`` (the leg's is shared by every test
@@ -10,19 +11,30 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import shutil
 import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from orgchart.models import User
 from petitions.models import Action, Escalation, Petition, PetitionEvent
-from tests.compose import free_port, poll, service_env
-from tests.conftest import Personas, Tree
+from scripts.test_legs import as_postgres, find_pg_bin, wait_for_port
+from tests.compose import current_database_url, free_port, poll, service_env
+from tests.conftest import PASSWORD, Personas, Tree
+from tests.governance.test_replica import psql
 from tests.helpers import api_for
 from tests.petitions.test_worker import (
     START_TIMEOUT,
@@ -194,3 +206,147 @@ def test_redis_stopped_and_started_loses_nothing(
     )
     numbers = [response.json()["number"] for response in created]
     assert Petition.objects.filter(number__in=numbers).count() == 3
+
+
+# --- PostgreSQL restarted under the web server --------------------------------------------
+
+
+@pytest.fixture
+def production_password(people: Personas) -> None:
+    """The worker's password hashed as production hashes it (the test settings use a fast
+    hasher the production settings do not know)."""
+    hasher = PBKDF2PasswordHasher()
+    User.objects.filter(pk=people.worker.pk).update(password=hasher.encode(PASSWORD, hasher.salt()))
+
+
+@pytest.fixture
+def own_cluster(default_policies: None, production_password: None) -> Iterator[tuple[int, Path]]:
+    """A PostgreSQL server of this test alone (the leg's is shared by every test process), made
+    by ``pg_basebackup`` from the leg's cluster, so it holds this test's committed rows and the
+    migrated schema; yields its port and data directory."""
+    basebackup, pg_ctl = find_pg_bin("pg_basebackup"), find_pg_bin("pg_ctl")
+    assert basebackup, "pg_basebackup not found"
+    assert pg_ctl, "pg_ctl not found"
+    source = connection.settings_dict
+    workdir = Path(tempfile.mkdtemp(prefix="governance-fault-"))
+    if as_postgres(["x"]) != ["x"]:
+        shutil.chown(workdir, "postgres", "postgres")
+    data, port = workdir / "data", free_port()
+    copy = [basebackup, "-D", str(data), "-h", str(source["HOST"]), "-p", str(source["PORT"])]
+    copy += ["-U", str(source["USER"]), "-X", "stream", "--checkpoint=fast", "--no-sync"]
+    subprocess.run(as_postgres(copy), check=True, capture_output=True, timeout=120)
+    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+    start = [pg_ctl, "-D", str(data), "-o", options, "-l", str(workdir / "log"), "-w", "start"]
+    subprocess.run(as_postgres(start), check=True, capture_output=True, timeout=120)
+    try:
+        wait_for_port(port)
+        yield port, data
+    finally:
+        stop = [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]
+        subprocess.run(as_postgres(stop), capture_output=True, timeout=60)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def http(method: str, url: str, body: dict[str, Any] | None = None, token: str = "") -> int:
+    """The status of one request (0 when the connection itself failed)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0
+
+
+@pytest.mark.slow
+def test_postgresql_restarted_immediately_the_app_recovers_without_half_written_steps(
+    stack: Stack, people: Personas, tree: Tree, own_cluster: tuple[int, Path]
+) -> None:
+    port, data = own_cluster
+    database = str(connection.settings_dict["NAME"])
+    url = current_database_url().rsplit("@", 1)[0] + f"@127.0.0.1:{port}/{database}"
+    web_port = free_port()
+    stack.start(
+        "web",
+        service_env(DATABASE_URL=url, HTTPS="0", API_RATE_USER="", API_RATE_ANON=""),
+        **{"--bind": f"127.0.0.1:{web_port}", "--workers": "2"},
+    )
+    base = f"http://127.0.0.1:{web_port}"
+    poll(lambda: http("GET", f"{base}/healthz/") == 200, timeout=60, what="gunicorn")
+    login = urllib.request.Request(  # noqa: S310 - loopback
+        f"{base}/api/auth/token/",
+        data=json.dumps({"username": "worker", "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(login, timeout=10) as response:  # noqa: S310 - loopback
+        token = json.loads(response.read())["token"]
+    body = {
+        "title": "楼道堆放杂物",
+        "description": "楼道堆放杂物，影响通行。",
+        "category": "sanitation",
+        "channel": "walk_in",
+        "location": tree.building_1.pk,
+    }
+    statuses: list[tuple[float, int]] = []
+    done = threading.Event()
+
+    def keep_creating() -> None:
+        while not done.is_set():
+            statuses.append((time.monotonic(), http("POST", f"{base}/api/petitions/", body, token)))
+
+    writer = threading.Thread(target=keep_creating)
+    writer.start()
+    try:
+        poll(lambda: len(statuses) >= 5, timeout=60, what="petitions created before the restart")
+        assert {status for _, status in statuses} == {201}
+        pg_ctl = find_pg_bin("pg_ctl")
+        assert pg_ctl
+        # (With its log file named: the restarted server must not hold this test's pipes.)
+        restart = [pg_ctl, "-D", str(data), "-l", str(data.parent / "log")]
+        restart += ["-m", "immediate", "-w", "restart"]
+        subprocess.run(
+            as_postgres(restart),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=120,
+        )
+        restarted_at = time.monotonic()
+        # The same gunicorn answers again: no web restart, its connections are re-opened.
+        poll(
+            lambda: sum(1 for at, status in statuses if at > restarted_at and status == 201) >= 5,
+            timeout=60,
+            what="petitions created after PostgreSQL came back",
+        )
+    finally:
+        done.set()
+        writer.join(timeout=30)
+    # During the restart a request may fail; none is answered by anything but 201 or a 5xx.
+    assert {status for _, status in statuses} <= {201, 500, 502, 503, 0}
+
+    def count(statement: str) -> str:
+        return psql(port, database, statement)
+
+    # Nothing half-written: every petition has its steps, and its status is its last step's.
+    assert (
+        count(
+            "SELECT count(*) FROM petitions_petition p WHERE NOT EXISTS "
+            "(SELECT 1 FROM petitions_petitionevent e WHERE e.petition_id = p.id)"
+        )
+        == "0"
+    )
+    assert (
+        count(
+            "SELECT count(*) FROM petitions_petition p WHERE p.status <> "
+            "(SELECT e.to_status FROM petitions_petitionevent e WHERE e.petition_id = p.id "
+            "ORDER BY e.at DESC, e.id DESC LIMIT 1)"
+        )
+        == "0"
+    )
+    created = sum(1 for _, status in statuses if status == 201)
+    assert int(count("SELECT count(*) FROM petitions_petition")) >= created
