@@ -124,6 +124,27 @@ def name_pool() -> list[tuple[str, str, str]]:
     return names
 
 
+# The tables loaded without their indexes and key checks (rebuilt once at the end).
+BULK_TABLES = (
+    OrgUnit,
+    Department,
+    User,
+    Grid,
+    GridStaff,
+    Person,
+    PersonRegistration,
+    Household,
+    Resident,
+    ResidentCareTag,
+    PartyMember,
+    Volunteer,
+    Petition,
+    PetitionEvent,
+    Escalation,
+    Dispatch,
+)
+
+
 @dataclass
 class Community:
     pk: int
@@ -346,6 +367,16 @@ class Generator:
         start = time.perf_counter()
         s = self.scale
         self.say(f"Seeding the {s.name} scale…")
+        with self.load.bulk_mode(BULK_TABLES):
+            built = self.build()
+        self.progress("indexes and keys restored")
+        drifts = self.rollups()
+        self.load.finish()
+        counts = {model._meta.db_table: count for model, count in self.load.written.items()}
+        return Seeded(**built, counts=counts, drifts=drifts, seconds=time.perf_counter() - start)
+
+    def build(self) -> dict[str, Any]:
+        s = self.scale
         root, communities, district_ids, street_ids = self.tree()
         city_id = root.row["id"]
 
@@ -406,20 +437,14 @@ class Generator:
         self.mobile_pool = self.mobiles()
         self.grids_and_people(communities, grid_accounts, volunteer_accounts)
         self.petitions(communities, departments, handlers)
-        drifts = self.rollups()
-        self.load.finish()
-        counts = {model._meta.db_table: count for model, count in self.load.written.items()}
-        return Seeded(
-            city=city_id,
-            districts=district_ids,
-            streets=street_ids,
-            communities=communities,
-            departments=[pk for pk, _ in departments],
-            accounts=self.accounts,
-            counts=counts,
-            drifts=drifts,
-            seconds=time.perf_counter() - start,
-        )
+        return {
+            "city": city_id,
+            "districts": district_ids,
+            "streets": street_ids,
+            "communities": communities,
+            "departments": [pk for pk, _ in departments],
+            "accounts": self.accounts,
+        }
 
     # --- Grids, households, residents -------------------------------------------------------
 
@@ -1014,5 +1039,6 @@ def seed_city(scale: str, *, out: Any = None) -> Seeded:
     with transaction.atomic():
         generator = Generator(SCALES[scale], out)
         seeded = generator.run()
+    generator.progress("committed")
     generator.load.summary()
     return seeded
