@@ -595,7 +595,9 @@ def print_table(results: list[Result], scale: str, seed_seconds: float, load: st
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     for r in results:
         floor = f"{r.floor_ms:.2f}" if r.floor_ms is not None else "—"
-        ratio = f"{r.ratio:.0f}×" if r.ratio is not None else "—"
+        ratio = (
+            "—" if r.ratio is None else f"{r.ratio:.0f}×" if r.ratio >= 10 else f"{r.ratio:.1f}×"
+        )
         met = "—" if r.met is None else ("met" if r.met else "not met")
         print(
             f"| {r.case} | {r.p50_ms:,.1f} | {r.p95_ms:,.1f} | {r.queries} | {floor} | {ratio} | "

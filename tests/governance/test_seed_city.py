@@ -44,14 +44,12 @@ def test_the_tree_is_valid_and_the_counts_are_printed(seeded: str) -> None:
     assert "Org tree OK." in out.getvalue()
     assert "rollup drifts after the recount: 0" in seeded
     assert "rows/s" in seeded
-
-
-def test_a_second_run_is_refused(seeded: str) -> None:
+    # A second run is refused: the generated city is there once.
     with pytest.raises(CommandError, match="already holds"):
         call_command("seed_city", "--scale", "demo", stdout=io.StringIO())
 
 
-def test_every_basic_grid_holds_its_target_size(seeded: str) -> None:
+def test_grids_hold_their_target_size_and_personal_data_is_sealed(seeded: str) -> None:
     grids = Grid.objects.filter(community__tree_id=city().tree_id, kind=Grid.Kind.BASIC)
     sizes = dict(grids.annotate(n=Count("households")).values_list("pk", "n"))
     assert len(sizes) == 4 * 4
@@ -74,9 +72,7 @@ def test_every_basic_grid_holds_its_target_size(seeded: str) -> None:
         assert household.building is not None
         assert household.building.parent_id == household.grid.compound_id
     assert Resident.objects.filter(relation=Resident.Relation.HEAD).count() <= households.count()
-
-
-def test_personal_data_is_sealed_as_the_services_seal_it(seeded: str) -> None:
+    # Personal data is sealed as the services seal it.
     people = Person.objects.exclude(mobile_hash="").order_by("pk")[:20]
     assert len(people) == 20
     for person in people:
@@ -97,7 +93,7 @@ def test_personal_data_is_sealed_as_the_services_seal_it(seeded: str) -> None:
         assert number not in person.document_number_encrypted
 
 
-def test_dashboard_figures_equal_a_direct_count(seeded: str) -> None:
+def test_dashboard_figures_equal_a_direct_count_and_nothing_is_due(seeded: str) -> None:
     root = city()
     today = timezone.localdate()
     figures = unit_figures(
@@ -118,7 +114,5 @@ def test_dashboard_figures_equal_a_direct_count(seeded: str) -> None:
     assert figures.total.open
     assert figures.total.overdue
     assert Escalation.objects.count() == petitions.filter(escalation_level=1).count()
-
-
-def test_a_sweep_right_after_the_seed_finds_nothing_due(seeded: str) -> None:
+    # Every open clock runs out in the future or was escalated: a sweep finds nothing due.
     assert escalate_overdue().total == 0
