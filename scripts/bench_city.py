@@ -132,7 +132,14 @@ def run(scale: str) -> dict[str, Any]:
     from orgchart.models import OrgUnit, User
     from orgchart.pages import PAGE_SIZE
     from petitions import selectors as petition_selectors
-    from petitions.models import Category, Channel, Petition, PetitionEvent, Status
+    from petitions.models import (
+        RESOLVING_STATUSES,
+        Category,
+        Channel,
+        Petition,
+        PetitionEvent,
+        Status,
+    )
     from petitions.services import petition_create
     from petitions.sweep import escalate_overdue
 
@@ -435,13 +442,20 @@ def run(scale: str) -> dict[str, Any]:
             [],
         ),
     )
-    submitted = list(
-        Petition.objects.filter(status=Status.SUBMITTED).order_by("pk").values_list("pk", flat=True)
-    )
-    due_ids = submitted[:: max(1, len(submitted) // max(1, due))][:due]
-    Petition.objects.filter(pk__in=due_ids).update(
-        accept_due_at=timezone.now() - dt.timedelta(minutes=5)
-    )
+    # Accept deadlines of submitted cases made due, then (where there are fewer of those than
+    # asked) resolve deadlines of cases being resolved, spread over the table.
+    overdue_at = timezone.now() - dt.timedelta(minutes=5)
+    due_ids: list[int] = []
+    deadlines = (((Status.SUBMITTED,), "accept_due_at"), (RESOLVING_STATUSES, "resolve_due_at"))
+    for statuses, column in deadlines:
+        wanted = due - len(due_ids)
+        if wanted <= 0:
+            break
+        candidates = Petition.objects.filter(status__in=statuses).order_by("pk")
+        ids = list(candidates.values_list("pk", flat=True))
+        chosen = ids[:: max(1, len(ids) // max(1, wanted))][:wanted]
+        Petition.objects.filter(pk__in=chosen).update(**{column: overdue_at})
+        due_ids += chosen
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE petitions_petition")
     # The floor: one UPDATE moving the due rows to their parent (rolled back).
