@@ -7,7 +7,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev assets messages static migrate demo run prod test lint format bench clean
+.PHONY: help setup setup-dev assets messages static migrate demo run prod test lint format bench bench-parts load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -81,10 +81,18 @@ format: setup-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup-dev ## Print speed figures (tree writes, dashboard, ledger exports, petitions, list pages); DATABASE_URL picks the database
+SCALE ?= district
+bench: setup-dev ## City-scale benchmark on a throwaway PostgreSQL seeded by seed_city (SCALE=demo|district|city): one table, var/bench/results.json
+	DEBUG=1 $(BIN)/python scripts/bench_city.py --scale $(SCALE)
+
+bench-parts: setup-dev ## The older separate figures (tree writes, dashboard, ledger exports, petitions, list pages); DATABASE_URL picks the database
 	DEBUG=1 $(BIN)/python scripts/bench.py
 	DEBUG=1 $(BIN)/python scripts/bench_export.py
 	DEBUG=1 $(BIN)/python scripts/bench_petitions.py
+
+LOAD_SCALE ?= district
+load: setup-dev static ## Load test: locust (headless, loopback, LOAD_DURATION) against gunicorn (2 workers) + PostgreSQL seeded by seed_city (LOAD_SCALE); var/load/results.json
+	$(BIN)/python scripts/load.py --scale $(LOAD_SCALE)
 
 clean: ## Remove the virtualenv, installed assets and build output (keeps var/ data)
 	rm -rf $(VENV) node_modules static/vendor staticfiles var/staticfiles .pytest_cache .mypy_cache .ruff_cache
