@@ -110,7 +110,7 @@ def main() -> None:
             "PII_ACTIVE_KEY": "load",
             "PII_HMAC_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_COOKIES": "0",  # plain HTTP on loopback
+            "HTTPS": "0",  # plain HTTP on loopback: no redirect, no secure cookies
             "VAR_DIR": var,
             "STATIC_ROOT": str(ROOT / "var" / "staticfiles"),
         }
