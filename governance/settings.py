@@ -364,6 +364,8 @@ SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
 # (HSTS_PRELOAD=1), not a default, so `check --deploy` is not asked to warn about it.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
+# A refused CSRF token gets the app's error page in the user's language, not Django's.
+CSRF_FAILURE_VIEW = "governance.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # The audit log keeps at least this long (等保 2.0: six months); `manage.py prune_audit_log`

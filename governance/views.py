@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
@@ -50,3 +51,16 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         # The page needs the request (its host, the user); should that be what is broken, the
         # reason as plain text is still an answer, and a 500 would not be.
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form sent without a valid CSRF token (a page left open past
+    the session, a form posted from another site). Said in the user's language on the app's
+    error page (JSON under /api/), with what to do; Django's own page is English and technical."""
+    message = _(
+        "The form could not be accepted: the page was open too long or came from elsewhere. "
+        "Reload the page and send it again."
+    )
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(message)}, status=403)
+    return render(request, "error.html", {"message": message, "status": 403}, status=403)

@@ -46,8 +46,8 @@ def test_a_page_carries_the_policy_and_its_scripts_the_nonce(tree: Tree, people:
     assert "unsafe-eval" not in first["Content-Security-Policy"]
 
 
-def test_no_template_has_an_inline_handler_or_an_inline_script_without_the_nonce() -> None:
-    handler = re.compile(r"""\son[a-z]+\s*=\s*["']|\shx-on[:-]""")
+def test_no_template_has_an_inline_handler_a_javascript_url_or_a_script_without_nonce() -> None:
+    handler = re.compile(r"""\son[a-z]+\s*=\s*["']|\shx-on[:-]|javascript:""")
     script = re.compile(r"<script(?![^>]*\b(?:src|nonce)=)[^>]*>")  # json_script is a filter
     offenders = []
     for directory in TEMPLATE_DIRS:
@@ -118,3 +118,30 @@ def test_check_deploy_has_no_security_warning_with_the_production_settings() -> 
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "(security." not in result.stderr + result.stdout
+
+
+def test_every_post_form_carries_the_csrf_token() -> None:
+    form = re.compile(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", re.IGNORECASE | re.DOTALL)
+    missing = [
+        str(path.relative_to(ROOT))
+        for directory in TEMPLATE_DIRS
+        for path in directory.rglob("*.html")
+        for body in form.findall(path.read_text(encoding="utf-8"))
+        if "csrf_token" not in body
+    ]
+    assert missing == []
+
+
+def test_a_refused_csrf_token_gets_the_app_page_in_the_users_language(
+    tree: Tree, people: Personas
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people.worker)
+    page = client.post("/accounts/password/", {"old_password": "x"})
+    assert page.status_code == 403
+    html = page.content.decode()
+    assert 'data-testid="error-status"' in html
+    assert "表单未能提交：页面打开时间过长或来自其他网站。请刷新页面后重新提交。" in html
+    api = client.post("/api/petitions/", {}, content_type="application/json")
+    assert api.status_code == 403
+    assert "detail" in api.json()
