@@ -9,36 +9,19 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db import connection
 
+# The compose file read, and a service's command with this virtualenv's executables, as
+# `make prod` runs them.
+from scripts.prod import compose as compose
+from scripts.prod import service_command as service_command
+
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def compose() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-
-
-def service_command(service: str, **replace: str) -> list[str]:
-    """The service's command with executables from this virtualenv and options replaced
-    (``replace={"--bind": "127.0.0.1:1234"}`` rewrites ``--bind X`` and ``--bind=X``)."""
-    command = list(compose()["services"][service]["command"])
-    executable = command[0]
-    command[0] = sys.executable if executable == "python" else str(BIN / executable)
-    for index, part in enumerate(command):
-        for option, value in replace.items():
-            if part == option:
-                command[index + 1] = value
-            elif part.startswith(option + "="):
-                command[index] = f"{option}={value}"
-    return command
 
 
 def current_database_url() -> str:
