@@ -1,6 +1,7 @@
 """Faults of the real parts, on loopback and bounded in time (PostgreSQL leg): a second beat
-process, Redis stopped and started again while petitions come in, and PostgreSQL restarted
-with ``pg_ctl restart -m immediate`` under a running gunicorn.
+process, Redis stopped and started again while petitions come in, PostgreSQL restarted with
+``pg_ctl restart -m immediate`` under a running gunicorn, and the worker killed with a sweep's
+batch in flight.
 
 Beat and worker are docker-compose.yml's commands (``tests.petitions.test_worker.Stack``); the
 Redis of the outage is this test's own ``redis-server`` (the leg's is shared by every test
@@ -350,3 +351,56 @@ def test_postgresql_restarted_immediately_the_app_recovers_without_half_written_
     )
     created = sum(1 for _, status in statuses if status == 201)
     assert int(count("SELECT count(*) FROM petitions_petition")) >= created
+
+
+# --- The worker killed in the middle of a sweep -----------------------------------------------
+
+
+@pytest.mark.slow
+def test_worker_killed_in_the_middle_of_a_sweep_escalates_every_row_once_after_restart(
+    stack: Stack, people: Personas, tree: Tree, tmp_path: Path
+) -> None:
+    """The sweep's batch is held in flight (the rollup table locked by this test, so its
+    counters wait), the worker is killed with SIGKILL while it waits, and after a restart
+    every due petition is escalated exactly once: the killed batch left nothing behind."""
+    due = [due_in(people, tree, seconds=0) for _ in range(12)]
+    # A connection of its own, outside Django's, holding its transaction open.
+    holder = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("LOCK TABLE petitions_petitionday IN EXCLUSIVE MODE")
+        worker = stack.start("worker", service_env(), **{"--concurrency": "1"})
+        stack.start(
+            "beat",
+            service_env(PETITION_SWEEP_SECONDS="1"),
+            **{"--schedule": str(tmp_path / "beat-schedule")},
+        )
+
+        def sweep_waits_on_the_lock() -> bool:
+            with holder.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted "
+                    "AND relation = 'petitions_petitionday'::regclass"
+                )
+                row = cursor.fetchone()
+            return bool(row and row[0])
+
+        poll(sweep_waits_on_the_lock, timeout=START_TIMEOUT, what="a sweep's batch in flight")
+        stack.kill_9(worker)
+        # The batch died with its connection: nothing of it is left.
+        assert Escalation.objects.count() == 0
+        assert PetitionEvent.objects.filter(action=Action.ESCALATE).count() == 0
+    finally:
+        holder.rollback()
+        holder.close()
+    stack.start("worker", service_env(), **{"--concurrency": "1"})
+    poll(
+        lambda: escalated_once_each(due),
+        timeout=START_TIMEOUT,
+        what="the restarted worker to escalate the due petitions",
+    )
+    later = due_in(people, tree, seconds=0)
+    poll(lambda: escalation_of(later), timeout=START_TIMEOUT, what="a later sweep")
+    for petition in due:
+        assert_escalated_once(petition, people, tree)
+    assert Escalation.objects.count() == len(due) + 1
