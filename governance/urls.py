@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from consultations.api import TopicViewSet
 from governance import views as governance_views
 from governance.dashboard import views as dashboard_views
 from governance.dashboard.api import DashboardView, RankingView
@@ -72,6 +73,7 @@ router.register("volunteers", VolunteerViewSet, basename="volunteer")
 router.register("teams", TeamViewSet, basename="team")
 router.register("partner-units", PartnerUnitViewSet, basename="partner-unit")
 router.register("dual-registrations", DualRegistrationViewSet, basename="dual-registration")
+router.register("topics", TopicViewSet, basename="topic")
 
 # A request Django cannot read (too large, too many fields, malformed multipart): JSON under
 # /api/, the app's error page elsewhere.
@@ -103,6 +105,7 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("petitions/", include("petitions.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("consultations/", include("consultations.urls")),
     path("ledgers/", include("governance.ledger.urls")),
     path(
         "accounts/login/",

@@ -16,13 +16,14 @@
   named by its communities' ids).
 
 Resources are named by model label (``"orgchart.OrgUnit"``) or given as the model class. The
-apps above ``orgchart`` (grids, notifications, petitions, volunteers) get their rules here too,
-written against model labels and field paths so this package never imports them (DESIGN §3
-layers):
+apps above ``orgchart`` (grids, notifications, petitions, volunteers, consultations) get their
+rules here too, written against model labels and field paths so this package never imports them
+(DESIGN §3 layers):
 
 * ``core``: scopes, the two registries and the questions above;
 * ``people``: the org tree, departments, accounts, people, party members, posts;
-* ``grids``, ``notifications``, ``petitions``, ``volunteers``: the rules of those apps;
+* ``grids``, ``notifications``, ``petitions``, ``volunteers``, ``consultations``: the rules of
+  those apps;
 * ``accounts``: what an account's role means (its kind, its anchor, the admin site, who takes
   over from a leaving user);
 * ``pages``: which pages, menu entries and ledger imports a role gets (``page.*`` and
@@ -33,6 +34,7 @@ layers):
 
 from orgchart.policy import (
     accounts,
+    consultations,
     grids,
     notifications,
     pages,
@@ -113,6 +115,7 @@ __all__ = [
     "anchored_at_department",
     "browses_units",
     "can",
+    "consultations",
     "grids",
     "has_own_points",
     "intake_community",

@@ -50,6 +50,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.viewsets import ViewSetMixin
 
+from consultations import services as consultation_services
 from governance.models import AuditEvent, WorkflowEvent
 from governance.parsers import JSON_MAX_DEPTH, JSONObjectParser
 from grids import services as grid_services
@@ -236,6 +237,9 @@ def world(tree: Tree, people: Personas) -> Personas:
         actor=None, partner=partner, community=g, started_on=dt.date(2026, 1, 1)
     )
     volunteer_services.dual_register(actor=None, party_member=member, community=g, partner=partner)
+    consultation_services.topic_solicit(
+        actor=people.worker, community=g, title="楼道堆物清理", format="house_meeting"
+    )
     return people
 
 

@@ -1,0 +1,97 @@
+"""Consultation topics in the admin site: read-only and scoped by the policy (topics change
+through the pages and the API, where the services check who may act and the workflow core
+records every step); their votes and events shown with them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from consultations.models import Topic, TopicEvent, Vote
+from grids.admin import ReadOnlyScopedAdmin
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TopicEventInline(_ReadOnlyInline):
+    model = TopicEvent
+    fields = ("at", "action", "actor", "actor_place", "from_status", "to_status", "note")
+    readonly_fields = fields
+    ordering = ("at", "id")
+
+
+class VoteInline(_ReadOnlyInline):
+    model = Vote
+    fields = ("voter_masked", "choice", "recorded_by", "recorded_at")
+    readonly_fields = fields
+    ordering = ("recorded_at", "id")
+
+    @admin.display(description=Vote._meta.get_field("voter").verbose_name)
+    def voter_masked(self, vote: Vote) -> str:
+        return vote.voter.masked_name
+
+
+@admin.register(Topic)
+class TopicAdmin(ReadOnlyScopedAdmin):
+    policy_resource = Topic
+    change_action = "topic.view"
+    list_display = ["title", "community", "unit", "format", "status", "solicited_at"]
+    list_filter = ["status", "format", "source"]
+    search_fields = ["title"]
+    ordering = ["-solicited_at", "-id"]
+    fields = (
+        "community",
+        "unit",
+        "title",
+        "description",
+        "format",
+        "source",
+        "petition",
+        "status",
+        "posted_by",
+        "solicited_at",
+        "proposal",
+        "proposed_at",
+        "deliberation",
+        "deliberated_at",
+        "electorate",
+        "quorum",
+        "decision",
+        "decided_at",
+        "votes_for",
+        "votes_against",
+        "votes_abstain",
+        "notice_days",
+        "published_at",
+        "notice_until",
+        "result",
+        "result_published_at",
+        "withdrawn_reason",
+    )
+    readonly_fields = fields
+    inlines = [VoteInline, TopicEventInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("community", "unit", "petition", "posted_by")
+            .order_by(*self.get_ordering(request))
+        )

@@ -1,0 +1,174 @@
+"""``topics/``: consultation topics (一征三议两公开) of the caller's area.
+
+``GET topics/`` (``?unit=``, ``?status=``, ``?kind=`` the format — 居民说事, 院坝问事… —,
+``?q=``; ``?format=xlsx|csv`` is the ledger), ``POST`` =
+一征 (optionally from a ``petition`` of the channel 人民建议), ``GET topics/{id}/`` with the
+stages, votes, timeline and ``actions``; ``POST topics/{id}/propose/``, ``deliberate/``,
+``votes/`` (one person's vote while the meeting decides; a second vote of the same person is a
+409), ``decide/`` (409 without a quorum), ``publish/``, ``publish-result/``, ``withdraw/``;
+``GET topics/{id}/events/``. 404 outside the area, 403 for a role that may not act, 409 for a
+step the topic's status does not allow or a stale ``version``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from consultations import exports, selectors, services
+from consultations.models import Topic, TopicFormat, TopicStatus
+from consultations.serializers import (
+    DecideSerializer,
+    DeliberateSerializer,
+    ProposeSerializer,
+    PublishSerializer,
+    ResultSerializer,
+    TopicCreateSerializer,
+    TopicDetailSerializer,
+    TopicEventSerializer,
+    TopicFilterSerializer,
+    TopicSerializer,
+    VoteCreateSerializer,
+    VoteSerializer,
+    WithdrawSerializer,
+)
+from governance.api import step_actions
+from governance.ledger.api import ScopedListViewSet
+from orgchart.api import export_request, validated_body
+from orgchart.models import User
+
+
+def _actor(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - IsAuthenticated guarantees a real user
+    return user
+
+
+def _context(request: Request) -> dict[str, Any]:
+    return {"request": request, "now": timezone.now()}
+
+
+def _topic_detail(request: Request, topic_id: int, code: int = status.HTTP_200_OK) -> Response:
+    topic = selectors.topic_get(user=request.user, pk=topic_id)
+    return Response(TopicDetailSerializer(topic, context=_context(request)).data, status=code)
+
+
+_topic_step = step_actions(
+    target="topic", answer=_topic_detail, answer_serializer=TopicDetailSerializer
+)
+
+
+class TopicViewSet(ScopedListViewSet[Topic]):
+    """Consultation topics (议事协商) of the caller's area, newest first."""
+
+    serializer_class = TopicSerializer
+    filter_serializer = TopicFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unit", int, description="Within this subtree."),
+        OpenApiParameter("status", str, enum=TopicStatus.values),
+        OpenApiParameter("kind", str, enum=TopicFormat.values, description="The format."),
+        OpenApiParameter("q", str),
+    ]
+
+    def get_queryset(self) -> QuerySet[Topic]:
+        return selectors.topic_list_visible(user=self.request.user)
+
+    def get_object(self) -> Topic:
+        return selectors.topic_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Topic]:
+        return selectors.topic_list_visible(
+            user=request.user,
+            within=filters.get("unit"),
+            status=filters.get("status", ""),
+            format=filters.get("kind", ""),
+            query=filters.get("q", ""),
+        )
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Topic]
+    ) -> HttpResponseBase:
+        return exports.topic_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return _context(request)
+
+    @extend_schema(responses={200: TopicDetailSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(TopicDetailSerializer(self.get_object(), context=_context(request)).data)
+
+    @extend_schema(request=TopicCreateSerializer, responses={201: TopicDetailSerializer})
+    def create(self, request: Request) -> Response:
+        """一征: post a topic of a community (community and grid workers), optionally promoted
+        from a petition of the channel 人民建议."""
+        data = validated_body(request, TopicCreateSerializer)
+        topic = services.topic_solicit(actor=_actor(request), **data)
+        return _topic_detail(request, topic.pk, status.HTTP_201_CREATED)
+
+    propose = _topic_step(
+        services.topic_propose,
+        ProposeSerializer,
+        "propose",
+        "提议 by the community's party organisation: ``solicited`` → ``proposed``.",
+    )
+    deliberate = _topic_step(
+        services.topic_deliberate,
+        DeliberateSerializer,
+        "deliberate",
+        "商议 by the consultation council, calling ``electorate`` members to the deciding "
+        "meeting with a ``quorum``: ``proposed`` → ``deliberated``.",
+    )
+    decide = _topic_step(
+        services.topic_decide,
+        DecideSerializer,
+        "decide",
+        "决议 with the votes recorded (409 without a quorum): ``deliberated`` → ``decided`` "
+        "(or ``not_adopted`` when the votes for are not more than half of those cast).",
+    )
+    publish = _topic_step(
+        services.topic_publish,
+        PublishSerializer,
+        "publish",
+        "决议公开 for ``notice_days`` days: ``decided`` → ``published``.",
+    )
+    publish_result = _topic_step(
+        services.topic_publish_result,
+        ResultSerializer,
+        "publish_result",
+        "结果公开: ``published`` → ``concluded``.",
+        url_path="publish-result",
+        url_name="publish-result",
+    )
+    withdraw = _topic_step(
+        services.topic_withdraw,
+        WithdrawSerializer,
+        "withdraw",
+        "The community withdraws the topic before the decision: → ``withdrawn``.",
+    )
+
+    @extend_schema(request=VoteCreateSerializer, responses={201: VoteSerializer})
+    @action(detail=True, methods=["post"], url_path="votes", url_name="votes")
+    def votes(self, request: Request, pk: str) -> Response:
+        """Record one person's vote while the meeting decides (``deliberated``). A person votes
+        once: a second vote is a 409."""
+        topic = self.get_object()
+        data = validated_body(request, VoteCreateSerializer)
+        vote = services.vote_record(actor=_actor(request), topic=topic, **data)
+        return Response(
+            VoteSerializer(vote, context=_context(request)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses={200: TopicEventSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def events(self, request: Request, pk: str) -> Response:
+        """The topic's timeline, oldest first."""
+        topic = self.get_object()
+        events = selectors.topic_events(topic=topic)
+        return Response(TopicEventSerializer(events, many=True, context=_context(request)).data)

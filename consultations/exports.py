@@ -1,0 +1,61 @@
+"""议事台账: the consultation topics a list shows, with every stage's date and text, the
+votes and the notice period. Names nobody (the votes are counts), so it is not logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
+from django.utils.translation import pgettext_lazy
+
+from consultations.models import Topic, TopicFormat, TopicStatus
+from governance.ledger.export import Column, Kind
+from orgchart.exports import ExportRequest, LedgerContext, LedgerSpec, export_ledger, header, labels
+
+__all__ = ["ExportRequest", "topic_columns", "topic_export"]
+
+
+def topic_columns(context: LedgerContext) -> list[Column[Topic]]:
+    C = Column[Topic]
+    status, format_ = labels(TopicStatus), labels(TopicFormat)
+    return [
+        C(header(Topic, "solicited_at"), lambda t: t.solicited_at, Kind.DATETIME, width=17),
+        C(header(Topic, "title"), lambda t: t.title, width=24),
+        C(header(Topic, "community"), lambda t: t.community.name, width=14),
+        C(header(Topic, "unit"), lambda t: t.unit.name, width=14),
+        C(header(Topic, "format"), lambda t: format_(t.format), width=14),
+        C(
+            header(Topic, "petition"),
+            lambda t: t.petition.number if t.petition is not None else "",
+            width=13,
+        ),
+        C(header(Topic, "status"), lambda t: status(t.status), width=12),
+        C(header(Topic, "proposal"), lambda t: t.proposal, width=30),
+        C(header(Topic, "deliberation"), lambda t: t.deliberation, width=30),
+        C(header(Topic, "electorate"), lambda t: t.electorate, Kind.INTEGER, width=8),
+        C(header(Topic, "quorum"), lambda t: t.quorum, Kind.INTEGER, width=8),
+        C(header(Topic, "votes_for"), lambda t: t.votes_for, Kind.INTEGER, width=6),
+        C(header(Topic, "votes_against"), lambda t: t.votes_against, Kind.INTEGER, width=6),
+        C(header(Topic, "votes_abstain"), lambda t: t.votes_abstain, Kind.INTEGER, width=6),
+        C(header(Topic, "decision"), lambda t: t.decision, width=30),
+        C(header(Topic, "decided_at"), lambda t: t.decided_at, Kind.DATETIME, width=17),
+        C(header(Topic, "published_at"), lambda t: t.published_at, Kind.DATETIME, width=17),
+        C(header(Topic, "notice_until"), lambda t: t.notice_until, Kind.DATETIME, width=17),
+        C(header(Topic, "result"), lambda t: t.result, width=30),
+        C(
+            header(Topic, "result_published_at"),
+            lambda t: t.result_published_at,
+            Kind.DATETIME,
+            width=17,
+        ),
+    ]
+
+
+def topic_export(request: ExportRequest, topics: QuerySet[Topic]) -> HttpResponseBase:
+    """议事台账 of ``topics`` (from ``selectors.topic_list_visible``)."""
+    spec: LedgerSpec[Any] = LedgerSpec(
+        "topics", pgettext_lazy("ledger", "consultation ledger"), topic_columns
+    )
+    rows = topics.select_related("community", "unit", "petition")
+    return export_ledger(request, rows, spec)

@@ -1,0 +1,212 @@
+"""Community self-governance: topics consulted by 一征三议两公开 (solicit → propose →
+deliberate → decide → publish the decision → publish the result), their votes and events.
+
+A topic belongs to a community or one of its compounds (``unit``); ``community`` is kept
+beside it for the scope rules and the lists. Each stage keeps its text on the topic and its
+who and when on the event row (``TopicEvent``, the shared ``WorkflowEvent``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import WorkflowEvent
+from orgchart.models import OrgUnit, Person
+
+
+class TopicFormat(models.TextChoices):
+    RESIDENTS_TALK = "residents_talk", _("residents talk (居民说事)")
+    COURTYARD = "courtyard", _("courtyard consultation (院坝问事)")
+    JOINT = "joint", _("joint consultation (联席议事)")
+    HOUSE_MEETING = "house_meeting", _("house meeting (屋场会)")
+    FORUM = "forum", _("democratic forum (民主恳谈会)")
+
+
+class TopicSource(models.TextChoices):
+    WORKER = "worker", _("posted by a worker")
+    PETITION = "petition", _("a people's suggestion (人民建议)")
+
+
+class TopicStatus(models.TextChoices):
+    SOLICITED = "solicited", _("solicited (一征)")
+    PROPOSED = "proposed", _("proposed (提议)")
+    DELIBERATED = "deliberated", _("deliberated (商议)")
+    DECIDED = "decided", _("decided (决议)")
+    NOT_ADOPTED = "not_adopted", _("not adopted")
+    PUBLISHED = "published", _("decision published (决议公开)")
+    CONCLUDED = "concluded", _("result published (结果公开)")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class TopicAction(models.TextChoices):
+    SOLICIT = "solicit", _("solicited")
+    PROPOSE = "propose", _("proposed")
+    DELIBERATE = "deliberate", _("deliberated")
+    DECIDE = "decide", _("decided")
+    PUBLISH = "publish", _("decision published")
+    PUBLISH_RESULT = "publish_result", _("result published")
+    WITHDRAW = "withdraw", _("withdrawn")
+
+
+S = TopicStatus
+A = TopicAction
+
+# action -> (source statuses, target status): the one table the services, pages and API use.
+# A decision goes to ``decided`` or, when the votes do not carry it, ``not_adopted``.
+TOPIC_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    A.PROPOSE: ((S.SOLICITED,), S.PROPOSED),
+    A.DELIBERATE: ((S.PROPOSED,), S.DELIBERATED),
+    A.DECIDE: ((S.DELIBERATED,), S.DECIDED),
+    A.PUBLISH: ((S.DECIDED,), S.PUBLISHED),
+    A.PUBLISH_RESULT: ((S.PUBLISHED,), S.CONCLUDED),
+    A.WITHDRAW: ((S.SOLICITED, S.PROPOSED, S.DELIBERATED), S.WITHDRAWN),
+}
+
+# The statuses of a topic still moving through the stages.
+OPEN_STATUSES = (S.SOLICITED, S.PROPOSED, S.DELIBERATED, S.DECIDED, S.PUBLISHED)
+
+NOTICE_DAYS_DEFAULT = 7
+NOTICE_DAYS_MAX = 30
+
+
+class Topic(models.Model):
+    """议题: a matter of the community or a compound, consulted by 一征三议两公开."""
+
+    community = models.ForeignKey(
+        OrgUnit, verbose_name=_("community"), on_delete=models.PROTECT, related_name="topics"
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("concerns"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The community itself or one of its compounds."),
+    )
+    title = models.CharField(_("topic"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    format = models.CharField(_("format"), max_length=20, choices=TopicFormat.choices)
+    source = models.CharField(
+        _("source"), max_length=10, choices=TopicSource.choices, default=TopicSource.WORKER
+    )
+    petition = models.OneToOneField(
+        "petitions.Petition",
+        verbose_name=_("from the petition"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="topic",
+    )
+    status = models.CharField(
+        _("status"), max_length=15, choices=TopicStatus.choices, default=TopicStatus.SOLICITED
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    solicited_at = models.DateTimeField(_("solicited at"))
+    proposal = models.TextField(_("proposal (提议)"), blank=True)
+    proposed_at = models.DateTimeField(_("proposed at"), null=True, blank=True)
+    deliberation = models.TextField(_("deliberation (商议)"), blank=True)
+    deliberated_at = models.DateTimeField(_("deliberated at"), null=True, blank=True)
+    electorate = models.PositiveIntegerField(
+        _("members expected"),
+        null=True,
+        blank=True,
+        help_text=_("Residents (or their representatives) called to the deciding meeting."),
+    )
+    quorum = models.PositiveIntegerField(
+        _("quorum"),
+        null=True,
+        blank=True,
+        help_text=_("Votes needed for the meeting to decide: more than half of those expected."),
+    )
+    decision = models.TextField(_("decision (决议)"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    votes_for = models.PositiveIntegerField(_("for"), default=0)
+    votes_against = models.PositiveIntegerField(_("against"), default=0)
+    votes_abstain = models.PositiveIntegerField(_("abstained"), default=0)
+    notice_days = models.PositiveSmallIntegerField(_("days on notice"), null=True, blank=True)
+    published_at = models.DateTimeField(_("decision published at"), null=True, blank=True)
+    notice_until = models.DateTimeField(_("on notice until"), null=True, blank=True)
+    result = models.TextField(_("result (结果)"), blank=True)
+    result_published_at = models.DateTimeField(_("result published at"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("why withdrawn"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("consultation topic")
+        verbose_name_plural = _("consultation topics")
+        ordering = ["-solicited_at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "status", "-solicited_at"], name="topic_board"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quorum__isnull=True) | Q(quorum__gte=1), name="topic_quorum_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def votes_cast(self) -> int:
+        return self.votes_for + self.votes_against + self.votes_abstain
+
+
+class VoteChoice(models.TextChoices):
+    FOR = "for", _("for")
+    AGAINST = "against", _("against")
+    ABSTAIN = "abstain", _("abstain")
+
+
+class Vote(models.Model):
+    """One person's vote on a topic at the deciding meeting, recorded by the community. A
+    person votes once on a topic (the unique constraint, whatever the requests)."""
+
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="votes"
+    )
+    voter = models.ForeignKey(
+        Person, verbose_name=_("voter"), on_delete=models.PROTECT, related_name="+"
+    )
+    choice = models.CharField(_("vote"), max_length=10, choices=VoteChoice.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "voter"], name="vote_once_per_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} {self.voter_id} {self.choice}"
+
+
+class TopicEvent(WorkflowEvent):
+    """One step of a topic (``governance.workflow``). Append-only."""
+
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=TopicAction.choices)
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("topic event")
+        verbose_name_plural = _("topic events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} {self.action}"

@@ -1,0 +1,58 @@
+"""Rules for the consultation topics of community self-governance (一征三议两公开; the
+consultations app, by label).
+
+A topic belongs to a community (or one of its compounds). The area's staff see the topics of
+their subtree: the community's workers act on them (solicit, propose, deliberate, record the
+votes, decide, publish), its grid workers read them and solicit topics from the residents they
+visit, officials and administrators above read them. Handlers and volunteers see none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from orgchart.models import OrgUnit, User
+from orgchart.policy.core import ACTION_RULES, VISIBILITY_RULES, AnyUser, Role, Scope
+
+# The roles that see the topics of their area.
+CONSULTATION_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER})
+
+
+def _topic_rule(user: AnyUser, scope: Scope) -> Q:
+    if scope.everything:
+        return Q()
+    if isinstance(user, User) and user.role in CONSULTATION_ROLES:
+        return scope.units_q("community")
+    return Q(pk__in=[])
+
+
+def _solicits(user: User, unit: Any) -> bool:
+    """一征: community and grid workers post a topic at the community they work at."""
+    return (
+        user.role in (Role.COMMUNITY_WORKER, Role.GRID_WORKER)
+        and isinstance(unit, OrgUnit)
+        and unit.kind == OrgUnit.Kind.COMMUNITY
+    )
+
+
+def _community_worker(user: User, topic: Any) -> bool:
+    """The stages after 一征 are the community's (its party organisation proposes, its council
+    deliberates, its meeting decides; its workers record them)."""
+    return user.role == Role.COMMUNITY_WORKER
+
+
+VISIBILITY_RULES.update({"consultations.Topic": _topic_rule})
+ACTION_RULES.update(
+    {
+        "orgunit.solicit_topic": _solicits,
+        "topic.view": lambda user, obj: True,
+        "topic.propose": _community_worker,
+        "topic.deliberate": _community_worker,
+        "topic.vote": _community_worker,
+        "topic.decide": _community_worker,
+        "topic.publish": _community_worker,
+        "topic.publish_result": _community_worker,
+        "topic.withdraw": _community_worker,
+    }
+)
