@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from consultations.models import Topic, TopicEvent, Vote
+from consultations.models import Invitee, Meeting, MeetingEvent, Topic, TopicEvent, Vote
 from grids.admin import ReadOnlyScopedAdmin
 
 
@@ -83,6 +83,8 @@ class TopicAdmin(ReadOnlyScopedAdmin):
         "result",
         "result_published_at",
         "withdrawn_reason",
+        "decided_at_meeting",
+        "work_order",
     )
     readonly_fields = fields
     inlines = [VoteInline, TopicEventInline]
@@ -92,6 +94,61 @@ class TopicAdmin(ReadOnlyScopedAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("community", "unit", "petition", "posted_by")
+            .select_related(
+                "community", "unit", "petition", "posted_by", "decided_at_meeting", "work_order"
+            )
+            .order_by(*self.get_ordering(request))
+        )
+
+
+class InviteeInline(_ReadOnlyInline):
+    model = Invitee
+    fields = ("kind", "invitee_name", "signed_in_at")
+    readonly_fields = fields
+    ordering = ("kind", "id")
+
+    @admin.display(description=Invitee._meta.get_field("name").verbose_name)
+    def invitee_name(self, invitee: Invitee) -> str:
+        return invitee.person.masked_name if invitee.person is not None else invitee.name
+
+
+class MeetingEventInline(_ReadOnlyInline):
+    model = MeetingEvent
+    fields = ("at", "action", "actor", "actor_place", "from_status", "to_status", "note")
+    readonly_fields = fields
+    ordering = ("at", "id")
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyScopedAdmin):
+    policy_resource = Meeting
+    change_action = "meeting.view"
+    list_display = ["title", "community", "format", "starts_at", "status"]
+    list_filter = ["status", "format"]
+    search_fields = ["title"]
+    ordering = ["-starts_at", "-id"]
+    fields = (
+        "community",
+        "title",
+        "format",
+        "place",
+        "starts_at",
+        "agenda",
+        "status",
+        "minutes",
+        "held_at",
+        "cancel_reason",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+    inlines = [InviteeInline, MeetingEventInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Meeting]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("community", "created_by")
             .order_by(*self.get_ordering(request))
         )

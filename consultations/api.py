@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -23,13 +24,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consultations import exports, selectors, services
-from consultations.models import Topic, TopicFormat, TopicStatus
+from consultations.models import Meeting, MeetingStatus, Topic, TopicFormat, TopicStatus
 from consultations.serializers import (
+    CancelSerializer,
     DecideSerializer,
     DeliberateSerializer,
+    HoldSerializer,
+    InviteeSerializer,
+    InviteSerializer,
+    MeetingCreateSerializer,
+    MeetingDetailSerializer,
+    MeetingFilterSerializer,
+    MeetingSerializer,
+    OrderWorkSerializer,
     ProposeSerializer,
     PublishSerializer,
     ResultSerializer,
+    SignInSerializer,
     TopicCreateSerializer,
     TopicDetailSerializer,
     TopicEventSerializer,
@@ -40,6 +51,7 @@ from consultations.serializers import (
     WithdrawSerializer,
 )
 from governance.api import step_actions
+from governance.errors import ValidationFailed
 from governance.ledger.api import ScopedListViewSet
 from orgchart.api import export_request, validated_body
 from orgchart.models import User
@@ -165,6 +177,16 @@ class TopicViewSet(ScopedListViewSet[Topic]):
             VoteSerializer(vote, context=_context(request)).data, status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(request=OrderWorkSerializer, responses={201: TopicDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="order-work", url_name="order-work")
+    def order_work(self, request: Request, pk: str) -> Response:
+        """五单法: order the decision as a work order of the community (a decision that
+        carried, once; 409 otherwise). Its verification (验单) publishes the result."""
+        topic = self.get_object()
+        data = validated_body(request, OrderWorkSerializer)
+        services.topic_order_work(actor=_actor(request), topic=topic, **data)
+        return _topic_detail(request, topic.pk, status.HTTP_201_CREATED)
+
     @extend_schema(responses={200: TopicEventSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request: Request, pk: str) -> Response:
@@ -172,3 +194,93 @@ class TopicViewSet(ScopedListViewSet[Topic]):
         topic = self.get_object()
         events = selectors.topic_events(topic=topic)
         return Response(TopicEventSerializer(events, many=True, context=_context(request)).data)
+
+
+def _meeting_detail(request: Request, meeting_id: int, code: int = status.HTTP_200_OK) -> Response:
+    meeting = selectors.meeting_get(user=request.user, pk=meeting_id)
+    return Response(MeetingDetailSerializer(meeting, context=_context(request)).data, status=code)
+
+
+_meeting_step = step_actions(
+    target="meeting", answer=_meeting_detail, answer_serializer=MeetingDetailSerializer
+)
+
+
+class MeetingViewSet(ScopedListViewSet[Meeting]):
+    """Consultation meetings (议事会议) of the caller's area, the latest first: their agenda,
+    invitees, sign-in and minutes."""
+
+    serializer_class = MeetingSerializer
+    filter_serializer = MeetingFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unit", int, description="Within this subtree."),
+        OpenApiParameter("status", str, enum=MeetingStatus.values),
+    ]
+
+    def get_queryset(self) -> QuerySet[Meeting]:
+        return selectors.meeting_list_visible(user=self.request.user)
+
+    def get_object(self) -> Meeting:
+        return selectors.meeting_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Meeting]:
+        return selectors.meeting_list_visible(
+            user=request.user, within=filters.get("unit"), status=filters.get("status", "")
+        )
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Meeting]
+    ) -> HttpResponseBase:
+        return exports.meeting_export(export_request(self, request, file_format, filters), rows)
+
+    def list_context(self, request: Request) -> dict[str, Any]:
+        return _context(request)
+
+    @extend_schema(responses={200: MeetingDetailSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(MeetingDetailSerializer(self.get_object(), context=_context(request)).data)
+
+    @extend_schema(request=MeetingCreateSerializer, responses={201: MeetingDetailSerializer})
+    def create(self, request: Request) -> Response:
+        """Schedule a meeting of a community with its agenda (the community's workers)."""
+        data = validated_body(request, MeetingCreateSerializer)
+        meeting = services.meeting_schedule(actor=_actor(request), **data)
+        return _meeting_detail(request, meeting.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=InviteSerializer, responses={201: InviteeSerializer})
+    @action(detail=True, methods=["post"], url_path="invitees", url_name="invitees")
+    def invite(self, request: Request, pk: str) -> Response:
+        """Invite a resident (``person``) or an organisation (``name``) to a scheduled
+        meeting."""
+        meeting = self.get_object()
+        data = validated_body(request, InviteSerializer)
+        invitee = services.meeting_invite(actor=_actor(request), meeting=meeting, **data)
+        return Response(
+            InviteeSerializer(invitee, context=_context(request)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=SignInSerializer, responses={200: InviteeSerializer})
+    @action(detail=True, methods=["post"], url_path="sign-in", url_name="sign-in")
+    def sign_in(self, request: Request, pk: str) -> Response:
+        """签到: an invitee of this meeting arrives (from an hour before the start)."""
+        meeting = self.get_object()
+        data = validated_body(request, SignInSerializer)
+        invitee = meeting.invitees.filter(pk=data["invitee"]).first()
+        if invitee is None:
+            raise ValidationFailed(fields={"invitee": [gettext("Not an invitee of this meeting.")]})
+        signed = services.meeting_sign_in(actor=_actor(request), invitee=invitee)
+        return Response(InviteeSerializer(signed, context=_context(request)).data)
+
+    hold = _meeting_step(
+        services.meeting_hold,
+        HoldSerializer,
+        "hold",
+        "The meeting took place; its minutes: ``scheduled`` → ``held``.",
+    )
+    cancel = _meeting_step(
+        services.meeting_cancel,
+        CancelSerializer,
+        "cancel",
+        "Call the meeting off: ``scheduled`` → ``cancelled``.",
+    )

@@ -9,11 +9,11 @@ from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.utils.translation import pgettext_lazy
 
-from consultations.models import Topic, TopicFormat, TopicStatus
+from consultations.models import Meeting, MeetingStatus, Topic, TopicFormat, TopicStatus
 from governance.ledger.export import Column, Kind
 from orgchart.exports import ExportRequest, LedgerContext, LedgerSpec, export_ledger, header, labels
 
-__all__ = ["ExportRequest", "topic_columns", "topic_export"]
+__all__ = ["ExportRequest", "meeting_columns", "meeting_export", "topic_columns", "topic_export"]
 
 
 def topic_columns(context: LedgerContext) -> list[Column[Topic]]:
@@ -59,3 +59,27 @@ def topic_export(request: ExportRequest, topics: QuerySet[Topic]) -> HttpRespons
     )
     rows = topics.select_related("community", "unit", "petition")
     return export_ledger(request, rows, spec)
+
+
+def meeting_columns(context: LedgerContext) -> list[Column[Meeting]]:
+    C = Column[Meeting]
+    status, format_ = labels(MeetingStatus), labels(TopicFormat)
+    return [
+        C(header(Meeting, "starts_at"), lambda m: m.starts_at, Kind.DATETIME, width=17),
+        C(header(Meeting, "title"), lambda m: m.title, width=24),
+        C(header(Meeting, "community"), lambda m: m.community.name, width=14),
+        C(header(Meeting, "format"), lambda m: format_(m.format), width=14),
+        C(header(Meeting, "place"), lambda m: m.place, width=16),
+        C(header(Meeting, "status"), lambda m: status(m.status), width=8),
+        C(header(Meeting, "agenda"), lambda m: m.agenda, width=30),
+        C(header(Meeting, "minutes"), lambda m: m.minutes, width=40),
+        C(header(Meeting, "held_at"), lambda m: m.held_at, Kind.DATETIME, width=17),
+    ]
+
+
+def meeting_export(request: ExportRequest, meetings: QuerySet[Meeting]) -> HttpResponseBase:
+    """议事会议台账 of ``meetings`` (from ``selectors.meeting_list_visible``); names nobody."""
+    spec: LedgerSpec[Any] = LedgerSpec(
+        "meetings", pgettext_lazy("ledger", "meeting ledger"), meeting_columns
+    )
+    return export_ledger(request, meetings.select_related("community"), spec)

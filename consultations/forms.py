@@ -4,6 +4,7 @@ everything again; these forms only give field messages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from consultations.models import (
     NOTICE_DAYS_DEFAULT,
     NOTICE_DAYS_MAX,
+    InviteeKind,
     TopicFormat,
     TopicStatus,
     VoteChoice,
@@ -83,6 +85,13 @@ class DeliberateForm(VersionForm):
 
 class DecideForm(VersionForm):
     decision = _text(_("Decision (决议)"))
+    meeting = forms.TypedChoiceField(
+        label=_("Decided at the meeting"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args: Any, meetings: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].choices = [("", "—"), *meetings]  # type: ignore[attr-defined]
 
 
 class PublishForm(VersionForm):
@@ -124,3 +133,54 @@ class VoterSearchForm(BootstrapForm):
 class VoteForm(BootstrapForm):
     voter = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
     choice = forms.ChoiceField(choices=VoteChoice.choices)
+
+
+class OrderWorkForm(BootstrapForm):
+    """五单法 from a decision: what to order (the decision by default) and its funds."""
+
+    title = forms.CharField(label=_("Work order"), max_length=120)
+    content = _text(_("What is to be done"))
+    funds = forms.DecimalField(
+        label=_("Funds (yuan)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    funds_source = forms.CharField(label=_("Source of the funds"), required=False, max_length=100)
+
+
+class MeetingForm(BootstrapForm):
+    title = forms.CharField(label=_("Title of the meeting"), max_length=120)
+    format = forms.ChoiceField(label=_("Format"), choices=TopicFormat.choices)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    agenda = _text(_("Agenda"), required=False)
+    topics = forms.TypedMultipleChoiceField(
+        label=_("Topics on the agenda"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, topics: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = topics  # type: ignore[attr-defined]
+        self.fields["topics"].widget.attrs["class"] = "form-check-input"
+
+
+class InviteForm(BootstrapForm):
+    kind = forms.ChoiceField(label=_("Invited as"), choices=InviteeKind.choices)
+    name = forms.CharField(label=_("Organisation or name"), required=False, max_length=120)
+    person = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+
+
+class HoldForm(VersionForm):
+    minutes = _text(_("Minutes"), rows=5)
+
+
+class CancelForm(VersionForm):
+    reason = _text(_("Reason"), rows=2)
+
+
+MEETING_ACTION_FORMS: dict[str, type[VersionForm]] = {"hold": HoldForm, "cancel": CancelForm}

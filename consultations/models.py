@@ -135,6 +135,22 @@ class Topic(models.Model):
     result = models.TextField(_("result (结果)"), blank=True)
     result_published_at = models.DateTimeField(_("result published at"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("why withdrawn"), blank=True)
+    decided_at_meeting = models.ForeignKey(
+        "consultations.Meeting",
+        verbose_name=_("decided at the meeting"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolutions",
+    )
+    work_order = models.OneToOneField(
+        "volunteers.WorkOrder",
+        verbose_name=_("work order (五单法)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="topic",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -210,3 +226,165 @@ class TopicEvent(WorkflowEvent):
 
     def __str__(self) -> str:
         return f"{self.topic_id} {self.action}"
+
+
+# --- Meetings --------------------------------------------------------------------------------
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("scheduled")
+    HELD = "held", _("held")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class MeetingAction(models.TextChoices):
+    SCHEDULE = "schedule", _("scheduled")
+    HOLD = "hold", _("held (minutes recorded)")
+    CANCEL = "cancel", _("cancelled")
+
+
+MEETING_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    MeetingAction.HOLD: ((MeetingStatus.SCHEDULED,), MeetingStatus.HELD),
+    MeetingAction.CANCEL: ((MeetingStatus.SCHEDULED,), MeetingStatus.CANCELLED),
+}
+
+
+class Meeting(models.Model):
+    """议事会议: a meeting of the community (居民说事, 院坝问事, 联席议事…) with its agenda (the
+    topics it takes up and what else is to be said), invitees who sign in, and its minutes."""
+
+    community = models.ForeignKey(
+        OrgUnit, verbose_name=_("community"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    title = models.CharField(_("meeting"), max_length=120)
+    format = models.CharField(_("format"), max_length=20, choices=TopicFormat.choices)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    agenda = models.TextField(_("agenda"), blank=True)
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics on the agenda"), related_name="meetings", blank=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=15,
+        choices=MeetingStatus.choices,
+        default=MeetingStatus.SCHEDULED,
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    held_at = models.DateTimeField(_("minutes recorded at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("why cancelled"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scheduled by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("scheduled at"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("consultation meeting")
+        verbose_name_plural = _("consultation meetings")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["community", "-starts_at"], name="meeting_calendar")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InviteeKind(models.TextChoices):
+    REPRESENTATIVE = "representative", _("residents' representative")
+    RESIDENT = "resident", _("resident")
+    PARTY_ORG = "party_org", _("party organisation")
+    PROPERTY = "property", _("property company")
+    OWNERS_COMMITTEE = "owners_committee", _("owners' committee")
+    PARTNER = "partner", _("partner unit")
+    OTHER = "other", _("other")
+
+
+class Invitee(models.Model):
+    """Who is invited to a meeting: a resident (a person of the community) or an organisation
+    by name (the property company, the owners' committee, a partner unit). Sign-in is the time
+    they arrived."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="invitees"
+    )
+    kind = models.CharField(_("invited as"), max_length=20, choices=InviteeKind.choices)
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    name = models.CharField(
+        _("organisation or name"),
+        max_length=120,
+        blank=True,
+        help_text=_("For an organisation; a resident is named by the person record."),
+    )
+    signed_in_at = models.DateTimeField(_("signed in at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitee")
+        verbose_name_plural = _("invitees")
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "person"],
+                condition=Q(person__isnull=False),
+                name="invitee_person_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(name=""), name="invitee_named"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(self.person_id)
+
+
+class MeetingEvent(WorkflowEvent):
+    """One step of a meeting (``governance.workflow``). Append-only."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=MeetingAction.choices)
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("meeting event")
+        verbose_name_plural = _("meeting events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.action}"
+
+
+# --- Public notice boards (公示) ---------------------------------------------------------------
+
+
+class NoticeBoard(models.Model):
+    """A community's public notice board (公示栏): the decisions on notice and the results of its
+    topics, readable without logging in only while the community publishes it."""
+
+    community = models.OneToOneField(
+        OrgUnit, verbose_name=_("community"), on_delete=models.PROTECT, related_name="notice_board"
+    )
+    is_public = models.BooleanField(_("readable without logging in"), default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("notice board")
+        verbose_name_plural = _("notice boards")
+
+    def __str__(self) -> str:
+        return str(self.community_id)

@@ -4,6 +4,7 @@ steps (each with an optional ``version``)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -16,6 +17,10 @@ from consultations import selectors
 from consultations.models import (
     NOTICE_DAYS_DEFAULT,
     NOTICE_DAYS_MAX,
+    Invitee,
+    InviteeKind,
+    Meeting,
+    MeetingStatus,
     Topic,
     TopicEvent,
     TopicFormat,
@@ -23,7 +28,8 @@ from consultations.models import (
     Vote,
     VoteChoice,
 )
-from consultations.workflows import TOPIC_WORKFLOW
+from consultations.workflows import MEETING_WORKFLOW, TOPIC_WORKFLOW
+from governance.api import MomentField
 from governance.pii import mask_name
 from governance.workflow import available_actions
 from orgchart import policy
@@ -126,6 +132,20 @@ class DeliberateSerializer(StepSerializer):
 
 class DecideSerializer(StepSerializer):
     decision = serializers.CharField(max_length=TEXT_MAX)
+    meeting = serializers.PrimaryKeyRelatedField(
+        queryset=Meeting.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The meeting that decided it (with the topic on its agenda)."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            field = self.fields["meeting"]
+            field.queryset = policy.policy(request.user, Meeting)  # type: ignore[attr-defined]
 
 
 class PublishSerializer(StepSerializer):
@@ -227,6 +247,16 @@ def topic_actions(user: AnyUser, topic: Topic) -> list[str]:
     return available_actions(TOPIC_WORKFLOW, topic, user, now=timezone.now())
 
 
+def may_order_work(user: AnyUser, topic: Topic) -> bool:
+    """Whether ``user`` may order the decision as a 五单法 work order now (a decision that
+    carried, not yet ordered; the community's workers)."""
+    return (
+        topic.status in (TopicStatus.DECIDED, TopicStatus.PUBLISHED)
+        and topic.work_order_id is None
+        and policy.role_may(user, "topic.order_work", topic)
+    )
+
+
 class TopicDetailSerializer(TopicSerializer):
     """A topic with the text of every stage, the votes, the timeline and ``actions``: what the
     caller may do now (POST ``topics/{id}/<action>/``; ``votes/`` while the meeting decides)."""
@@ -235,6 +265,13 @@ class TopicDetailSerializer(TopicSerializer):
     votes = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     may_vote = serializers.SerializerMethodField()
+    may_order_work = serializers.SerializerMethodField()
+    work_order_number = serializers.CharField(
+        source="work_order.number", read_only=True, default=""
+    )
+    work_order_status = serializers.CharField(
+        source="work_order.status", read_only=True, default=""
+    )
 
     class Meta(TopicSerializer.Meta):
         fields = [
@@ -253,10 +290,15 @@ class TopicDetailSerializer(TopicSerializer):
             "notice_days",
             "result",
             "withdrawn_reason",
+            "decided_at_meeting",
+            "work_order",
+            "work_order_number",
+            "work_order_status",
             "events",
             "votes",
             "actions",
             "may_vote",
+            "may_order_work",
         ]
         read_only_fields = fields
 
@@ -276,7 +318,143 @@ class TopicDetailSerializer(TopicSerializer):
     def get_actions(self, topic: Topic) -> list[str]:
         return topic_actions(_user(self.context), topic)
 
+    def get_may_order_work(self, topic: Topic) -> bool:
+        return may_order_work(_user(self.context), topic)
+
     def get_may_vote(self, topic: Topic) -> bool:
         return topic.status == TopicStatus.DELIBERATED and policy.role_may(
             _user(self.context), "topic.vote", topic
         )
+
+
+# --- Meetings ------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedTopicField(serializers.PrimaryKeyRelatedField[Topic]):
+    def get_queryset(self) -> Any:
+        return policy.policy(self.context["request"].user, Topic)
+
+
+class MeetingFilterSerializer(serializers.Serializer[Any]):
+    unit = ScopedUnitField(required=False, help_text=_("Only meetings of this subtree."))
+    status = serializers.ChoiceField(choices=MeetingStatus.choices, required=False)
+
+
+class MeetingCreateSerializer(serializers.Serializer[Any]):
+    community = ScopedUnitField(help_text=_("The community that holds the meeting."))
+    title = serializers.CharField(max_length=120)
+    format = serializers.ChoiceField(choices=TopicFormat.choices)
+    starts_at = MomentField()
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    agenda = serializers.CharField(
+        max_length=TEXT_MAX, required=False, allow_blank=True, default=""
+    )
+    topics = ScopedTopicField(many=True, required=False, default=list)
+
+
+class InviteSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=InviteeKind.choices)
+    person = ScopedPersonField(required=False, allow_null=True, default=None)
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class SignInSerializer(serializers.Serializer[Any]):
+    invitee = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class HoldSerializer(StepSerializer):
+    minutes = serializers.CharField(max_length=TEXT_MAX)
+
+
+class CancelSerializer(StepSerializer):
+    reason = serializers.CharField(max_length=TEXT_MAX)
+
+
+class OrderWorkSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    content = serializers.CharField(
+        max_length=TEXT_MAX, required=False, allow_blank=True, default=""
+    )
+    funds = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, default=Decimal(0)
+    )
+    funds_source = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+
+
+class InviteeSerializer(serializers.ModelSerializer[Invitee]):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    display_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitee
+        fields = ["id", "kind", "kind_label", "person", "display_name", "signed_in_at"]
+        read_only_fields = fields
+
+    def get_display_name(self, invitee: Invitee) -> str:
+        if invitee.person is not None:
+            return person_name(_user(self.context), invitee.person)
+        return invitee.name
+
+
+class MeetingSerializer(serializers.ModelSerializer[Meeting]):
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    format_label = serializers.CharField(source="get_format_display", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "community",
+            "community_name",
+            "title",
+            "format",
+            "format_label",
+            "place",
+            "starts_at",
+            "status",
+            "status_label",
+            "held_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class MeetingDetailSerializer(MeetingSerializer):
+    """A meeting with its agenda (the topics and the resolution each came to), invitees with
+    their sign-in, minutes and ``actions``."""
+
+    topics = serializers.SerializerMethodField()
+    invitees = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta(MeetingSerializer.Meta):
+        fields = [
+            *MeetingSerializer.Meta.fields,
+            "agenda",
+            "minutes",
+            "cancel_reason",
+            "topics",
+            "invitees",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TopicSerializer(many=True))
+    def get_topics(self, meeting: Meeting) -> Any:
+        return TopicSerializer(
+            selectors.meeting_topics(meeting=meeting), many=True, context=self.context
+        ).data
+
+    @extend_schema_field(InviteeSerializer(many=True))
+    def get_invitees(self, meeting: Meeting) -> Any:
+        return InviteeSerializer(
+            selectors.meeting_invitees(meeting=meeting), many=True, context=self.context
+        ).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, meeting: Meeting) -> list[str]:
+        return available_actions(MEETING_WORKFLOW, meeting, _user(self.context), now=timezone.now())

@@ -11,7 +11,11 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from consultations.models import (
+    MEETING_TRANSITIONS,
     TOPIC_TRANSITIONS,
+    Meeting,
+    MeetingAction,
+    MeetingEvent,
     Topic,
     TopicAction,
     TopicEvent,
@@ -28,7 +32,9 @@ def _permitted(user: Any, obj: Any, actions: list[str]) -> set[str]:
 
 
 def read_topic(pk: int) -> Topic:
-    return Topic.objects.select_related("community", "unit", "petition").get(pk=pk)
+    return Topic.objects.select_related(
+        "community", "unit", "petition", "work_order", "decided_at_meeting"
+    ).get(pk=pk)
 
 
 def lock_topic(pk: int) -> Topic:
@@ -78,4 +84,30 @@ TOPIC_WORKFLOW: Workflow[Topic] = Workflow(
     facts=vote_counts,
     actor_place=account_place,
     user_actions=tuple(TOPIC_TRANSITIONS),
+)
+
+
+def read_meeting(pk: int) -> Meeting:
+    return Meeting.objects.select_related("community").get(pk=pk)
+
+
+def lock_meeting(pk: int) -> Meeting:
+    Meeting.objects.select_for_update().filter(pk=pk).values_list("pk").get()
+    return read_meeting(pk)
+
+
+MEETING_WORKFLOW: Workflow[Meeting] = Workflow(
+    name="meeting",
+    model=Meeting,
+    event_model=MeetingEvent,
+    transitions=MEETING_TRANSITIONS,
+    action_labels=MeetingAction,
+    authorize=policy.require,
+    permitted=_permitted,
+    events_of=lambda meeting: MeetingEvent.objects.filter(meeting_id=meeting.pk),
+    event_fields=lambda meeting, changes: {"meeting": meeting},
+    lock=lock_meeting,
+    reload=read_meeting,
+    actor_place=account_place,
+    user_actions=tuple(MEETING_TRANSITIONS),
 )

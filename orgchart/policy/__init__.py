@@ -49,6 +49,7 @@ from orgchart.policy.accounts import (
     may_take_over,
     role_uses_admin_site,
 )
+from orgchart.policy.consultations import reads_notices
 from orgchart.policy.core import (
     ACTION_RULES,
     LIST_RULES,
@@ -133,6 +134,7 @@ __all__ = [
     "people",
     "petitions",
     "policy",
+    "reads_notices",
     "receives_petition_notifications",
     "refresh_scope",
     "require",

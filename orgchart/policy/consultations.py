@@ -13,7 +13,14 @@ from typing import Any
 from django.db.models import Q
 
 from orgchart.models import OrgUnit, User
-from orgchart.policy.core import ACTION_RULES, VISIBILITY_RULES, AnyUser, Role, Scope
+from orgchart.policy.core import (
+    ACTION_RULES,
+    VISIBILITY_RULES,
+    AnyUser,
+    Role,
+    Scope,
+    scope_of,
+)
 
 # The roles that see the topics of their area.
 CONSULTATION_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER})
@@ -42,7 +49,15 @@ def _community_worker(user: User, topic: Any) -> bool:
     return user.role == Role.COMMUNITY_WORKER
 
 
-VISIBILITY_RULES.update({"consultations.Topic": _topic_rule})
+VISIBILITY_RULES.update(
+    {
+        "consultations.Topic": _topic_rule,
+        # Meetings are the community's, seen as its topics are.
+        "consultations.Meeting": _topic_rule,
+        # The staff's view of the notice boards (the public reads them by ``reads_notices``).
+        "consultations.NoticeBoard": _topic_rule,
+    }
+)
 ACTION_RULES.update(
     {
         "orgunit.solicit_topic": _solicits,
@@ -54,5 +69,39 @@ ACTION_RULES.update(
         "topic.publish": _community_worker,
         "topic.publish_result": _community_worker,
         "topic.withdraw": _community_worker,
+        # 五单法: a decision carried out as a work order of the community.
+        "topic.order_work": _community_worker,
+        "orgunit.schedule_meeting": lambda user, unit: (
+            user.role == Role.COMMUNITY_WORKER
+            and isinstance(unit, OrgUnit)
+            and unit.kind == OrgUnit.Kind.COMMUNITY
+        ),
+        "meeting.view": lambda user, obj: True,
+        "meeting.change": _community_worker,  # the agenda, invitees, sign-in
+        "meeting.hold": _community_worker,
+        "meeting.cancel": _community_worker,
+        # Publishing the community's notice board (公示栏) without login, or taking it down.
+        "orgunit.publish_notices": lambda user, unit: (
+            user.role == Role.COMMUNITY_WORKER
+            and isinstance(unit, OrgUnit)
+            and unit.kind == OrgUnit.Kind.COMMUNITY
+        ),
     }
 )
+
+
+def reads_notices(user: AnyUser, community: OrgUnit, *, published: bool) -> bool:
+    """Whether ``user`` may read the public notice board (公示) of ``community``: anyone, signed
+    in or not, while the community publishes it; otherwise the staff who see its topics (to
+    check the board before publishing it). No query beyond the user's scope."""
+    if published:
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if isinstance(user, User) and user.is_superuser:
+        return True
+    return (
+        isinstance(user, User)
+        and user.role in CONSULTATION_ROLES
+        and scope_of(user).contains(community)
+    )

@@ -32,11 +32,17 @@ def voters(community: OrgUnit, count: int) -> list[Person]:
 
 
 def topic_in(
-    status: str, worker: User, community: OrgUnit, *, electorate: int = 5, votes: int = 3
+    status: str,
+    worker: User,
+    community: OrgUnit,
+    *,
+    electorate: int = 5,
+    votes: int = 3,
+    title: str = "小区东门加装电动车充电桩",
 ) -> Topic:
     """A topic of ``community`` in ``status`` by the ordinary path (``votes`` votes for, the
     rest of a quorum of 3 out of ``electorate``)."""
-    topic = solicit(worker, community)
+    topic = solicit(worker, community, title=title)
     if status == TopicStatus.SOLICITED:
         return topic
     later = NOW + dt.timedelta(days=1)

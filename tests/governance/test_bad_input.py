@@ -237,8 +237,19 @@ def world(tree: Tree, people: Personas) -> Personas:
         actor=None, partner=partner, community=g, started_on=dt.date(2026, 1, 1)
     )
     volunteer_services.dual_register(actor=None, party_member=member, community=g, partner=partner)
-    consultation_services.topic_solicit(
+    topic = consultation_services.topic_solicit(
         actor=people.worker, community=g, title="楼道堆物清理", format="house_meeting"
+    )
+    meeting = consultation_services.meeting_schedule(
+        actor=people.worker,
+        community=g,
+        title="居民代表会议",
+        format="joint",
+        starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10),
+        topics=[topic],
+    )
+    consultation_services.meeting_invite(
+        actor=people.worker, meeting=meeting, kind="property", name="物业服务中心"
     )
     return people
 

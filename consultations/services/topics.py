@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from consultations.models import (
     NOTICE_DAYS_DEFAULT,
     NOTICE_DAYS_MAX,
+    Meeting,
+    MeetingStatus,
     Topic,
     TopicAction,
     TopicFormat,
@@ -302,16 +304,24 @@ def topic_decide(
     actor: AnyUser | None,
     topic: Topic | int,
     decision: str,
+    meeting: Meeting | None = None,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Topic:
     """决议: the meeting decides with the votes recorded, once they reach the quorum (else
     409). More votes for than half of those cast carry it (``decided``); otherwise it is
-    ``not_adopted``. The counts are kept on the topic."""
+    ``not_adopted``. The counts are kept on the topic, and the meeting that decided it (one
+    of the community's, not cancelled, with the topic on its agenda) when it is named."""
     now = now or timezone.now()
     text = _text(decision, "decision", required=True)
     pk = topic if isinstance(topic, int) else topic.pk
     locked = lock_topic(pk)
+    if meeting is not None and (
+        meeting.community_id != locked.community_id
+        or meeting.status == MeetingStatus.CANCELLED
+        or not meeting.topics.filter(pk=pk).exists()
+    ):
+        raise _fail("meeting", _("Choose a meeting of the community with the topic on its agenda."))
     counts = vote_counts(locked)
     outcome = TopicStatus.DECIDED if carried(counts) else TopicStatus.NOT_ADOPTED
     return transition(
@@ -326,6 +336,7 @@ def topic_decide(
         changes={
             "decision": text,
             "decided_at": now,
+            "decided_at_meeting": meeting,
             "votes_for": counts[VoteChoice.FOR],
             "votes_against": counts[VoteChoice.AGAINST],
             "votes_abstain": counts[VoteChoice.ABSTAIN],

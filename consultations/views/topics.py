@@ -21,13 +21,15 @@ from django.views.decorators.http import require_POST
 from consultations import exports, selectors, services
 from consultations.forms import (
     TOPIC_ACTION_FORMS,
+    DecideForm,
+    OrderWorkForm,
     TopicFilterForm,
     TopicForm,
     VoteForm,
     VoterSearchForm,
 )
-from consultations.models import Topic, TopicFormat, TopicStatus, VoteChoice
-from consultations.serializers import person_name, topic_actions
+from consultations.models import MeetingStatus, Topic, TopicFormat, TopicStatus, VoteChoice
+from consultations.serializers import may_order_work, person_name, topic_actions
 from governance.errors import InvalidTransition, NotAllowed, ValidationFailed
 from orgchart import policy
 from orgchart import selectors as org_selectors
@@ -49,6 +51,11 @@ def solicit_community(user: AnyUser) -> OrgUnit | None:
 
 
 # --- The list ----------------------------------------------------------------------------------
+
+
+def _own_community(user: AnyUser) -> OrgUnit | None:
+    anchor = getattr(user, "anchor_unit", None)
+    return anchor if anchor is not None and anchor.kind == OrgUnit.Kind.COMMUNITY else None
 
 
 @login_required
@@ -75,6 +82,8 @@ def topic_list(request: HttpRequest) -> HttpResponseBase:
         "filters": query_string(request, *TOPIC_FILTERS),
         "solicits": solicit_community(user) is not None,
         "stages": selectors.topics_by_stage(user=user),
+        # The notice board (公示) of the community the user works at, if any.
+        "board": _own_community(user),
     }
     return render(request, "consultations/topic_list.html", context)
 
@@ -182,6 +191,19 @@ def _stages(topic: Topic) -> list[Stage]:
     return [Stage(key, label, at, text, at is not None) for key, label, at, text in rows]
 
 
+def _meetings_of(topic: Topic) -> list[tuple[int, str]]:
+    """The meetings that may have decided the topic: its community's, not cancelled, with the
+    topic on their agenda."""
+    meetings = topic.meetings.exclude(status=MeetingStatus.CANCELLED).order_by("-starts_at")
+    return [(m.pk, f"{m.starts_at:%Y-%m-%d} {m.title}") for m in meetings]
+
+
+def _action_form(topic: Topic, name: str, data: Any = None) -> VersionForm:
+    if name == "decide":
+        return DecideForm(data, initial={"version": topic.version}, meetings=_meetings_of(topic))
+    return TOPIC_ACTION_FORMS[name](data, initial={"version": topic.version})
+
+
 def _items(
     user: AnyUser, topic: Topic, bound: tuple[str, VersionForm] | None = None
 ) -> list[ActionItem]:
@@ -192,7 +214,7 @@ def _items(
         if bound is not None and bound[0] == name:
             form, opened = bound[1], True
         else:
-            form, opened = TOPIC_ACTION_FORMS[name](initial={"version": topic.version}), False
+            form, opened = _action_form(topic, name), False
         items.append(ActionItem(name, str(label), url, form, tone, opened))
     return items
 
@@ -243,6 +265,7 @@ def _topic_page(
     bound: tuple[str, VersionForm] | None = None,
     status: int = 200,
     voter_query: str = "",
+    order_form: OrderWorkForm | None = None,
 ) -> HttpResponse:
     user = request.user
     votes = list(selectors.topic_votes(topic=topic))
@@ -264,7 +287,13 @@ def _topic_page(
         "pick": _voter_pick(user, topic, voter_query) if may_vote else None,
         "vote_choices": VoteChoice.choices,
         "petition_visible": topic.petition is not None and policy.is_visible(user, topic.petition),
-        # Residents' names and masked numbers in the vote desk (DESIGN §6).
+        "work_order_visible": topic.work_order is not None
+        and policy.is_visible(user, topic.work_order),
+        "order_form": order_form
+        or OrderWorkForm(initial={"title": topic.title, "content": topic.decision}),
+        "may_order_work": may_order_work(user, topic),
+        "meetings": list(selectors.meeting_list_visible(user=user).filter(topics=topic)),
+        # Residents' names and masked numbers in the vote desk.
         "watermark": may_vote,
     }
     return render(request, "consultations/topic_detail.html", context, status=status)
@@ -288,7 +317,7 @@ def topic_act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase:
         topic,
         action=action,
         rule=f"topic.{action}",
-        form=lambda: TOPIC_ACTION_FORMS[action](request.POST),
+        form=lambda: _action_form(topic, action, request.POST),
         run=partial(_run_topic_action, user, topic, action),
         page=_topic_page,
         reload=selectors.topic_get,
@@ -307,7 +336,47 @@ def _run_topic_action(
         "publish_result": services.topic_publish_result,
         "withdraw": services.topic_withdraw,
     }[action]
+    if action == "decide" and data.get("meeting") is not None:
+        found = selectors.meeting_list_visible(user=user).filter(pk=data["meeting"]).first()
+        if found is None:
+            raise ValidationFailed(fields={"meeting": [_("Choose the meeting.")]})
+        data["meeting"] = found
     step(actor=user, topic=topic, expected_version=version, **data)
+
+
+@login_required
+@require_POST
+def topic_order_work(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """五单法 from a decision: the work order lands on the 五单法 board as ``ordered``; its
+    verification (验单) publishes the topic's result."""
+    user = request.user
+    topic = selectors.topic_get(user=user, pk=pk)
+    if not policy.can(user, "topic.order_work", topic):
+        raise NotAllowed()
+    form = OrderWorkForm(request.POST)
+    if not form.is_valid():
+        return _topic_page(request, topic, order_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        order = services.topic_order_work(
+            actor=user,
+            topic=topic,
+            title=data["title"],
+            content=data["content"],
+            funds=data["funds"] or 0,
+            funds_source=data["funds_source"],
+        )
+    except ValidationFailed as error:
+        add_service_errors(form, error)
+        return _topic_page(request, topic, order_form=form, status=400)
+    except InvalidTransition as error:
+        messages.error(request, str(error.message))
+        fresh = selectors.topic_get(user=user, pk=topic.pk)
+        return _topic_page(request, fresh, status=error.status_code)
+    messages.success(
+        request, _("The decision is ordered as work order %(number)s.") % {"number": order.number}
+    )
+    return redirect("consultations:topic", pk=topic.pk)
 
 
 @login_required
