@@ -130,6 +130,13 @@ def dashboard_json(board: UnitDashboard) -> dict[str, Any]:
             "dual_registrations": volunteers.dual_registrations,
             "partner_units": volunteers.partner_units,
         },
+        "consultations": {
+            "topics_by_stage": board.consultations.by_stage,
+            "solicited": board.consultations.solicited,
+            "decisions_published": board.consultations.decisions_published,
+            "results_published": board.consultations.results_published,
+            "meetings_held": board.consultations.meetings_held,
+        },
     }
 
 

@@ -24,7 +24,8 @@ def solicit(worker: User, community: OrgUnit, **extra: Any) -> Topic:
         "description": "居民反映电动车进楼充电存在火灾隐患。",
         **extra,
     }
-    return services.topic_solicit(actor=worker, community=community, now=NOW, **fields)
+    now = fields.pop("now", NOW)
+    return services.topic_solicit(actor=worker, community=community, now=now, **fields)
 
 
 def voters(community: OrgUnit, count: int) -> list[Person]:
