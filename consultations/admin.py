@@ -10,7 +10,18 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from consultations.models import Invitee, Meeting, MeetingEvent, Topic, TopicEvent, Vote
+from consultations.models import (
+    FiveHaves,
+    Invitee,
+    Meeting,
+    MeetingEvent,
+    Project,
+    ProjectFund,
+    ProjectStep,
+    Topic,
+    TopicEvent,
+    Vote,
+)
 from grids.admin import ReadOnlyScopedAdmin
 
 
@@ -152,3 +163,80 @@ class MeetingAdmin(ReadOnlyScopedAdmin):
             .select_related("community", "created_by")
             .order_by(*self.get_ordering(request))
         )
+
+
+class ProjectStepInline(_ReadOnlyInline):
+    model = ProjectStep
+    fields = ("kind", "evidence", "done_by", "done_at")
+    readonly_fields = fields
+    ordering = ("done_at", "id")
+
+
+class ProjectFundInline(_ReadOnlyInline):
+    model = ProjectFund
+    fields = ("source", "amount", "note", "recorded_by", "recorded_at")
+    readonly_fields = fields
+    ordering = ("recorded_at", "id")
+
+
+@admin.register(Project)
+class ProjectAdmin(ReadOnlyScopedAdmin):
+    policy_resource = Project
+    change_action = "project.view"
+    list_display = ["title", "compound", "community", "status", "started_at", "completed_at"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    ordering = ["-started_at", "-id"]
+    fields = (
+        "compound",
+        "community",
+        "title",
+        "description",
+        "status",
+        "started_by",
+        "started_at",
+        "completed_at",
+    )
+    readonly_fields = fields
+    inlines = [ProjectStepInline, ProjectFundInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("compound", "community", "started_by")
+            .order_by(*self.get_ordering(request))
+        )
+
+
+@admin.register(FiveHaves)
+class FiveHavesAdmin(ReadOnlyScopedAdmin):
+    policy_resource = FiveHaves
+    change_action = "orgunit.keep_five_haves"
+    list_display = [
+        "compound",
+        "party_org",
+        "self_management_group",
+        "platform",
+        "convention",
+        "actions",
+        "changed_at",
+    ]
+    list_filter = ["party_org", "self_management_group", "platform", "convention", "actions"]
+    search_fields = ["compound__name"]
+    ordering = ["compound__tree_id", "compound__lft"]
+    fields = (
+        "compound",
+        "party_org",
+        "self_management_group",
+        "platform",
+        "convention",
+        "actions",
+        "changed_by",
+        "changed_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FiveHaves]:
+        return super().get_queryset(request).select_related("compound", "changed_by")

@@ -24,7 +24,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consultations import exports, selectors, services
-from consultations.models import Meeting, MeetingStatus, Topic, TopicFormat, TopicStatus
+from consultations.models import (
+    Meeting,
+    MeetingStatus,
+    Project,
+    ProjectStatus,
+    Topic,
+    TopicFormat,
+    TopicStatus,
+)
 from consultations.serializers import (
     CancelSerializer,
     DecideSerializer,
@@ -37,6 +45,13 @@ from consultations.serializers import (
     MeetingFilterSerializer,
     MeetingSerializer,
     OrderWorkSerializer,
+    ProjectCompleteSerializer,
+    ProjectCreateSerializer,
+    ProjectDetailSerializer,
+    ProjectFilterSerializer,
+    ProjectFundSerializer,
+    ProjectSerializer,
+    ProjectStepSerializer,
     ProposeSerializer,
     PublishSerializer,
     ResultSerializer,
@@ -51,8 +66,9 @@ from consultations.serializers import (
     WithdrawSerializer,
 )
 from governance.api import step_actions
-from governance.errors import ValidationFailed
+from governance.errors import OutOfScope, ValidationFailed
 from governance.ledger.api import ScopedListViewSet
+from orgchart import policy
 from orgchart.api import export_request, validated_body
 from orgchart.models import User
 
@@ -284,3 +300,118 @@ class MeetingViewSet(ScopedListViewSet[Meeting]):
         "cancel",
         "Call the meeting off: ``scheduled`` → ``cancelled``.",
     )
+
+
+def _projects(user: Any) -> QuerySet[Project]:
+    return (
+        policy.policy(user, Project)
+        .select_related("compound", "community")
+        .prefetch_related("steps")
+        .order_by("-started_at", "-id")
+    )
+
+
+def _project_detail(request: Request, project_id: int, code: int = status.HTTP_200_OK) -> Response:
+    project = _projects(request.user).filter(pk=project_id).first()
+    if project is None:
+        raise OutOfScope()
+    return Response(ProjectDetailSerializer(project, context=_context(request)).data, status=code)
+
+
+_project_step = step_actions(
+    target="project", answer=_project_detail, answer_serializer=ProjectDetailSerializer
+)
+
+
+class ProjectViewSet(ScopedListViewSet[Project]):
+    """Micro-governance projects (微治理) of the caller's area, newest first: the seven steps
+    with their evidence, the funds and their sources."""
+
+    serializer_class = ProjectSerializer
+    filter_serializer = ProjectFilterSerializer
+    list_parameters = [
+        OpenApiParameter("unit", int, description="Within this subtree."),
+        OpenApiParameter("status", str, enum=ProjectStatus.values),
+    ]
+
+    def get_queryset(self) -> QuerySet[Project]:
+        return _projects(self.request.user)
+
+    def get_object(self) -> Project:
+        project = _projects(self.request.user).filter(pk=_pk(self.kwargs["pk"])).first()
+        if project is None:
+            raise OutOfScope()
+        return project
+
+    def rows(self, request: Request, filters: dict[str, Any]) -> QuerySet[Project]:
+        rows = _projects(request.user)
+        unit = filters.get("unit")
+        if unit is not None:
+            rows = rows.filter(
+                community__tree_id=unit.tree_id,
+                community__lft__gte=unit.lft,
+                community__lft__lte=unit.rght,
+            )
+        if filters.get("status"):
+            rows = rows.filter(status=filters["status"])
+        return rows
+
+    def export(
+        self, request: Request, file_format: str, filters: dict[str, Any], rows: QuerySet[Project]
+    ) -> HttpResponseBase:
+        return exports.project_export(export_request(self, request, file_format, filters), rows)
+
+    @extend_schema(responses={200: ProjectDetailSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(ProjectDetailSerializer(self.get_object(), context=_context(request)).data)
+
+    @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectDetailSerializer})
+    def create(self, request: Request) -> Response:
+        """Start a compound's project (the community's workers)."""
+        data = validated_body(request, ProjectCreateSerializer)
+        project = services.project_start(actor=_actor(request), **data)
+        return _project_detail(request, project.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProjectStepSerializer, responses={200: ProjectDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="steps", url_name="steps")
+    def step(self, request: Request, pk: str) -> Response:
+        """Record the next of the seven steps with its evidence (in order: 409 otherwise)."""
+        project = self.get_object()
+        data = validated_body(request, ProjectStepSerializer)
+        services.project_step(
+            actor=_actor(request),
+            project=project,
+            kind=data["kind"],
+            evidence=data["evidence"],
+            expected_version=data.get("version"),
+        )
+        return _project_detail(request, project.pk)
+
+    @extend_schema(request=ProjectFundSerializer, responses={201: ProjectDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="funds", url_name="funds")
+    def fund(self, request: Request, pk: str) -> Response:
+        """Record funds and their source (四公开) while the project is in progress."""
+        project = self.get_object()
+        data = validated_body(request, ProjectFundSerializer)
+        services.project_fund_add(actor=_actor(request), project=project, **data)
+        return _project_detail(request, project.pk, status.HTTP_201_CREATED)
+
+    complete = _project_step(
+        services.project_complete,
+        ProjectCompleteSerializer,
+        "complete",
+        "Complete the project once its seven steps are done: → ``completed`` (409 before).",
+    )
+    cancel = _project_step(
+        services.project_cancel,
+        CancelSerializer,
+        "cancel",
+        "Stop a project in progress: → ``cancelled``.",
+    )
+
+
+def _pk(value: Any) -> int:
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise OutOfScope()
+    return int(text)

@@ -6,7 +6,9 @@ step's moment over the last 90 days: two with their results published, one decis
 now, one decided and waiting to be published, one at its meeting with part of the votes
 recorded (光明社区's is the demo journey: the worker records the rest and decides), one
 proposed, one solicited — promoted from the community's newest people's suggestion (人民建议)
-where it has one — and one that was not adopted or withdrawn. Every topic that reached its
+where it has one — and one that was not adopted or withdrawn. Its first compound has a
+micro-governance project done by the seven steps and is a 五有院落, its second a project at its
+third step, its third two of the five marks. Every topic that reached its
 meeting has one (居民代表会议, with the topic on its agenda): the property company, the owners'
 committee and the voters invited and signed in, the minutes recorded once it decided. The
 voters are adults registered in the community.
@@ -26,6 +28,8 @@ from django.utils import timezone
 
 from consultations import services
 from consultations.models import (
+    FIVE_HAVES,
+    PROJECT_STEPS,
     InviteeKind,
     Meeting,
     Topic,
@@ -113,11 +117,13 @@ class ConsultationsSeedResult:
     created_topics: int = 0
     created_votes: int = 0
     created_meetings: int = 0
+    created_projects: int = 0
 
     def summary(self) -> str:
         return (
             f"Demo consultations: {self.created_topics} topics, "
-            f"{self.created_meetings} meetings, {self.created_votes} votes created."
+            f"{self.created_meetings} meetings, {self.created_votes} votes, "
+            f"{self.created_projects} micro-governance projects created."
         )
 
 
@@ -309,6 +315,75 @@ class _Player:
         return people
 
 
+PROJECTS = [
+    ("楼道微改造", "楼道照明、扶手和墙面由居民自管小组牵头改造。"),
+    ("停车秩序自治", "居民自管小组划定车位、制定停车公约并轮流值守。"),
+    ("小微菜园共建", "闲置空地改为共享菜园，由居民认领、共同维护。"),
+]
+STEP_EVIDENCE = {
+    "survey": "入户走访全部住户，收集意见并形成调研报告。",
+    "mobilise": "召开楼栋会议，张贴倡议书并在居民群发布。",
+    "discuss": "议事会讨论形成方案，征求全体住户意见。",
+    "group": "推选党员和热心居民组成自管小组，明确分工。",
+    "action": "居民分批参与施工与维护，记录工时与照片。",
+    "convention": "制定并公示居民公约，住户签字确认。",
+    "promote": "经验做法在社区公众号和宣传栏推广。",
+}
+
+
+def _projects(community: OrgUnit, worker: User, rng: random.Random, now: dt.datetime) -> int:
+    """The community's first compound: a project done by the seven steps and a 五有院落; its
+    second: a project at its third step; its third: two of the five marks. Returns how many
+    projects were started."""
+    compounds = list(
+        OrgUnit.objects.filter(parent=community, kind=OrgUnit.Kind.COMPOUND).order_by("lft")
+    )
+    started = 0
+    for index, compound in enumerate(compounds[:2]):
+        title, description = PROJECTS[(index + rng.randrange(len(PROJECTS))) % len(PROJECTS)]
+        at = now - dt.timedelta(days=80 - 30 * index, hours=rng.randint(0, 8))
+        project = services.project_start(
+            actor=worker, compound=compound, title=title, description=description, now=at
+        )
+        started += 1
+        services.project_fund_add(
+            actor=worker,
+            project=project,
+            source=rng.choice(["party_funds", "public_income", "government"]),
+            amount=rng.choice([2000, 3500, 5000, 8000]),
+            now=at,
+        )
+        services.project_fund_add(
+            actor=worker,
+            project=project,
+            source="residents",
+            amount=rng.choice([500, 800, 1200]),
+            now=at,
+        )
+        steps = PROJECT_STEPS if index == 0 else PROJECT_STEPS[:3]
+        for kind in steps:
+            at += dt.timedelta(days=rng.randint(2, 6))
+            services.project_step(
+                actor=worker, project=project, kind=kind, evidence=STEP_EVIDENCE[kind], now=at
+            )
+        if index == 0:
+            services.project_complete(actor=worker, project=project, now=at + dt.timedelta(days=1))
+            services.five_haves_set(
+                actor=worker,
+                compound=compound,
+                marks=dict.fromkeys(FIVE_HAVES, True),
+                now=at + dt.timedelta(days=1),
+            )
+    for compound in compounds[2:3]:
+        services.five_haves_set(
+            actor=worker,
+            compound=compound,
+            marks={"party_org": True, "platform": True},
+            now=now - dt.timedelta(days=10),
+        )
+    return started
+
+
 def _suggestion(community: OrgUnit) -> Petition | None:
     return (
         Petition.objects.filter(community=community, channel=Channel.SUGGESTION, topic__isnull=True)
@@ -349,4 +424,5 @@ def seed_consultations_demo(
             total.created_topics += player.result.created_topics
             total.created_votes += player.result.created_votes
             total.created_meetings += player.result.created_meetings
+            total.created_projects += _projects(community, worker, rng, now)
     return total

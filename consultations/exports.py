@@ -3,17 +3,34 @@ votes and the notice period. Names nobody (the votes are counts), so it is not l
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http.response import HttpResponseBase
 from django.utils.translation import pgettext_lazy
 
-from consultations.models import Meeting, MeetingStatus, Topic, TopicFormat, TopicStatus
+from consultations.models import (
+    Meeting,
+    MeetingStatus,
+    Project,
+    ProjectStatus,
+    Topic,
+    TopicFormat,
+    TopicStatus,
+)
 from governance.ledger.export import Column, Kind
 from orgchart.exports import ExportRequest, LedgerContext, LedgerSpec, export_ledger, header, labels
 
-__all__ = ["ExportRequest", "meeting_columns", "meeting_export", "topic_columns", "topic_export"]
+__all__ = [
+    "ExportRequest",
+    "meeting_columns",
+    "meeting_export",
+    "project_export",
+    "topic_columns",
+    "topic_export",
+]
 
 
 def topic_columns(context: LedgerContext) -> list[Column[Topic]]:
@@ -83,3 +100,44 @@ def meeting_export(request: ExportRequest, meetings: QuerySet[Meeting]) -> HttpR
         "meetings", pgettext_lazy("ledger", "meeting ledger"), meeting_columns
     )
     return export_ledger(request, meetings.select_related("community"), spec)
+
+
+def project_columns(context: LedgerContext) -> list[Column[Project]]:
+    C = Column[Project]
+    status = labels(ProjectStatus)
+    return [
+        C(header(Project, "started_at"), lambda p: p.started_at, Kind.DATETIME, width=17),
+        C(header(Project, "title"), lambda p: p.title, width=24),
+        C(header(Project, "compound"), lambda p: p.compound.name, width=14),
+        C(header(Project, "community"), lambda p: p.community.name, width=14),
+        C(header(Project, "status"), lambda p: status(p.status), width=8),
+        C(
+            pgettext_lazy("ledger", "steps done"),
+            lambda p: getattr(p, "steps_done", 0),
+            Kind.INTEGER,
+            width=6,
+        ),
+        C(
+            pgettext_lazy("ledger", "funds (yuan)"),
+            lambda p: getattr(p, "funds_total", 0),
+            Kind.NUMBER,
+            width=10,
+        ),
+        C(header(Project, "completed_at"), lambda p: p.completed_at, Kind.DATETIME, width=17),
+    ]
+
+
+def project_export(request: ExportRequest, projects: QuerySet[Project]) -> HttpResponseBase:
+    """微治理项目台账 of ``projects``, with their steps done and funds; names nobody."""
+    spec: LedgerSpec[Any] = LedgerSpec(
+        "projects", pgettext_lazy("ledger", "micro-governance ledger"), project_columns
+    )
+    rows = (
+        projects.select_related("compound", "community")
+        .prefetch_related(None)
+        .annotate(
+            steps_done=Count("steps", distinct=True),
+            funds_total=Coalesce(Sum("funds__amount"), Value(Decimal(0))),
+        )
+    )
+    return export_ledger(request, rows, spec)

@@ -10,7 +10,15 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from consultations.models import Meeting, MeetingStatus, Topic, TopicStatus
+from consultations.models import (
+    FiveHaves,
+    Meeting,
+    MeetingStatus,
+    Project,
+    ProjectStatus,
+    Topic,
+    TopicStatus,
+)
 from governance.database import scalar_count
 from orgchart.models import OrgUnit
 
@@ -27,6 +35,10 @@ def _within(prefix: str, unit: OrgUnit) -> Q:
     )
 
 
+def _within_self(unit: OrgUnit) -> Q:
+    return Q(tree_id=unit.tree_id, lft__gte=unit.lft, lft__lte=unit.rght)
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
@@ -41,6 +53,15 @@ class UnitConsultationFigures:
     decisions_published: int
     results_published: int
     meetings_held: int
+    # 三无院落 → 五有院落: compounds of the subtree with all five marks, of all its compounds.
+    compounds: int
+    five_haves: int
+    projects_in_progress: int
+    projects_completed: int
+
+    @property
+    def five_haves_share(self) -> float | None:
+        return round(self.five_haves / self.compounds, 4) if self.compounds else None
 
 
 def unit_consultation_expressions(
@@ -70,6 +91,28 @@ def unit_consultation_expressions(
             )
         ),
     }
+    projects = Project.objects.filter(_within("community", unit))
+    expressions.update(
+        {
+            f"{prefix}compounds": scalar_count(
+                OrgUnit.objects.filter(_within_self(unit), kind=OrgUnit.Kind.COMPOUND)
+            ),
+            f"{prefix}five_haves": scalar_count(
+                FiveHaves.objects.filter(
+                    _within("compound", unit),
+                    party_org=True,
+                    self_management_group=True,
+                    platform=True,
+                    convention=True,
+                    actions=True,
+                )
+            ),
+            f"{prefix}projects_open": scalar_count(
+                projects.filter(status=ProjectStatus.IN_PROGRESS)
+            ),
+            f"{prefix}projects_done": scalar_count(projects.filter(status=ProjectStatus.COMPLETED)),
+        }
+    )
     expressions.update(
         {
             f"{prefix}stage_{stage}": scalar_count(topics.filter(status=stage))
@@ -87,4 +130,8 @@ def unit_consultation_figures(row: dict[str, Any]) -> UnitConsultationFigures:
         decisions_published=row[f"{prefix}decisions"],
         results_published=row[f"{prefix}results"],
         meetings_held=row[f"{prefix}meetings"],
+        compounds=row[f"{prefix}compounds"],
+        five_haves=row[f"{prefix}five_haves"],
+        projects_in_progress=row[f"{prefix}projects_open"],
+        projects_completed=row[f"{prefix}projects_done"],
     )

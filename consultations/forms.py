@@ -39,7 +39,9 @@ class TopicFilterForm(BootstrapForm):
         label=_("Status"), required=False, choices=[("", _("All statuses")), *TopicStatus.choices]
     )
     kind = forms.ChoiceField(
-        label=_("Format"), required=False, choices=[("", _("All formats")), *TopicFormat.choices]
+        label=_("Consultation format"),
+        required=False,
+        choices=[("", _("All formats")), *TopicFormat.choices],
     )
 
     def value(self, name: str) -> Any:
@@ -54,7 +56,7 @@ class TopicForm(BootstrapForm):
 
     title = forms.CharField(label=_("Topic"), max_length=120)
     description = _text(_("What the residents raised"), required=False)
-    format = forms.ChoiceField(label=_("Format"), choices=TopicFormat.choices)
+    format = forms.ChoiceField(label=_("Consultation format"), choices=TopicFormat.choices)
     unit = forms.TypedChoiceField(label=_("Concerns"), coerce=int)
     petition = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
@@ -148,7 +150,7 @@ class OrderWorkForm(BootstrapForm):
 
 class MeetingForm(BootstrapForm):
     title = forms.CharField(label=_("Title of the meeting"), max_length=120)
-    format = forms.ChoiceField(label=_("Format"), choices=TopicFormat.choices)
+    format = forms.ChoiceField(label=_("Consultation format"), choices=TopicFormat.choices)
     starts_at = forms.DateTimeField(
         label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )

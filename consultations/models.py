@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import WorkflowEvent
 from orgchart.models import OrgUnit, Person
@@ -175,9 +176,9 @@ class Topic(models.Model):
 
 
 class VoteChoice(models.TextChoices):
-    FOR = "for", _("for")
-    AGAINST = "against", _("against")
-    ABSTAIN = "abstain", _("abstain")
+    FOR = "for", pgettext_lazy("vote", "for")
+    AGAINST = "against", pgettext_lazy("vote", "against")
+    ABSTAIN = "abstain", pgettext_lazy("vote", "abstain")
 
 
 class Vote(models.Model):
@@ -388,3 +389,211 @@ class NoticeBoard(models.Model):
 
     def __str__(self) -> str:
         return str(self.community_id)
+
+
+# --- Micro-governance projects (微治理) and the compounds' 五有 ---------------------------------
+
+
+class ProjectStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("in progress")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class ProjectAction(models.TextChoices):
+    START = "start", _("started")
+    STEP = "step", _("step done")
+    COMPLETE = "complete", _("completed")
+    CANCEL = "cancel", _("cancelled")
+
+
+class ProjectStepKind(models.TextChoices):
+    """The seven steps of the micro-governance method, in their order."""
+
+    SURVEY = "survey", _("1. door-to-door survey (入户调研)")
+    MOBILISE = "mobilise", _("2. publicity and mobilisation (宣传动员)")
+    DISCUSS = "discuss", _("3. topic discussion (议题讨论)")
+    GROUP = "group", _("4. self-management group set up (成立自管小组)")
+    ACTION = "action", _("5. residents' action (居民行动)")
+    CONVENTION = "convention", _("6. residents' convention (居民公约)")
+    PROMOTE = "promote", _("7. promotion (宣传推广)")
+
+
+PROJECT_STEPS: tuple[str, ...] = tuple(ProjectStepKind.values)
+
+# ``step`` records a step and keeps the status; ``complete`` needs the seven steps (a guard).
+PROJECT_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    ProjectAction.STEP: ((ProjectStatus.IN_PROGRESS,), None),
+    ProjectAction.COMPLETE: ((ProjectStatus.IN_PROGRESS,), ProjectStatus.COMPLETED),
+    ProjectAction.CANCEL: ((ProjectStatus.IN_PROGRESS,), ProjectStatus.CANCELLED),
+}
+
+
+class Project(models.Model):
+    """微治理项目: a compound's self-governance project, run by the seven steps, with its funds
+    and their sources published (四公开)."""
+
+    compound = models.ForeignKey(
+        OrgUnit, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="projects"
+    )
+    community = models.ForeignKey(
+        OrgUnit, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("project"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=15,
+        choices=ProjectStatus.choices,
+        default=ProjectStatus.IN_PROGRESS,
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("micro-governance project")
+        verbose_name_plural = _("micro-governance projects")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProjectStep(models.Model):
+    """One of the seven steps done, with its evidence (what was done, where it is kept)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="steps"
+    )
+    kind = models.CharField(_("step"), max_length=12, choices=ProjectStepKind.choices)
+    evidence = models.TextField(_("evidence"))
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done at"))
+
+    class Meta:
+        verbose_name = _("project step")
+        verbose_name_plural = _("project steps")
+        ordering = ["done_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="project_step_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.kind}"
+
+
+class FundSource(models.TextChoices):
+    GOVERNMENT = "government", _("government funds")
+    PARTY_FUNDS = "party_funds", _("party-building service funds")
+    PUBLIC_INCOME = "public_income", _("the compound's public income")
+    RESIDENTS = "residents", _("residents' contributions")
+    PARTNER = "partner", _("partner unit")
+    OTHER = "other", _("other")
+
+
+class ProjectFund(models.Model):
+    """Funds of a project and where they come from (四公开: published with the project)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="funds"
+    )
+    source = models.CharField(_("source"), max_length=15, choices=FundSource.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("project funds")
+        verbose_name_plural = _("project funds")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="project_fund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.source} {self.amount}"
+
+
+class ProjectEvent(WorkflowEvent):
+    """One step of a project (``governance.workflow``). Append-only."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=ProjectAction.choices)
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("project event")
+        verbose_name_plural = _("project events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.action}"
+
+
+# The five marks of a 五有院落 and the step of a project that earns each (where one does).
+FIVE_HAVES: tuple[str, ...] = (
+    "party_org",
+    "self_management_group",
+    "platform",
+    "convention",
+    "actions",
+)
+EARNED_BY_STEP = {
+    ProjectStepKind.GROUP: "self_management_group",
+    ProjectStepKind.CONVENTION: "convention",
+    ProjectStepKind.ACTION: "actions",
+}
+
+
+class FiveHaves(models.Model):
+    """A compound's 五有 status: a party organisation, a self-management group, a platform (a
+    place and a channel for consultation), a residents' convention and self-governance actions.
+    All five make a 五有院落. Kept by the community; the steps of its projects set the marks they
+    earn."""
+
+    compound = models.OneToOneField(
+        OrgUnit, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="five_haves"
+    )
+    party_org = models.BooleanField(_("party organisation"), default=False)
+    self_management_group = models.BooleanField(_("self-management group"), default=False)
+    platform = models.BooleanField(_("consultation platform"), default=False)
+    convention = models.BooleanField(_("residents' convention"), default=False)
+    actions = models.BooleanField(_("self-governance actions"), default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("五有 status")
+        verbose_name_plural = _("五有 status")
+
+    def __str__(self) -> str:
+        return str(self.compound_id)
+
+    @property
+    def marks(self) -> int:
+        return sum(1 for name in FIVE_HAVES if getattr(self, name))
+
+    @property
+    def complete(self) -> bool:
+        return self.marks == len(FIVE_HAVES)

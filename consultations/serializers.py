@@ -17,10 +17,15 @@ from consultations import selectors
 from consultations.models import (
     NOTICE_DAYS_DEFAULT,
     NOTICE_DAYS_MAX,
+    PROJECT_STEPS,
+    FundSource,
     Invitee,
     InviteeKind,
     Meeting,
     MeetingStatus,
+    Project,
+    ProjectStatus,
+    ProjectStepKind,
     Topic,
     TopicEvent,
     TopicFormat,
@@ -28,7 +33,7 @@ from consultations.models import (
     Vote,
     VoteChoice,
 )
-from consultations.workflows import MEETING_WORKFLOW, TOPIC_WORKFLOW
+from consultations.workflows import MEETING_WORKFLOW, PROJECT_WORKFLOW, TOPIC_WORKFLOW
 from governance.api import MomentField
 from governance.pii import mask_name
 from governance.workflow import available_actions
@@ -458,3 +463,99 @@ class MeetingDetailSerializer(MeetingSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, meeting: Meeting) -> list[str]:
         return available_actions(MEETING_WORKFLOW, meeting, _user(self.context), now=timezone.now())
+
+
+# --- Micro-governance projects ---------------------------------------------------------------
+
+
+class ProjectFilterSerializer(serializers.Serializer[Any]):
+    unit = ScopedUnitField(required=False, help_text=_("Only projects of this subtree."))
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+
+
+class ProjectCreateSerializer(serializers.Serializer[Any]):
+    compound = ScopedUnitField(help_text=_("The compound the project is for."))
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField(
+        max_length=TEXT_MAX, required=False, allow_blank=True, default=""
+    )
+
+
+class ProjectStepSerializer(StepSerializer):
+    kind = serializers.ChoiceField(choices=ProjectStepKind.choices)
+    evidence = serializers.CharField(max_length=TEXT_MAX)
+
+
+class ProjectFundSerializer(serializers.Serializer[Any]):
+    # A declared field, taken off the class by DRF's metaclass (not ``Field.source``).
+    source = serializers.ChoiceField(choices=FundSource.choices)  # type: ignore[assignment]
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ProjectCompleteSerializer(StepSerializer):
+    note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+
+class ProjectSerializer(serializers.ModelSerializer[Project]):
+    compound_name = serializers.CharField(source="compound.name", read_only=True)
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "compound",
+            "compound_name",
+            "community",
+            "community_name",
+            "title",
+            "status",
+            "status_label",
+            "started_at",
+            "completed_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    """A project with its seven steps (done ones with their evidence), funds and ``actions``."""
+
+    steps = serializers.SerializerMethodField()
+    funds = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "description", "steps", "funds", "actions"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_steps(self, project: Project) -> list[dict[str, Any]]:
+        done = {step.kind: step for step in project.steps.all()}
+        return [
+            {
+                "kind": kind,
+                "label": str(ProjectStepKind(kind).label),
+                "done_at": done[kind].done_at if kind in done else None,
+                "evidence": done[kind].evidence if kind in done else "",
+            }
+            for kind in PROJECT_STEPS
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_funds(self, project: Project) -> list[dict[str, Any]]:
+        return [
+            {
+                "source": fund.source,
+                "source_label": fund.get_source_display(),
+                "amount": str(fund.amount),
+                "note": fund.note,
+            }
+            for fund in project.funds.order_by("recorded_at", "id")
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, project: Project) -> list[str]:
+        return available_actions(PROJECT_WORKFLOW, project, _user(self.context), now=timezone.now())

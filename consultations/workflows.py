@@ -12,10 +12,16 @@ from django.utils.translation import gettext as _
 
 from consultations.models import (
     MEETING_TRANSITIONS,
+    PROJECT_STEPS,
+    PROJECT_TRANSITIONS,
     TOPIC_TRANSITIONS,
     Meeting,
     MeetingAction,
     MeetingEvent,
+    Project,
+    ProjectAction,
+    ProjectEvent,
+    ProjectStep,
     Topic,
     TopicAction,
     TopicEvent,
@@ -110,4 +116,45 @@ MEETING_WORKFLOW: Workflow[Meeting] = Workflow(
     reload=read_meeting,
     actor_place=account_place,
     user_actions=tuple(MEETING_TRANSITIONS),
+)
+
+
+def read_project(pk: int) -> Project:
+    return Project.objects.select_related("compound", "community").get(pk=pk)
+
+
+def lock_project(pk: int) -> Project:
+    Project.objects.select_for_update().filter(pk=pk).values_list("pk").get()
+    return read_project(pk)
+
+
+def steps_done(project: Project) -> set[str]:
+    return set(ProjectStep.objects.filter(project_id=project.pk).values_list("kind", flat=True))
+
+
+def _all_steps_done(project: Project, done: Any, now: dt.datetime) -> str | None:
+    missing = [kind for kind in PROJECT_STEPS if kind not in done]
+    if missing:
+        return _("The project is complete once its seven steps are done: %(n)d to go.") % {
+            "n": len(missing)
+        }
+    return None
+
+
+PROJECT_WORKFLOW: Workflow[Project] = Workflow(
+    name="project",
+    model=Project,
+    event_model=ProjectEvent,
+    transitions=PROJECT_TRANSITIONS,
+    action_labels=ProjectAction,
+    authorize=policy.require,
+    permitted=_permitted,
+    events_of=lambda project: ProjectEvent.objects.filter(project_id=project.pk),
+    event_fields=lambda project, changes: {"project": project},
+    lock=lock_project,
+    reload=read_project,
+    guards={ProjectAction.COMPLETE: _all_steps_done},
+    facts=steps_done,
+    actor_place=account_place,
+    user_actions=(ProjectAction.COMPLETE, ProjectAction.CANCEL),
 )

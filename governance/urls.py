@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from consultations.api import MeetingViewSet, TopicViewSet
+from consultations.api import MeetingViewSet, ProjectViewSet, TopicViewSet
 from governance import views as governance_views
 from governance.dashboard import views as dashboard_views
 from governance.dashboard.api import DashboardView, RankingView
@@ -75,6 +75,7 @@ router.register("partner-units", PartnerUnitViewSet, basename="partner-unit")
 router.register("dual-registrations", DualRegistrationViewSet, basename="dual-registration")
 router.register("topics", TopicViewSet, basename="topic")
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("projects", ProjectViewSet, basename="project")
 
 # A request Django cannot read (too large, too many fields, malformed multipart): JSON under
 # /api/, the app's error page elsewhere.

@@ -16,7 +16,15 @@ from django.db.models import F
 from django.test import RequestFactory
 from django.utils import timezone
 
-from consultations.models import Topic, TopicEvent, TopicStatus, Vote
+from consultations.models import (
+    FiveHaves,
+    Meeting,
+    Project,
+    Topic,
+    TopicEvent,
+    TopicStatus,
+    Vote,
+)
 from governance import pii
 from governance.identity import parse_phone, parse_resident_id
 from governance.models import AuditEvent, NumberSequence
@@ -153,7 +161,11 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
         f"{len(plan.members)} party members, {len(plan.accounts)} grid worker accounts, "
         f"{len(plan.staff)} grid staff, {Visit.objects.count()} visits created."
     )
-    assert lines[-1] == (f"Demo consultations: 96 topics, {Vote.objects.count()} votes created.")
+    assert lines[-1] == (
+        f"Demo consultations: 96 topics, {Meeting.objects.count()} meetings, "
+        f"{Vote.objects.count()} votes, {Project.objects.count()} micro-governance projects "
+        "created."
+    )
     assert lines[-2] == (
         "Demo volunteers: 20 partner units, 24 pairings, "
         f"{DualRegistration.objects.count()} dual registrations, 300 volunteers, "
@@ -210,7 +222,8 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
         "Demo volunteers: 0 partner units, 0 pairings, 0 dual registrations, 0 volunteers, "
         "0 volunteer accounts, 0 teams, 0 rewards, 0 wishes, 0 work orders, 0 activities, "
         "0 sign-ups, 0 redemptions created.\n"
-        "Demo consultations: 0 topics, 0 meetings, 0 votes created.\n"
+        "Demo consultations: 0 topics, 0 meetings, 0 votes, 0 micro-governance projects "
+        "created.\n"
     )
     assert volunteer_counts() == first_volunteers
     assert petition_counts() == first_petitions
@@ -670,6 +683,13 @@ def check_consultations() -> None:
             meeting.invitees.exclude(signed_in_at=None).values_list("person_id", flat=True)
         )
         assert set(Vote.objects.filter(topic=topic).values_list("voter_id", flat=True)) <= signed
+    # Micro-governance: a project done and a 五有院落 in each community, one under way.
+    # (the second compound's project where the community has a second compound).
+    projects = Counter(Project.objects.values_list("status", flat=True))
+    assert projects["completed"] == 12
+    assert 0 < projects["in_progress"] <= 12
+    assert set(projects) == {"completed", "in_progress"}
+    assert sum(1 for status in FiveHaves.objects.all() if status.complete) == 12
     # A people's suggestion became a topic where the community had one.
     assert topics.filter(source="petition", petition__channel="suggestion").exists()
 

@@ -34,6 +34,23 @@ def _topic_rule(user: AnyUser, scope: Scope) -> Q:
     return Q(pk__in=[])
 
 
+def _five_haves_rule(user: AnyUser, scope: Scope) -> Q:
+    if scope.everything:
+        return Q()
+    if isinstance(user, User) and user.role in CONSULTATION_ROLES:
+        return scope.units_q("compound")
+    return Q(pk__in=[])
+
+
+def _keeps_compound(user: User, unit: Any) -> bool:
+    """Runs the compound's projects and keeps its 五有 status: the community's workers."""
+    return (
+        user.role == Role.COMMUNITY_WORKER
+        and isinstance(unit, OrgUnit)
+        and unit.kind == OrgUnit.Kind.COMPOUND
+    )
+
+
 def _solicits(user: User, unit: Any) -> bool:
     """一征: community and grid workers post a topic at the community they work at."""
     return (
@@ -56,6 +73,9 @@ VISIBILITY_RULES.update(
         "consultations.Meeting": _topic_rule,
         # The staff's view of the notice boards (the public reads them by ``reads_notices``).
         "consultations.NoticeBoard": _topic_rule,
+        # Micro-governance projects of the area's compounds.
+        "consultations.Project": _topic_rule,
+        "consultations.FiveHaves": _five_haves_rule,
     }
 )
 ACTION_RULES.update(
@@ -80,6 +100,14 @@ ACTION_RULES.update(
         "meeting.change": _community_worker,  # the agenda, invitees, sign-in
         "meeting.hold": _community_worker,
         "meeting.cancel": _community_worker,
+        # Micro-governance (微治理): projects of a compound and its 五有 status.
+        "orgunit.run_project": _keeps_compound,
+        "orgunit.keep_five_haves": _keeps_compound,
+        "project.view": lambda user, obj: True,
+        "project.step": _community_worker,
+        "project.fund": _community_worker,
+        "project.complete": _community_worker,
+        "project.cancel": _community_worker,
         # Publishing the community's notice board (公示栏) without login, or taking it down.
         "orgunit.publish_notices": lambda user, unit: (
             user.role == Role.COMMUNITY_WORKER

@@ -251,6 +251,9 @@ def world(tree: Tree, people: Personas) -> Personas:
     consultation_services.meeting_invite(
         actor=people.worker, meeting=meeting, kind="property", name="物业服务中心"
     )
+    consultation_services.project_start(
+        actor=people.worker, compound=tree.guangming_compound, title="楼道微改造"
+    )
     return people
 
 
