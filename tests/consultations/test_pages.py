@@ -160,3 +160,21 @@ def test_the_vote_desk_records_each_person_once(tree: Tree, people: Personas) ->
         voter=first.pk,
         choice="for",
     )
+
+
+def test_a_suggestion_s_page_offers_the_topic(tree: Tree, people: Personas) -> None:
+    suggestion = PetitionFactory.create(
+        actor=people.worker, location=tree.guangming, channel=Channel.SUGGESTION
+    )
+    walk_in = PetitionFactory.create(actor=people.worker, location=tree.guangming)
+    worker = english_client_for(people.worker)
+    html = page(worker, f"/petitions/{suggestion.pk}/")
+    assert f'href="/consultations/new/?petition={suggestion.pk}"' in html
+    assert 'data-testid="promote-to-topic"' not in page(worker, f"/petitions/{walk_in.pk}/")
+    assert 'data-testid="promote-to-topic"' not in page(
+        english_client_for(people.official), f"/petitions/{suggestion.pk}/"
+    )
+    topic = solicit(people.worker, tree.guangming, petition=suggestion)
+    html = page(worker, f"/petitions/{suggestion.pk}/")
+    assert f'href="/consultations/{topic.pk}/"' in html
+    assert 'data-testid="promote-to-topic"' not in html
