@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "notifications",
     "petitions",
     "volunteers",
+    "consultations",
     "governance.dashboard",
 ]
 

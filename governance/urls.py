@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from consultations.api import MeetingViewSet, ProjectViewSet, TopicViewSet
 from governance import views as governance_views
 from governance.dashboard import views as dashboard_views
 from governance.dashboard.api import DashboardView, RankingView
@@ -72,6 +73,9 @@ router.register("volunteers", VolunteerViewSet, basename="volunteer")
 router.register("teams", TeamViewSet, basename="team")
 router.register("partner-units", PartnerUnitViewSet, basename="partner-unit")
 router.register("dual-registrations", DualRegistrationViewSet, basename="dual-registration")
+router.register("topics", TopicViewSet, basename="topic")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("projects", ProjectViewSet, basename="project")
 
 # A request Django cannot read (too large, too many fields, malformed multipart): JSON under
 # /api/, the app's error page elsewhere.
@@ -103,6 +107,9 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("petitions/", include("petitions.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("consultations/", include("consultations.urls")),
+    # 公示: readable without login while a community publishes its notice board.
+    path("notices/", include("consultations.public_urls")),
     path("ledgers/", include("governance.ledger.urls")),
     path(
         "accounts/login/",

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from governance.errors import NotAllowed, ValidationFailed
-from orgchart import exports, policy, selectors, services
+from orgchart import exports, policy, selectors, services, unit_panels
 from orgchart.forms import (
     PartyMemberFilterForm,
     PeopleSearchForm,
@@ -90,6 +90,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "can_change": policy.can(request.user, "orgunit.change", unit),
         "can_register": policy.can(request.user, "orgunit.register_person", unit),
+        # What the apps above add to the page (micro-governance and 五有 of a compound…).
+        "panels": unit_panels.panels_for(request.user, unit),
     }
     return render(request, "orgchart/unit_detail.html", context)
 

@@ -16,6 +16,15 @@ from django.db.models import F
 from django.test import RequestFactory
 from django.utils import timezone
 
+from consultations.models import (
+    FiveHaves,
+    Meeting,
+    Project,
+    Topic,
+    TopicEvent,
+    TopicStatus,
+    Vote,
+)
 from governance import pii
 from governance.identity import parse_phone, parse_resident_id
 from governance.models import AuditEvent, NumberSequence
@@ -153,6 +162,11 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
         f"{len(plan.staff)} grid staff, {Visit.objects.count()} visits created."
     )
     assert lines[-1] == (
+        f"Demo consultations: 96 topics, {Meeting.objects.count()} meetings, "
+        f"{Vote.objects.count()} votes, {Project.objects.count()} micro-governance projects "
+        "created."
+    )
+    assert lines[-2] == (
         "Demo volunteers: 20 partner units, 24 pairings, "
         f"{DualRegistration.objects.count()} dual registrations, 300 volunteers, "
         f"{VOLUNTEER_ACCOUNTS} volunteer accounts, 24 teams, 72 rewards, 110 wishes, "
@@ -166,7 +180,7 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
         f"escalations, {PetitionEvent.objects.count()} events created."
     )
     first_petitions = petition_counts()
-    assert len(lines) == 4
+    assert len(lines) == 5
     first = counts()
     first_volunteers = volunteer_counts()
     first_people = people_counts()
@@ -208,6 +222,8 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
         "Demo volunteers: 0 partner units, 0 pairings, 0 dual registrations, 0 volunteers, "
         "0 volunteer accounts, 0 teams, 0 rewards, 0 wishes, 0 work orders, 0 activities, "
         "0 sign-ups, 0 redemptions created.\n"
+        "Demo consultations: 0 topics, 0 meetings, 0 votes, 0 micro-governance projects "
+        "created.\n"
     )
     assert volunteer_counts() == first_volunteers
     assert petition_counts() == first_petitions
@@ -228,6 +244,7 @@ def test_seed_demo_builds_the_promised_city_and_is_idempotent() -> None:
     check_visits()
     check_volunteers()
     check_petitions()
+    check_consultations()
     check_admin_querysets()
 
 
@@ -631,6 +648,50 @@ def check_volunteers() -> None:
     assert Redemption.objects.filter(volunteer=me).exists()
     assert Team.objects.get(name="光明先锋队").lead == me
     assert Reward.objects.filter(unit__kind="community").count() == 72
+
+
+# --- Consultations (seeded by the first test) ----------------------------------------------
+
+
+def check_consultations() -> None:
+    now = timezone.now()
+    topics = Topic.objects.all()
+    # Eight topics a community, in every stage; no step after the moment of seeding.
+    assert Counter(topics.values_list("community__name", flat=True)) == dict.fromkeys(
+        OrgUnit.objects.filter(kind="community").values_list("name", flat=True), 8
+    )
+    assert set(topics.values_list("status", flat=True)) == set(TopicStatus.values)
+    assert not TopicEvent.objects.filter(at__gt=now).exists()
+    # Every decision counted its votes and had its quorum; a topic on notice is still on it.
+    for topic in topics.exclude(decided_at=None):
+        assert topic.votes_cast == Vote.objects.filter(topic=topic).count() >= (topic.quorum or 1)
+        assert (topic.status == "not_adopted") is (topic.votes_for * 2 <= topic.votes_cast)
+    on_notice = topics.filter(status="published")
+    assert on_notice.exists()
+    assert not on_notice.filter(notice_until__lte=now).exists()
+    # 光明社区's meeting is under way for the worker: votes in, short of its quorum.
+    journey = topics.get(community__name="光明社区", status="deliberated")
+    assert 0 < Vote.objects.filter(topic=journey).count() < (journey.quorum or 0)
+    assert journey.posted_by.username == "worker"
+    assert journey.meetings.get().status == "scheduled"
+    # Every topic that reached its meeting was decided at one, its voters signed in.
+    for topic in topics.exclude(decided_at=None):
+        meeting = topic.decided_at_meeting
+        assert meeting is not None
+        assert meeting.status == "held"
+        signed = set(
+            meeting.invitees.exclude(signed_in_at=None).values_list("person_id", flat=True)
+        )
+        assert set(Vote.objects.filter(topic=topic).values_list("voter_id", flat=True)) <= signed
+    # Micro-governance: a project done and a 五有院落 in each community, one under way.
+    # (the second compound's project where the community has a second compound).
+    projects = Counter(Project.objects.values_list("status", flat=True))
+    assert projects["completed"] == 12
+    assert 0 < projects["in_progress"] <= 12
+    assert set(projects) == {"completed", "in_progress"}
+    assert sum(1 for status in FiveHaves.objects.all() if status.complete) == 12
+    # A people's suggestion became a topic where the community had one.
+    assert topics.filter(source="petition", petition__channel="suggestion").exists()
 
 
 # --- Petitions (seeded by the first test) ----------------------------------------------------

@@ -131,6 +131,18 @@ def dashboard_json(board: UnitDashboard) -> dict[str, Any]:
             "dual_registrations": volunteers.dual_registrations,
             "partner_units": volunteers.partner_units,
         },
+        "consultations": {
+            "topics_by_stage": board.consultations.by_stage,
+            "solicited": board.consultations.solicited,
+            "decisions_published": board.consultations.decisions_published,
+            "results_published": board.consultations.results_published,
+            "meetings_held": board.consultations.meetings_held,
+            "compounds": board.consultations.compounds,
+            "five_haves_compounds": board.consultations.five_haves,
+            "five_haves_share": board.consultations.five_haves_share,
+            "projects_in_progress": board.consultations.projects_in_progress,
+            "projects_completed": board.consultations.projects_completed,
+        },
     }
 
 

@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING, Any, cast
 from django.urls import reverse
 from django.utils import timezone
 
+from consultations.figures import (
+    UnitConsultationFigures,
+    unit_consultation_expressions,
+    unit_consultation_figures,
+)
 from governance.database import select_scalars
 from governance.errors import NotAllowed, OutOfScope
 from grids.models import Grid
@@ -176,6 +181,7 @@ class UnitDashboard:
     grids: UnitGridFigures
     org: UnitOrgFigures
     volunteers: UnitVolunteerFigures
+    consultations: UnitConsultationFigures
     generated_at: dt.datetime
 
 
@@ -197,7 +203,8 @@ def unit_dashboard(
 ) -> UnitDashboard:
     """The dashboard of ``unit`` (from ``dashboard_unit``): eight queries whatever the unit
     (seven for a root): the roots and the path, the children, four of petitions (from the
-    rollups), and one that selects every grid, organisation and volunteer figure at once."""
+    rollups), and one that selects every grid, organisation, volunteer and consultation
+    figure at once."""
     now = now or timezone.now()
     roots = org_selectors.orgunit_roots_visible(user=user)
     top_levels = {root.tree_id: root.level for root in roots}
@@ -217,6 +224,9 @@ def unit_dashboard(
             **unit_grid_expressions(unit, now=now),
             **unit_org_expressions(unit),
             **unit_volunteer_expressions(unit, date_from=period.date_from, date_to=period.date_to),
+            **unit_consultation_expressions(
+                unit, date_from=period.date_from, date_to=period.date_to
+            ),
         },
     )
     return UnitDashboard(
@@ -230,6 +240,7 @@ def unit_dashboard(
         grids=unit_grid_figures(row),
         org=unit_org_figures(row),
         volunteers=unit_volunteer_figures(row),
+        consultations=unit_consultation_figures(row),
         generated_at=now,
     )
 

@@ -16,13 +16,14 @@
   named by its communities' ids).
 
 Resources are named by model label (``"orgchart.OrgUnit"``) or given as the model class. The
-apps above ``orgchart`` (grids, notifications, petitions, volunteers) get their rules here too,
-written against model labels and field paths so this package never imports them (DESIGN §3
-layers):
+apps above ``orgchart`` (grids, notifications, petitions, volunteers, consultations) get their
+rules here too, written against model labels and field paths so this package never imports them
+(DESIGN §3 layers):
 
 * ``core``: scopes, the two registries and the questions above;
 * ``people``: the org tree, departments, accounts, people, party members, posts;
-* ``grids``, ``notifications``, ``petitions``, ``volunteers``: the rules of those apps;
+* ``grids``, ``notifications``, ``petitions``, ``volunteers``, ``consultations``: the rules of
+  those apps;
 * ``accounts``: what an account's role means (its kind, its anchor, the admin site, who takes
   over from a leaving user);
 * ``pages``: which pages, menu entries and ledger imports a role gets (``page.*`` and
@@ -33,6 +34,7 @@ layers):
 
 from orgchart.policy import (
     accounts,
+    consultations,
     grids,
     notifications,
     pages,
@@ -47,6 +49,7 @@ from orgchart.policy.accounts import (
     may_take_over,
     role_uses_admin_site,
 )
+from orgchart.policy.consultations import reads_notices
 from orgchart.policy.core import (
     ACTION_RULES,
     LIST_RULES,
@@ -113,6 +116,7 @@ __all__ = [
     "anchored_at_department",
     "browses_units",
     "can",
+    "consultations",
     "grids",
     "has_own_points",
     "intake_community",
@@ -130,6 +134,7 @@ __all__ = [
     "people",
     "petitions",
     "policy",
+    "reads_notices",
     "receives_petition_notifications",
     "refresh_scope",
     "require",

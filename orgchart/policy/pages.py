@@ -29,6 +29,7 @@ from orgchart.policy.accounts import (
     is_volunteer_account,
     role_uses_admin_site,
 )
+from orgchart.policy.consultations import CONSULTATION_ROLES
 from orgchart.policy.core import ACTION_RULES, ActionRule, AnyUser, Role, role_may
 from orgchart.policy.grids import GRID_ROLES
 from orgchart.policy.people import PEOPLE_ROLES
@@ -172,6 +173,8 @@ ACTION_RULES.update(
         "page.volunteers": _roles(*VOLUNTEER_STAFF_ROLES, Role.VOLUNTEER),
         "page.volunteer_staff": _roles(*VOLUNTEER_STAFF_ROLES),
         "page.manage_volunteers": _manages_volunteers,
+        # The consultation pages (议事协商): the area's staff; the community's workers act.
+        "page.consultations": _roles(*CONSULTATION_ROLES),
         # The admin site (with ``is_staff``: ``uses_admin_site``).
         "page.admin_site": lambda user, obj: role_uses_admin_site(user.role),
         # Ledger imports, by ledger.
@@ -230,6 +233,8 @@ SECTIONS: dict[str, Callable[[AnyUser], bool]] = {
     # The staff's volunteer desk: the registers (双报到, partner units, volunteers, teams) and
     # the redemptions to hand over.
     "volunteer_staff": _page_rule("page.volunteer_staff"),
+    # 议事协商: consultation topics (一征三议两公开).
+    "consultations": _page_rule("page.consultations"),
     # 我的积分.
     "points": has_own_points,
     # 后台管理: the admin site.
@@ -246,6 +251,7 @@ NAV_SECTIONS = (
     "petitions",
     "inbox",
     "volunteers",
+    "consultations",
     "points",
     "admin",
 )

@@ -50,6 +50,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.viewsets import ViewSetMixin
 
+from consultations import services as consultation_services
 from governance.models import AuditEvent, WorkflowEvent
 from governance.parsers import JSON_MAX_DEPTH, JSONObjectParser
 from grids import services as grid_services
@@ -240,6 +241,23 @@ def world(tree: Tree, people: Personas, settings: Any) -> Personas:
         actor=None, partner=partner, community=g, started_on=dt.date(2026, 1, 1)
     )
     volunteer_services.dual_register(actor=None, party_member=member, community=g, partner=partner)
+    topic = consultation_services.topic_solicit(
+        actor=people.worker, community=g, title="楼道堆物清理", format="house_meeting"
+    )
+    meeting = consultation_services.meeting_schedule(
+        actor=people.worker,
+        community=g,
+        title="居民代表会议",
+        format="joint",
+        starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10),
+        topics=[topic],
+    )
+    consultation_services.meeting_invite(
+        actor=people.worker, meeting=meeting, kind="property", name="物业服务中心"
+    )
+    consultation_services.project_start(
+        actor=people.worker, compound=tree.guangming_compound, title="楼道微改造"
+    )
     return people
 
 

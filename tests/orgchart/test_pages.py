@@ -124,8 +124,13 @@ def test_page_query_counts_are_pinned(
         client.get("/org/")
     with django_assert_num_queries(5 + 2):  # the unit, its children
         client.get(f"/org/{tree.east.pk}/children/")
-    with django_assert_num_queries(6 + 5):  # unit, children, ancestors, departments, counts
+    # Unit, children, ancestors, departments, counts; for a community also the panel of the
+    # consultations app (its compounds that are 五有院落: 1).
+    with django_assert_num_queries(6 + 5 + 1):
         client.get(f"/org/{tree.guangming.pk}/")
+    # A compound: its 五有 status and its projects (2).
+    with django_assert_num_queries(6 + 5 + 2):
+        client.get(f"/org/{tree.guangming_compound.pk}/")
     with django_assert_num_queries(6 + 5):  # no more for a unit with more children
         client.get(f"/org/{tree.east.pk}/")
 

@@ -33,7 +33,7 @@ PERSONA_OF_ROLE: dict[str, str] = {
 }
 
 # The navbar's entries of each role, in order; then whether it shows the notifications.
-STAFF_NAV = ["home", "org", "people", "grids", "petitions", "volunteers"]
+STAFF_NAV = ["home", "org", "people", "grids", "petitions", "volunteers", "consultations"]
 NAV_OF_ROLE: dict[str, list[str]] = {
     User.Role.ADMIN: [*STAFF_NAV, "admin"],
     User.Role.OFFICIAL: STAFF_NAV,
@@ -79,6 +79,7 @@ def section_urls(tree: Tree) -> dict[str, list[str]]:
         ],
         "volunteer_staff": ["/volunteers/redemptions/", "/volunteers/dual-registrations/"],
         "points": ["/volunteers/points/"],
+        "consultations": ["/consultations/"],
         "admin": ["/admin/"],
     }
 
@@ -107,7 +108,7 @@ def test_a_superuser_gets_every_section_its_role_does_not_make_personal(
     # A superuser with the administrator role sees every department's inbox, but has no
     # points and is sent no messages of its own.
     html = client_for(people.superuser).get("/").content.decode()
-    assert nav_entries(html) == [*STAFF_NAV[:5], "inbox", "volunteers", "admin"]
+    assert nav_entries(html) == [*STAFF_NAV[:5], "inbox", "volunteers", "consultations", "admin"]
     assert 'data-testid="nav-notifications"' not in html
 
 
@@ -181,7 +182,7 @@ def _patterns(resolver: URLResolver, namespace: str = "") -> list[tuple[str, Any
 
 
 # The page apps, and the root's pages outside them that belong to a section.
-PAGE_NAMESPACES = {"orgchart", "grids", "petitions", "volunteers"}
+PAGE_NAMESPACES = {"orgchart", "grids", "petitions", "volunteers", "consultations"}
 ROOT_PAGES = {
     ":home",
     ":dashboard_unit",

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
+from consultations.models import TopicStatus
 from petitions.models import Category, Channel
 from volunteers.models import WorkOrderStatus
 
@@ -40,6 +41,11 @@ def channel_label(value: str) -> str:
 @register.filter
 def order_stage_label(value: str) -> str:
     return str(dict(WorkOrderStatus.choices).get(value, value))
+
+
+@register.filter
+def topic_stage_label(value: str) -> str:
+    return str(dict(TopicStatus.choices).get(value, value))
 
 
 @register.inclusion_tag("dashboard/_figure.html")

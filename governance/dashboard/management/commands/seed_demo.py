@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from consultations.demo import seed_consultations_demo
 from governance.database import refresh_planner_statistics
 from grids.demo import seed_grids_demo
 from orgchart.demo import DEMO_PASSWORD, seed_org_demo, seed_people_demo
@@ -37,6 +38,8 @@ class Command(BaseCommand):
             refresh_planner_statistics()
             # Last: volunteers act on the people, grids and unit staff seeded before them.
             volunteers = seed_volunteers_demo(now=now)
+            # The community's topics, their meetings' votes by residents seeded above.
+            consultations = seed_consultations_demo(now=now)
         self.stdout.write(
             f"Demo data: {org.created_units} units, {org.created_departments} departments, "
             f"{org.created_accounts} accounts, {people.created_people} people, "
@@ -56,3 +59,4 @@ class Command(BaseCommand):
             f"{petitions.created_events} events created."
         )
         self.stdout.write(volunteers.summary())
+        self.stdout.write(consultations.summary())
