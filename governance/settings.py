@@ -417,6 +417,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set: choices that several models call "kind", "role" or "status"
+    # are named after their model, and a set that several fields share has one name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgUnitKindEnum": "orgchart.models.OrgUnit.Kind",
+        "PostKindEnum": "orgchart.models.Post.Kind",
+        "GridKindEnum": "grids.models.Grid.Kind",
+        "TeamKindEnum": "volunteers.models.Team.Kind",
+        "ActivityKindEnum": "volunteers.models.Activity.Kind",
+        "UserRoleEnum": "orgchart.models.User.Role",
+        "GridStaffRoleEnum": "grids.models.GridStaff.Role",
+        "DispatchRoleEnum": "petitions.models.DispatchRole",
+        "PetitionStatusEnum": "petitions.models.Status",
+        "DispatchStatusEnum": "petitions.models.DispatchStatus",
+        "PartyMemberStatusEnum": "orgchart.models.PartyMember.Status",
+        "WishStatusEnum": "volunteers.models.WishStatus",
+        "WorkOrderStatusEnum": "volunteers.models.WorkOrderStatus",
+        "TimeUnitEnum": "petitions.models.TimeUnit",
+        "ComplexityEnum": "petitions.models.Complexity",
+    },
 }
 
 # Celery. Embedded default: kombu's filesystem transport in var/, results as files there too.
