@@ -393,7 +393,7 @@ REST_FRAMEWORK = {
     # JSON only: the API's documentation is the Swagger UI of /api/docs/, and DRF's browsable
     # pages would answer errors as HTML.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.schema.ErrorDocumentingSchema",
     "EXCEPTION_HANDLER": "governance.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "governance.api.Pagination",
     # Per signed-in user and per address without one (governance.ratelimit, RATE_LIMITS).
