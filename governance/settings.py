@@ -415,7 +415,7 @@ REST_FRAMEWORK = {
     # JSON only: the API's documentation is the Swagger UI of /api/docs/, and DRF's browsable
     # pages would answer errors as HTML.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.schema.ErrorDocumentingSchema",
     "EXCEPTION_HANDLER": "governance.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "governance.api.Pagination",
     # Per signed-in user and per address without one (governance.ratelimit, RATE_LIMITS).
@@ -439,6 +439,33 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set: choices that several models call "kind", "role" or "status"
+    # are named after their model, and a set that several fields share has one name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgUnitKindEnum": "orgchart.models.OrgUnit.Kind",
+        "PostKindEnum": "orgchart.models.Post.Kind",
+        "GridKindEnum": "grids.models.Grid.Kind",
+        "TeamKindEnum": "volunteers.models.Team.Kind",
+        "ActivityKindEnum": "volunteers.models.Activity.Kind",
+        "UserRoleEnum": "orgchart.models.User.Role",
+        "GridStaffRoleEnum": "grids.models.GridStaff.Role",
+        "DispatchRoleEnum": "petitions.models.DispatchRole",
+        "PetitionStatusEnum": "petitions.models.Status",
+        "DispatchStatusEnum": "petitions.models.DispatchStatus",
+        "PartyMemberStatusEnum": "orgchart.models.PartyMember.Status",
+        "WishStatusEnum": "volunteers.models.WishStatus",
+        "WorkOrderStatusEnum": "volunteers.models.WorkOrderStatus",
+        "TimeUnitEnum": "petitions.models.TimeUnit",
+        "ComplexityEnum": "petitions.models.Complexity",
+        "TopicSourceEnum": "consultations.models.TopicSource",
+        "TopicStatusEnum": "consultations.models.TopicStatus",
+        "MeetingStatusEnum": "consultations.models.MeetingStatus",
+        "ProjectStatusEnum": "consultations.models.ProjectStatus",
+        "InviteeKindEnum": "consultations.models.InviteeKind",
+        "ProjectStepKindEnum": "consultations.models.ProjectStepKind",
+        "FundSourceEnum": "consultations.models.FundSource",
+        "WorkOrderSourceEnum": "volunteers.models.WorkOrder.Source",
+    },
 }
 
 # Celery. Embedded default: kombu's filesystem transport in var/, results as files there too.

@@ -145,7 +145,8 @@ class OrgUnitViewSet(ScopedListViewSet[OrgUnit]):
         return self.get_paginated_response(OrgUnitSerializer(page, many=True).data)
 
     @extend_schema(responses={200: OrgUnitPathSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    # The whole path at once: not paged like the list.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def ancestors(self, request: Request, pk: str) -> Response:
         """The path from the root to the unit's parent (names and kinds only)."""
         unit = self.get_object()

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.api import DayField
@@ -15,6 +17,7 @@ from orgchart.policy import policy, sees_full_names
 from orgchart.services import MOVE_POSITIONS, REVEALABLE_FIELDS
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedUnitField(serializers.PrimaryKeyRelatedField[OrgUnit]):
     """A unit id that must be visible to the requesting user (else: does not exist)."""
 
@@ -146,6 +149,7 @@ class DepartmentFilterSerializer(serializers.Serializer[Any]):
 # a masked ID: with its first 6 and last 4 characters they would rebuild the whole number.
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class MaskedNameField(serializers.Field[Person, Any, str, Person]):
     """The full name for roles that keep the people ledger, ``张*`` for everyone else."""
 
@@ -230,6 +234,7 @@ class PeopleFilterSerializer(serializers.Serializer[Any]):
     )
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedPersonField(serializers.PrimaryKeyRelatedField[Person]):
     def get_queryset(self) -> Any:
         return policy(self.context["request"].user, Person)
@@ -368,11 +373,13 @@ class UserSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedDepartmentField(serializers.PrimaryKeyRelatedField[Department]):
     def get_queryset(self) -> Any:
         return policy(self.context["request"].user, Department)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedUserField(serializers.PrimaryKeyRelatedField[User]):
     def get_queryset(self) -> Any:
         return policy(self.context["request"].user, User)

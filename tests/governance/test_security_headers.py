@@ -107,17 +107,19 @@ def production_environment() -> dict[str, str]:
     return env
 
 
-def test_check_deploy_has_no_security_warning_with_the_production_settings() -> None:
+def test_check_deploy_is_clean_with_the_production_settings() -> None:
+    """No warning at all: Django's security checks and drf-spectacular's (every field of the
+    schema typed, one name per choice set)."""
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=production_environment(),
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "(security." not in result.stderr + result.stdout
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "System check identified no issues" in result.stdout
 
 
 def test_every_post_form_carries_the_csrf_token() -> None:

@@ -155,7 +155,8 @@ class WorkOrderViewSet(ScopedListViewSet[WorkOrder]):
     )
 
     @extend_schema(responses={200: WorkOrderEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    # The whole timeline at once: not paged like the list.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request: Request, pk: str) -> Response:
         """The timeline: every step, 督单 note and overdue note, oldest first."""
         order = self.get_object()
