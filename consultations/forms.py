@@ -34,7 +34,12 @@ def _text(label: Any, *, required: bool = True, rows: int = 3) -> forms.CharFiel
 
 
 class TopicFilterForm(BootstrapForm):
-    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Title or place")}),
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *TopicStatus.choices]
     )

@@ -51,6 +51,12 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly("audit rows are deleted only by prune_audit_log")
 
+    def move_seeded(self, shift: dt.timedelta) -> int:
+        """Move rows that a demo seeding wrote in its own transaction by ``shift`` (the demo's
+        history is written on a fixed reference clock, then moved to the present; see
+        ``petitions.demo.shift``). The one change of audit rows there is: never for real rows."""
+        return models.QuerySet.update(self, at=models.F("at") + shift)
+
     def prune(self, *, before: dt.datetime) -> int:
         """Delete the rows older than ``before``, which must leave at least
         ``settings.AUDIT_RETENTION_DAYS`` (等保 2.0: six months) of the log."""

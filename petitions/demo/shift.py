@@ -92,7 +92,7 @@ def move_to_now(*, shift: dt.timedelta, marks: Marks) -> None:
         _move(PetitionEvent.objects.all(), shift)
         _move(Notification.objects.filter(pk__gt=marks.notification), shift)
         _move(OutboxEmail.objects.filter(pk__gt=marks.outbox), shift)
-        _move(AuditEvent.objects.filter(pk__gt=marks.audit), shift)
+        AuditEvent.objects.filter(pk__gt=marks.audit).move_seeded(shift)
         _rewrite(
             Escalation,
             "deadline_key",
