@@ -47,7 +47,15 @@ from volunteers.api import (
     WorkOrderViewSet,
 )
 
-router = DefaultRouter()
+
+class JSONRouter(DefaultRouter):
+    """The API speaks JSON only: no format-suffix routes (``/api/petitions.json``, which the
+    list views answered with a server error)."""
+
+    include_format_suffixes = False
+
+
+router = JSONRouter()
 router.register("orgunits", OrgUnitViewSet, basename="orgunit")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("people", PersonViewSet, basename="person")
