@@ -27,6 +27,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
+from consultations import services as consultation_services
+from consultations.models import FiveHaves, Meeting, Project, Topic, TopicFormat
 from grids import services as grid_services
 from grids.models import GridStaff, Visit
 from orgchart import services as org_services
@@ -140,6 +142,11 @@ class Side:
     partner: PartnerUnit
     pairing: Any
     registration: Any
+    compound: OrgUnit
+    topic: Topic
+    meeting: Meeting
+    project: Project
+    five_haves: FiveHaves
 
     def photo_of_visit(self) -> int:
         return int(self.visit.photos.get().pk)
@@ -171,6 +178,7 @@ def _side(
     volunteer: Any,
     volunteer_account: User,
     partner_unit: OrgUnit,
+    compound: OrgUnit,
     grids: dict[str, Any],
 ) -> Side:
     pm = PartyMemberFactory.create(organisation=unit, person__unit=unit, employer="云阳供电公司")
@@ -240,6 +248,35 @@ def _side(
     registration = volunteer_services.dual_register(
         actor=None, party_member=pm, community=unit, partner=partner
     )
+    # 议事协商: a topic just solicited, a meeting scheduled with it on the agenda, a compound's
+    # micro-governance project at its first step and the compound's 五有 marks; the community's
+    # notice board is published in 光明社区 and never in 新华社区 (so the public reads the one
+    # and gets a 404 from the other).
+    topic = consultation_services.topic_solicit(
+        actor=account,
+        community=unit,
+        unit=compound,
+        title="小区东门加装电动车充电桩",
+        format=TopicFormat.COURTYARD,
+        description="居民反映电动车进楼充电存在火灾隐患。",
+    )
+    meeting = consultation_services.meeting_schedule(
+        actor=account,
+        community=unit,
+        title="居民代表会议",
+        format=TopicFormat.COURTYARD,
+        starts_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=2),
+        place="党群服务中心",
+        topics=[topic],
+    )
+    project = consultation_services.project_start(
+        actor=account, compound=compound, title="楼道微改造"
+    )
+    five_haves = consultation_services.five_haves_set(
+        actor=account, compound=compound, marks={"party_org": True}
+    )
+    if unit.name == "光明社区":
+        consultation_services.notice_board_set(actor=account, community=unit, is_public=True)
     return Side(
         unit=unit,
         account=account,
@@ -264,6 +301,11 @@ def _side(
         partner=partner,
         pairing=pairing,
         registration=registration,
+        compound=compound,
+        topic=topic,
+        meeting=meeting,
+        project=project,
+        five_haves=five_haves,
     )
 
 
@@ -293,6 +335,7 @@ def build_world(tree: Tree, people: Personas, grids: GridWorld, vworld: Voluntee
         volunteer=vworld.me,
         volunteer_account=people.volunteer,
         partner_unit=tree.east,
+        compound=tree.guangming_compound,
         grids={
             "grid": grids.grid_a,
             "staff": grids.staff_a,
@@ -311,6 +354,9 @@ def build_world(tree: Tree, people: Personas, grids: GridWorld, vworld: Voluntee
         volunteer=xinhua_volunteer,
         volunteer_account=xinhua_volunteer_account,
         partner_unit=tree.west,
+        compound=org_services.orgunit_create(
+            actor=None, parent=tree.xinhua, name="新华小区", kind=OrgUnit.Kind.COMPOUND
+        ),
         grids={
             "grid": grids.xinhua_grid,
             "staff": xinhua_staff,
@@ -382,6 +428,11 @@ ROW_KINDS = {
     "team",
     "partner",
     "registration",
+    "compound",
+    "topic",
+    "meeting",
+    "project",
+    "five_haves",
 }
 
 # Kinds that fill in more than ``pk`` (the table's object column names one of these, a kind of
@@ -467,4 +518,8 @@ ADMIN_OBJECTS = {
     "volunteers.PointEntry": "-",
     "volunteers.Redemption": "redemption",
     "dashboard.RankingScheme": "-",
+    "consultations.Topic": "topic",
+    "consultations.Meeting": "meeting",
+    "consultations.Project": "project",
+    "consultations.FiveHaves": "five_haves",
 }

@@ -128,6 +128,36 @@ ROUTES = """
 /volunteers/partner-units/<int:pk>/pairings/<int:pairing_pk>/end/ POST pairing           L       403     403/404 302/404 403     403/404 302/404 302
 /volunteers/volunteers/                           GET  -                 L       403     200     200     403     200     200     200
 /volunteers/teams/                                GET  -                 L       403     200     200     403     200     200     200
+# 议事协商: the world's topic is just solicited, its meeting scheduled, its project at its first
+# step. Community workers act; grid workers read and solicit topics (new/), not meetings or
+# projects; officials and the street's administrator read. The superuser gets past the checks
+# of every step but not the three new/ forms, which post at the account's own community.
+/consultations/                                   GET  -                 L       403     200     200     403     200     200     200
+/consultations/new/                               GET  -                 L       403     200     200     403     403     403     403
+/consultations/meetings/                          GET  -                 L       403     200     200     403     200     200     200
+/consultations/meetings/new/                      GET  -                 L       403     403     200     403     403     403     403
+/consultations/meetings/<int:pk>/                 GET  meeting           L       403     200/404 200/404 403     200/404 200/404 200
+/consultations/meetings/<int:pk>/invitees/        POST meeting           L       403     403/404 400/404 403     403/404 403/404 400
+/consultations/meetings/<int:pk>/sign-in/         POST meeting           L       403     403/404 400/404 403     403/404 403/404 400
+/consultations/meetings/<int:pk>/<slug:action>/   POST meeting/hold      L       403     403/404 400/404 403     403/404 403/404 400
+/consultations/projects/                          GET  -                 L       403     200     200     403     200     200     200
+/consultations/projects/new/                      GET  -                 L       403     403     200     403     403     403     403
+/consultations/projects/<int:pk>/                 GET  project           L       403     200/404 200/404 403     200/404 200/404 200
+/consultations/projects/<int:pk>/steps/           POST project           L       403     403/404 400/404 403     403/404 403/404 400
+/consultations/projects/<int:pk>/funds/           POST project           L       403     403/404 400/404 403     403/404 403/404 400
+/consultations/projects/<int:pk>/<slug:action>/   POST project/complete  L       403     403/404 400/404 403     403/404 403/404 400
+/consultations/compounds/<int:pk>/five-haves/     POST compound          L       403     403/404 302/404 403     403/404 403/404 302
+/consultations/<int:pk>/                          GET  topic             L       403     200/404 200/404 403     200/404 200/404 200
+/consultations/<int:pk>/votes/                    POST topic             L       403     403/404 400/404 403     403/404 403/404 400
+/consultations/<int:pk>/order-work/               POST topic             L       403     403/404 400/404 403     403/404 403/404 400
+/consultations/<int:pk>/<slug:action>/            POST topic/propose     L       403     403/404 400/404 403     403/404 403/404 400
+# 公示: 光明社区's board is published in the world, 新华社区's is not: so the anonymous visitor
+# (and any signed-in role) reads the one and gets a 404 from the other, while the staff who see
+# 新华社区 (the superuser) read it unpublished. Publishing is the community workers'. The handler's
+# publish is a 403 on both boards (its department's jurisdiction is the district, so the
+# community is visible to it), though it reads 新华社区's unpublished board as a 404.
+/notices/<int:pk>/                                GET  unit              200/404 200/404 200/404 200/404 200/404 200/404 200/404 200
+/notices/<int:pk>/publish/                        POST unit              L       403/404 403/404 302/404 403     403/404 403/404 302
 /ledgers/<slug:name>/import/                      GET  ledger            L       403     403     200     403     403     200     200
 /ledgers/<slug:name>/import/<slug:token>/         GET  ledger            L       403     403     404     403     403     404     404
 /ledgers/<slug:name>/import/<slug:token>/confirm/ POST ledger            L       403     403     404     403     403     404     404
@@ -256,6 +286,33 @@ ROUTES = """
 /api/dual-registrations/                          GET  -                 401     200     200     200     200     200     200     200
 /api/dual-registrations/<pk>/                     GET  registration      401     404     200/404 200/404 404     200/404 200/404 200
 /api/dual-registrations/<pk>/end/                 POST registration      401     404     403/404 200/404 404     403/404 200/404 200
+# The consultations API validates the body before the policy (like the rest of the API): an empty
+# body is a 400 for the grid worker, the official and the street's administrator too, who get
+# the 403 with a valid body (tests/consultations/test_api.py); publish/, order-work/ and
+# complete/ take no required field, so there the 403 shows (and the worker's 409: not yet).
+/api/topics/                                      GET  -                 401     200     200     200     200     200     200     200
+/api/topics/<pk>/                                 GET  topic             401     404     200/404 200/404 404     200/404 200/404 200
+/api/topics/<pk>/decide/                          POST topic             401     404     400/404 400/404 404     400/404 400/404 400
+/api/topics/<pk>/deliberate/                      POST topic             401     404     400/404 400/404 404     400/404 400/404 400
+/api/topics/<pk>/events/                          GET  topic             401     404     200/404 200/404 404     200/404 200/404 200
+/api/topics/<pk>/order-work/                      POST topic             401     404     403/404 409/404 404     403/404 403/404 409
+/api/topics/<pk>/propose/                         POST topic             401     404     400/404 400/404 404     400/404 400/404 400
+/api/topics/<pk>/publish/                         POST topic             401     404     403/404 409/404 404     403/404 403/404 409
+/api/topics/<pk>/publish-result/                  POST topic             401     404     400/404 400/404 404     400/404 400/404 400
+/api/topics/<pk>/votes/                           POST topic             401     404     400/404 400/404 404     400/404 400/404 400
+/api/topics/<pk>/withdraw/                        POST topic             401     404     400/404 400/404 404     400/404 400/404 400
+/api/meetings/                                    GET  -                 401     200     200     200     200     200     200     200
+/api/meetings/<pk>/                               GET  meeting           401     404     200/404 200/404 404     200/404 200/404 200
+/api/meetings/<pk>/cancel/                        POST meeting           401     404     400/404 400/404 404     400/404 400/404 400
+/api/meetings/<pk>/hold/                          POST meeting           401     404     400/404 400/404 404     400/404 400/404 400
+/api/meetings/<pk>/invitees/                      POST meeting           401     404     400/404 400/404 404     400/404 400/404 400
+/api/meetings/<pk>/sign-in/                       POST meeting           401     404     400/404 400/404 404     400/404 400/404 400
+/api/projects/                                    GET  -                 401     200     200     200     200     200     200     200
+/api/projects/<pk>/                               GET  project           401     404     200/404 200/404 404     200/404 200/404 200
+/api/projects/<pk>/cancel/                        POST project           401     404     400/404 400/404 404     400/404 400/404 400
+/api/projects/<pk>/complete/                      POST project           401     404     403/404 409/404 404     403/404 403/404 409
+/api/projects/<pk>/funds/                         POST project           401     404     400/404 400/404 404     400/404 400/404 400
+/api/projects/<pk>/steps/                         POST project           401     404     400/404 400/404 404     400/404 400/404 400
 /api/                                             GET  -                 401     200     200     200     200     200     200     200
 """
 
@@ -302,6 +359,10 @@ volunteers.Signup           -               200     403     404     404     404 
 volunteers.PointEntry       -               200     403     404     404     404     200     403     404     404     404
 volunteers.Redemption       redemption      200     403     200/404 200/404 403/404 200     403     200     200     403
 dashboard.RankingScheme     -               200     200     302     302     403     200     200     302     302     403
+consultations.Topic         topic           200     403     200/404 200/404 403/404 200     403     200     200     403
+consultations.Meeting       meeting         200     403     200/404 200/404 403/404 200     403     200     200     403
+consultations.Project       project         200     403     200/404 200/404 403/404 200     403     200     200     403
+consultations.FiveHaves     five_haves      200     403     200/404 200/404 403/404 200     403     200     200     403
 """
 
 # What the six other roles get from every admin page of a model.
