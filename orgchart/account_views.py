@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from axes import utils as axes_utils
-from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import (
@@ -20,7 +19,6 @@ from django.contrib.auth import (
     password_validation,
     update_session_auth_hash,
     user_logged_in,
-    user_login_failed,
 )
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -44,7 +42,12 @@ from governance.errors import TooManyRequests, ValidationFailed
 from governance.ratelimit import client_address
 from orgchart import services
 from orgchart.forms import PasswordChangeForm, add_service_errors
-from orgchart.lockout import current_lock, lockout_message
+from orgchart.lockout import (
+    change_password_counted,
+    current_lock,
+    locked_out,
+    lockout_message,
+)
 from orgchart.models import User
 
 # --- Lockout (django-axes) -------------------------------------------------------------------
@@ -65,10 +68,6 @@ def forgive_failures(user: User) -> None:
     """After a successful login: that account's failed attempts no longer count (from any
     address). The address keeps its other failures (see ``AXES_RESET_ON_SUCCESS``)."""
     axes_utils.reset(username=lockout_username(None, {"username": user.get_username()}))
-
-
-def locked_out(request: Any) -> bool:
-    return bool(getattr(request, "axes_locked_out", False))
 
 
 def lockout_response(
@@ -184,26 +183,6 @@ def _safe_next(request: HttpRequest) -> str:
     if allowed and target != request.path:
         return target
     return ""
-
-
-def change_password_counted(request: Any, user: User, **data: Any) -> User:
-    """The password change, its current password counted like a login's (django-axes): a
-    locked account may not try it, and a wrong one is a failed login for the account at this
-    address, so a session left open does not let anyone guess the password without end.
-    ``request`` may be DRF's; axes marks the Django request under it."""
-    django_request = getattr(request, "_request", request)
-    credentials = {"username": user.get_username()}
-    if AxesProxyHandler.is_locked(django_request, credentials):
-        raise TooManyRequests(lockout_message(current_lock(django_request)))
-    try:
-        return services.user_change_password(user=user, **data)
-    except ValidationFailed as error:
-        if "old_password" not in error.fields:
-            raise
-        user_login_failed.send(sender=User, credentials=credentials, request=django_request)
-        if locked_out(django_request):
-            raise TooManyRequests(lockout_message(current_lock(django_request))) from error
-        raise
 
 
 @sensitive_post_parameters()

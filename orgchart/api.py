@@ -17,7 +17,7 @@ from governance.api import validated_query
 from governance.errors import ValidationFailed
 from governance.ledger.api import LedgerExportMixin, ScopedListViewSet
 from orgchart import exports, selectors, services
-from orgchart.account_views import change_password_counted
+from orgchart.lockout import change_password_counted
 from orgchart.models import Department, OrgUnit, PartyMember, Person, Post, User
 from orgchart.serializers import (
     DepartmentFilterSerializer,

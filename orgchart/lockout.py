@@ -27,10 +27,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib.auth import user_login_failed
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import ngettext
+
+from governance.errors import TooManyRequests, ValidationFailed
+from orgchart import services
+from orgchart.models import User
 
 # Rule names, in the order of settings.LOGIN_LOCKOUT_RULES / AXES_LOCKOUT_PARAMETERS.
 ACCOUNT_AT_ADDRESS = "account_at_address"
@@ -117,3 +123,27 @@ def lockout_message(lock: Lock | None = None) -> str:
             minutes,
         )
     return text % {"minutes": minutes}
+
+
+def locked_out(request: Any) -> bool:
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def change_password_counted(request: Any, user: User, **data: Any) -> User:
+    """The password change, its current password counted like a login's (django-axes): a
+    locked account may not try it, and a wrong one is a failed login for the account at this
+    address, so a session left open does not let anyone guess the password without end.
+    ``request`` may be DRF's; axes marks the Django request under it."""
+    django_request = getattr(request, "_request", request)
+    credentials = {"username": user.get_username()}
+    if AxesProxyHandler.is_locked(django_request, credentials):
+        raise TooManyRequests(lockout_message(current_lock(django_request)))
+    try:
+        return services.user_change_password(user=user, **data)
+    except ValidationFailed as error:
+        if "old_password" not in error.fields:
+            raise
+        user_login_failed.send(sender=User, credentials=credentials, request=django_request)
+        if locked_out(django_request):
+            raise TooManyRequests(lockout_message(current_lock(django_request))) from error
+        raise
